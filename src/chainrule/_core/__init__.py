@@ -1,0 +1,1 @@
+"""The engine: primitives, the recorded graph, trace levels. No NumPy here."""

@@ -1,0 +1,199 @@
+"""The recorded graph and the backward walk.
+
+A ``Box`` is a value being traced: ``_value`` holds the array (or, inside nested
+transforms, a box of a lower level) and ``_node`` the place in the graph that made
+it. A ``Node`` is one recorded primitive call; it keeps what its derivative rules
+need and points at the nodes of its traced inputs. Every node gets a sequence
+number when it is made, and a node is always made after the nodes it consumes, so
+walking nodes from the highest number down visits each node after all of its
+consumers: the backward walk is a heap ordered by that number, no recursion.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import weakref
+
+from .state import inplace_epoch
+
+_next_seq = itertools.count().__next__
+FREED = object()  # what a node's saved values become once backward has used them
+
+
+class Box:
+    """A traced value: the engine's view of a Tensor."""
+
+    __slots__ = ("_value", "_node", "grad", "_version", "__weakref__")
+
+
+class Node:
+    """One recorded primitive call."""
+
+    # prim     the Primitive called
+    # vals     its inputs one level down, as the rules receive them
+    # args     the inputs as passed, to check them for in-place changes
+    # kwargs   keyword arguments, passed on to the rules
+    # ans      the output, when a rule needs it
+    # parents  [(argnum, node), ...] for the traced inputs
+    # level    the trace level this node belongs to
+    # seq      creation order: consumers always have a higher number
+    # shape    the output's shape, to undo broadcasting of gradients
+    # epoch    the in-place counter when recorded
+    # hooks    None, or functions to run on this node's total gradient
+    __slots__ = ("prim", "vals", "args", "kwargs", "ans", "parents", "level", "seq",
+                 "shape", "epoch", "hooks")
+
+    @property
+    def name(self) -> str:
+        return self.prim.name
+
+
+def new_node(prim, vals, args, kwargs, ans, parents, level, shape):
+    """A Node, filled in without the cost of an ``__init__`` call (hot path)."""
+    node = _new(Node)
+    node.prim = prim
+    node.vals = vals
+    node.args = args
+    node.kwargs = kwargs
+    node.ans = ans
+    node.parents = parents
+    node.level = level
+    node.seq = _next_seq()
+    node.shape = shape
+    node.epoch = inplace_epoch[0]
+    node.hooks = None
+    return node
+
+
+_new = object.__new__
+
+
+class LeafNode(Node):
+    """Where gradients stop: a tensor that requires grad, or a transform's input."""
+
+    __slots__ = ("tensor_ref",)
+
+    def __init__(self, level, shape, tensor=None):
+        self.prim = None
+        self.vals = self.args = self.ans = None
+        self.kwargs = {}
+        self.parents = ()
+        self.level = level
+        self.seq = _next_seq()
+        self.shape = shape
+        self.epoch = inplace_epoch[0]
+        self.hooks = None
+        self.tensor_ref = None if tensor is None else weakref.ref(tensor)
+
+    @property
+    def name(self) -> str:
+        return "leaf"
+
+
+class RetainGrad:
+    """A hook marker: store the node's total gradient in a tensor's ``.grad``."""
+
+    __slots__ = ("tensor_ref",)
+
+    def __init__(self, tensor):
+        self.tensor_ref = weakref.ref(tensor)
+
+
+def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
+                  create_graph=False, capture=None, accumulate=True):
+    """Propagate cotangents from ``seeds`` ([(node, g), ...]) to the leaves.
+
+    Returns ``(captured, to_store)``: the total cotangent of each node in
+    ``capture``, and with ``accumulate`` the (tensor weakref, gradient) pairs for
+    leaf and retained tensors, which the caller stores only once the walk has
+    succeeded, so that a failure leaves every ``.grad`` untouched.
+    ``make_box(value, node)`` rebuilds a traced value for ``create_graph``.
+    """
+    grads = {}
+    heap = []
+    for node, g in seeds:
+        if node in grads:
+            grads[node] = grads[node] + g
+        else:
+            grads[node] = g
+            heapq.heappush(heap, (-node.seq, node))
+    captured = {}
+    to_store = []
+    epoch = inplace_epoch[0]
+    while heap:
+        node = heapq.heappop(heap)[1]
+        g = grads.pop(node)
+        if node.hooks is not None:
+            g = _run_hooks(node, g, to_store)
+        if capture is not None and node in capture:
+            captured[node] = g
+        prim = node.prim
+        if prim is None:
+            if accumulate and node.tensor_ref is not None:
+                to_store.append((node.tensor_ref, g))
+            continue
+        vals = node.vals
+        if vals is FREED:
+            raise RuntimeError(
+                f"backward through the graph a second time: the values saved by "
+                f"'{prim.name}' were freed after the first backward(). Pass "
+                f"retain_graph=True to the first backward() if you need to call it again.")
+        if node.epoch != epoch and node.args is not None:
+            _check_unchanged(node)
+        ans = node.ans
+        if create_graph:
+            vals, ans = _rebuild_boxes(node, make_box)
+        vjps = prim.vjps
+        for argnum, parent in node.parents:
+            rule = vjps[argnum] if argnum < len(vjps) else None
+            if rule is None:
+                raise NotImplementedError(
+                    f"'{prim.name}' has no derivative rule (VJP) for its argument "
+                    f"{argnum}; define one with {prim.name}.defvjp(...), or pass that "
+                    f"argument through .detach() / stop_gradient().")
+            gp = rule(g, ans, *vals, **node.kwargs)
+            if gp.shape != parent.shape:
+                gp = reduce_to_shape(gp, parent.shape)
+            if parent in grads:
+                grads[parent] = grads[parent] + gp
+            else:
+                grads[parent] = gp
+                heapq.heappush(heap, (-parent.seq, parent))
+        if not retain_graph:
+            node.vals = FREED
+            node.args = node.ans = None
+    return captured, to_store
+
+
+def _run_hooks(node, g, to_store):
+    for hook in node.hooks:
+        if type(hook) is RetainGrad:
+            to_store.append((hook.tensor_ref, g))
+        else:
+            result = hook(g)
+            if result is not None:
+                g = result
+    return g
+
+
+def _rebuild_boxes(node, make_box):
+    """The saved inputs and output as traced values, so rules record a graph."""
+    if not node.prim.saves_args:
+        return node.vals, None if node.ans is None else make_box(node.ans, node)
+    vals = list(node.vals)
+    for argnum, parent in node.parents:
+        if argnum < len(vals):
+            vals[argnum] = make_box(vals[argnum], parent)
+    ans = None if node.ans is None else make_box(node.ans, node)
+    return vals, ans
+
+
+def _check_unchanged(node):
+    for argnum, arg in enumerate(node.args):
+        if isinstance(arg, Box) and getattr(arg, "_version", 0) > node.epoch:
+            raise RuntimeError(
+                f"argument {argnum} of '{node.prim.name}' (shape {arg.shape}) was "
+                f"modified in place after it was used, but backward() needs its old "
+                f"value. Modify a copy instead (t = t.clone()), or make the change "
+                f"before the operation that uses it.")

@@ -1,0 +1,182 @@
+"""Primitives: plain functions with derivative rules, and how a call is recorded.
+
+A call looks at its arguments for traced boxes. With none it is just the plain
+function. Otherwise it takes the highest trace level among them, unwraps the
+boxes of that level, evaluates the primitive on what is left (recursively, when
+lower-level boxes remain, so that each level records its own node), and wraps
+the result in a new box whose node points at the unwrapped boxes' nodes.
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+from typing import Any, Callable
+
+from .graph import Box, new_node
+from .state import state
+
+_box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
+_NONES = tuple((None,) * n for n in range(64))
+
+
+def set_box_type(cls: type) -> None:
+    """Make ``cls`` (a subclass of Box) the type of every traced result."""
+    global _box_type
+    _box_type = cls
+
+
+def make_box(value, node):
+    box = object.__new__(_box_type)
+    box._value = value
+    box._node = node
+    return box
+
+
+def strip(x):
+    """The plain value under any number of boxes."""
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
+class Primitive:
+    """A function with derivative rules that the engine records as one step.
+
+    >>> @primitive
+    ... def cube(x):
+    ...     return x ** 3
+    >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2)
+    """
+
+    def __init__(self, fun: Callable, name: str | None = None):
+        self.fun = fun
+        self.name = name or getattr(fun, "__name__", "primitive")
+        self.vjps: list = []
+        self.jvps: list = []
+        self.saves_args = False
+        self.saves_ans = False
+        functools.update_wrapper(self, fun)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def defvjp(self, *rules: Callable | None) -> Primitive:
+        """Give one VJP rule per positional argument: ``rule(g, ans, *args, **kwargs)``.
+
+        ``None`` marks an argument the primitive is not differentiable in.
+        """
+        self.vjps = list(rules)
+        self._note_saved_values(rules)
+        return self
+
+    def defjvp(self, *rules: Callable | None) -> Primitive:
+        """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``."""
+        self.jvps = list(rules)
+        return self
+
+    def _note_saved_values(self, rules) -> None:
+        # Keep a node's inputs and output alive only if some rule reads them.
+        used = set()
+        for rule in rules:
+            if rule is not None:
+                used |= _used_positions(rule)
+        self.saves_ans = 1 in used
+        self.saves_args = any(i >= 2 for i in used)
+
+    def __call__(self, *args, **kwargs):
+        # One pass for the common case: every traced input on the same level.
+        vals = parents = None
+        level = -1
+        for i, a in enumerate(args):
+            if isinstance(a, Box):
+                if vals is None:
+                    vals = list(args)
+                    parents = []
+                node = a._node
+                if node is None:
+                    vals[i] = a._value
+                    continue
+                if node.level != level:
+                    if level >= 0:
+                        return self._record_mixed(args, kwargs)
+                    level = node.level
+                vals[i] = a._value
+                parents.append((i, node))
+        if vals is None:
+            return self.fun(*args, **kwargs)
+        if level < state.record_from:
+            return make_box(self.fun(*map(strip, args), **kwargs), None)
+        if level and any(isinstance(v, Box) for v in vals):
+            return self._record_mixed(args, kwargs)
+        ans = self.fun(*vals, **kwargs)
+        return self._wrap(ans, vals, args, kwargs, parents, level)
+
+    def _wrap(self, ans, vals, args, kwargs, parents, level):
+        try:
+            shape = ans.shape
+        except AttributeError:
+            raise TypeError(f"primitive '{self.name}' returned {type(ans).__name__}; "
+                            f"a primitive must return an array") from None
+        if self.saves_args:
+            node = new_node(self, vals, args, kwargs, ans if self.saves_ans else None,
+                        parents, level, shape)
+        else:
+            node = new_node(self, _NONES[len(args)], None, kwargs,
+                        ans if self.saves_ans else None, parents, level, shape)
+        box = object.__new__(_box_type)
+        box._value = ans
+        box._node = node
+        return box
+
+    def _record_mixed(self, args: tuple, kwargs: dict) -> Any:
+        """Inputs traced on several levels: record the top one, recurse for the rest."""
+        level = max(a._node.level for a in args if isinstance(a, Box) and a._node is not None)
+        if level < state.record_from:
+            return make_box(self.fun(*map(strip, args), **kwargs), None)
+        vals = list(args)
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Box):
+                node = a._node
+                if node is None:
+                    vals[i] = a._value
+                elif node.level == level:
+                    vals[i] = a._value
+                    parents.append((i, node))
+        ans = self(*vals, **kwargs)
+        if isinstance(ans, Box) and ans._node is None:
+            ans = ans._value
+        return self._wrap(ans, vals, args, kwargs, parents, level)
+
+
+def primitive(fun: Callable) -> Primitive:
+    """Decorator: turn a NumPy function into a chainrule primitive.
+
+    Give it rules with ``.defvjp`` (and ``.defjvp`` for forward mode). Rules
+    written with NumPy calls work at every order, because NumPy calls on Tensors
+    are themselves recorded.
+    """
+    return Primitive(fun)
+
+
+_LOADS = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_DEREF",
+          "LOAD_CLOSURE", "LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW",
+          "LOAD_FAST_BORROW_LOAD_FAST_BORROW"}
+
+
+def _used_positions(rule: Callable) -> set[int]:
+    """Which positional parameters of ``rule`` its body reads (all, if unsure)."""
+    code = getattr(rule, "__code__", None)
+    everything = set(range(64))
+    if code is None or code.co_flags & 0x04:  # not plain Python, or takes *args
+        return everything
+    names = code.co_varnames[:code.co_argcount]
+    loaded = set()
+    for ins in dis.get_instructions(code):
+        if ins.opname in _LOADS:
+            val = ins.argval
+            loaded.update(val if isinstance(val, tuple) else (val,))
+    if any(n in code.co_cellvars for n in names):
+        loaded.update(code.co_cellvars)
+    return {i for i, n in enumerate(names) if n in loaded}

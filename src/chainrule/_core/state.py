@@ -1,0 +1,88 @@
+"""Per-thread engine state: which trace levels exist and which are recorded.
+
+Level 0 is the imperative world of ``Tensor(requires_grad=True)``. Each active
+transform (``grad``, ``vjp`` ...) opens the next level. A level is recorded while
+it is at or above ``record_from``; ``no_grad`` raises ``record_from`` past every
+level open at the time, so transforms started inside it still work.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.top_level = 0
+        self.record_from = 0
+
+
+state = _State()
+
+# Bumped by every in-place change of an array; a node remembers the value at the
+# time it was recorded, so backward() checks saved inputs only when it moved.
+inplace_epoch = [0]
+
+
+def bump_epoch() -> int:
+    inplace_epoch[0] += 1
+    return inplace_epoch[0]
+
+
+@contextmanager
+def new_level() -> Iterator[int]:
+    """Open a fresh trace level for one transform; yields its number."""
+    previous = state.top_level
+    state.top_level = level = previous + 1
+    try:
+        yield level
+    finally:
+        state.top_level = previous
+
+
+class _GradMode:
+    """Base of ``no_grad``/``enable_grad``: a context manager and a decorator."""
+
+    def _new_floor(self) -> int:
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        self._saved = state.record_from
+        state.record_from = self._new_floor()
+
+    def __exit__(self, *exc: object) -> None:
+        state.record_from = self._saved
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Stop recording operations on every level open now (thread-local).
+
+    >>> with no_grad():
+    ...     y = x * 2          # y does not require grad
+    """
+
+    def _new_floor(self) -> int:
+        return state.top_level + 1
+
+
+class enable_grad(_GradMode):
+    """Record operations again inside a ``no_grad`` block (thread-local)."""
+
+    def _new_floor(self) -> int:
+        return 0
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on level-0 tensors are being recorded."""
+    return state.record_from == 0

@@ -1,0 +1,62 @@
+"""``import chainrule.numpy as np``: NumPy with derivatives.
+
+Every NumPy name is here. Those chainrule differentiates are its primitives
+(they accept Tensors and plain arrays alike); the rest are NumPy's own. On top
+of NumPy, ``array``/``asarray`` build arrays from lists of traced values.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from .._core.graph import Box as _Box
+from ..ops.registry import FUNCTIONS as _FUNCTIONS
+from ..ops.registry import UFUNCS as _UFUNCS
+
+
+def _differentiable_version(obj):
+    try:
+        return _UFUNCS.get(obj) or _FUNCTIONS.get(obj) or obj
+    except TypeError:  # unhashable NumPy attribute
+        return obj
+
+
+def _populate() -> None:
+    namespace = globals()
+    for name in dir(_np):
+        if not name.startswith("__") and name not in namespace:
+            namespace[name] = _differentiable_version(getattr(_np, name))
+
+
+def _holds_traced(obj) -> bool:
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Box):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def array(obj, dtype=None, copy=True, **kwargs):
+    """``numpy.array`` that also stacks Tensors and traced scalars, keeping gradients."""
+    if not _holds_traced(obj):
+        return _np.array(obj, dtype=dtype, copy=copy, **kwargs)
+    if isinstance(obj, _Box):
+        result = _FUNCTIONS[_np.copy](obj)
+    else:
+        result = _FUNCTIONS[_np.stack]([array(item) for item in obj])
+    return result if dtype is None else result.astype(dtype)
+
+
+def asarray(obj, dtype=None, **kwargs):
+    """``numpy.asarray`` that keeps Tensors (and lists of them) differentiable."""
+    if isinstance(obj, _Box) and dtype is None:
+        return obj
+    if not _holds_traced(obj):
+        return _np.asarray(obj, dtype=dtype, **kwargs)
+    return array(obj, dtype=dtype)
+
+
+_populate()

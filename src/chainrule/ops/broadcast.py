@@ -1,0 +1,17 @@
+"""Reducing a gradient back to the shape of a broadcast input: the one place."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def reduce_to_shape(g, shape: tuple):
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    extra = g.ndim - len(shape)
+    if extra < 0:
+        return np.broadcast_to(g, shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1)
+    if axes:
+        g = g.sum(axis=axes)
+    return g.reshape(shape) if g.shape != shape else g

@@ -1,0 +1,123 @@
+"""Elementwise primitives: NumPy's differentiable ufuncs and their rules.
+
+Each rule is ``vjp(g, ans, *args)`` and is written with NumPy calls, so the
+same line runs on arrays for a first derivative and on Tensors for higher ones.
+Broadcasting is undone by the engine, never here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import UFUNCS, defprim, nondifferentiable
+
+LOG2 = float(np.log(2.0))
+LOG10 = float(np.log(10.0))
+
+
+def _ufunc(ufunc, *vjps, name=None):
+    prim = defprim(ufunc, name or ufunc.__name__)
+    prim.defvjp(*vjps)
+    UFUNCS[ufunc] = prim
+    return prim
+
+
+def _zero(g, ans, *args):
+    return g * 0.0
+
+
+def _share_of_ties(x, y):
+    """1 where x wins, 0 where it loses, 1/2 on a tie: how max/min split gradient."""
+    return (x > y) + 0.5 * (x == y)
+
+
+def _safe_log(x):
+    """log(x), with 0 where x == 0 (used where it multiplies a zero anyway)."""
+    return np.log(np.where(x == 0, 1.0, x))
+
+
+# --- arithmetic --------------------------------------------------------------
+add = _ufunc(np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+subtract = _ufunc(np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
+multiply = _ufunc(np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+divide = _ufunc(np.true_divide, lambda g, ans, x, y: g / y,
+                lambda g, ans, x, y: -g * ans / y, name="divide")
+negative = _ufunc(np.negative, lambda g, ans, x: -g)
+positive = _ufunc(np.positive, lambda g, ans, x: g)
+power = _ufunc(np.power,
+               lambda g, ans, x, y: g * y * x ** np.where(y, y - 1, 1.0),
+               lambda g, ans, x, y: g * ans * _safe_log(x))
+float_power = _ufunc(np.float_power,
+                     lambda g, ans, x, y: g * y * np.float_power(x, np.where(y, y - 1, 1.0)),
+                     lambda g, ans, x, y: g * ans * _safe_log(x))
+square = _ufunc(np.square, lambda g, ans, x: g * 2.0 * x)
+sqrt = _ufunc(np.sqrt, lambda g, ans, x: g * 0.5 / ans)
+cbrt = _ufunc(np.cbrt, lambda g, ans, x: g / (3.0 * ans ** 2))
+reciprocal = _ufunc(np.reciprocal, lambda g, ans, x: -g * ans ** 2)
+absolute = _ufunc(np.absolute, lambda g, ans, x: g * np.sign(x), name="absolute")
+fabs = _ufunc(np.fabs, lambda g, ans, x: g * np.sign(x))
+mod = _ufunc(np.remainder, lambda g, ans, x, y: g,
+             lambda g, ans, x, y: -g * np.floor_divide(x, y), name="remainder")
+fmod = _ufunc(np.fmod, lambda g, ans, x, y: g,
+              lambda g, ans, x, y: -g * np.trunc(x / y))
+
+# --- exponentials and logarithms --------------------------------------------
+exp = _ufunc(np.exp, lambda g, ans, x: g * ans)
+exp2 = _ufunc(np.exp2, lambda g, ans, x: g * ans * LOG2)
+expm1 = _ufunc(np.expm1, lambda g, ans, x: g * (ans + 1.0))
+log = _ufunc(np.log, lambda g, ans, x: g / x)
+log2 = _ufunc(np.log2, lambda g, ans, x: g / (x * LOG2))
+log10 = _ufunc(np.log10, lambda g, ans, x: g / (x * LOG10))
+log1p = _ufunc(np.log1p, lambda g, ans, x: g / (1.0 + x))
+logaddexp = _ufunc(np.logaddexp, lambda g, ans, x, y: g * np.exp(x - ans),
+                   lambda g, ans, x, y: g * np.exp(y - ans))
+logaddexp2 = _ufunc(np.logaddexp2, lambda g, ans, x, y: g * np.exp2(x - ans),
+                    lambda g, ans, x, y: g * np.exp2(y - ans))
+
+# --- trigonometric and hyperbolic -------------------------------------------
+sin = _ufunc(np.sin, lambda g, ans, x: g * np.cos(x))
+cos = _ufunc(np.cos, lambda g, ans, x: -g * np.sin(x))
+tan = _ufunc(np.tan, lambda g, ans, x: g * (1.0 + ans ** 2))
+arcsin = _ufunc(np.arcsin, lambda g, ans, x: g / np.sqrt(1.0 - x ** 2))
+arccos = _ufunc(np.arccos, lambda g, ans, x: -g / np.sqrt(1.0 - x ** 2))
+arctan = _ufunc(np.arctan, lambda g, ans, x: g / (1.0 + x ** 2))
+sinh = _ufunc(np.sinh, lambda g, ans, x: g * np.cosh(x))
+cosh = _ufunc(np.cosh, lambda g, ans, x: g * np.sinh(x))
+tanh = _ufunc(np.tanh, lambda g, ans, x: g * (1.0 - ans ** 2))
+arcsinh = _ufunc(np.arcsinh, lambda g, ans, x: g / np.sqrt(x ** 2 + 1.0))
+arccosh = _ufunc(np.arccosh, lambda g, ans, x: g / np.sqrt(x ** 2 - 1.0))
+arctanh = _ufunc(np.arctanh, lambda g, ans, x: g / (1.0 - x ** 2))
+arctan2 = _ufunc(np.arctan2, lambda g, ans, y, x: g * x / (x ** 2 + y ** 2),
+                 lambda g, ans, y, x: -g * y / (x ** 2 + y ** 2))
+hypot = _ufunc(np.hypot, lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans)
+deg2rad = _ufunc(np.deg2rad, lambda g, ans, x: g * (np.pi / 180.0))
+rad2deg = _ufunc(np.rad2deg, lambda g, ans, x: g * (180.0 / np.pi))
+
+# --- piecewise ---------------------------------------------------------------
+maximum = _ufunc(np.maximum, lambda g, ans, x, y: g * _share_of_ties(x, y),
+                 lambda g, ans, x, y: g * _share_of_ties(y, x))
+minimum = _ufunc(np.minimum, lambda g, ans, x, y: g * _share_of_ties(y, x),
+                 lambda g, ans, x, y: g * _share_of_ties(x, y))
+fmax = _ufunc(np.fmax, lambda g, ans, x, y: g * _share_of_ties(x, y),
+              lambda g, ans, x, y: g * _share_of_ties(y, x))
+fmin = _ufunc(np.fmin, lambda g, ans, x, y: g * _share_of_ties(y, x),
+              lambda g, ans, x, y: g * _share_of_ties(x, y))
+copysign = _ufunc(np.copysign, lambda g, ans, x, y: g * np.sign(x) * np.sign(ans),
+                  _zero)
+ldexp = _ufunc(np.ldexp, lambda g, ans, x, i: g * np.exp2(i), None)
+# Piecewise constant: derivative zero wherever it exists.
+floor = _ufunc(np.floor, _zero)
+ceil = _ufunc(np.ceil, _zero)
+trunc = _ufunc(np.trunc, _zero)
+rint = _ufunc(np.rint, _zero)
+sign = _ufunc(np.sign, _zero)
+floor_divide = _ufunc(np.floor_divide, _zero, _zero)
+heaviside = _ufunc(np.heaviside, _zero, lambda g, ans, x, y: g * (x == 0))
+
+nondifferentiable(
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_xor, np.logical_not, np.isfinite,
+    np.isinf, np.isnan, np.signbit, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
+    np.invert, np.left_shift, np.right_shift, np.gcd, np.lcm, np.isnat, np.spacing,
+    np.nextafter,
+)

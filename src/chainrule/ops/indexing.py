@@ -1,0 +1,86 @@
+"""Indexing primitives: reading ``x[idx]``, writing ``x[idx] = v``, casting, copying."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.graph import Box
+from .._core.primitive import strip
+from .registry import defprim, implements
+
+
+def plain_index(index):
+    """An index with any Tensors in it replaced by their arrays (indices carry no gradient)."""
+    if isinstance(index, tuple):
+        return tuple(strip(i) if isinstance(i, Box) else i for i in index)
+    return strip(index) if isinstance(index, Box) else index
+
+
+def _is_basic(index) -> bool:
+    """True when no entry of the index can select the same element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (int, np.integer, slice)) or part is None or part is Ellipsis:
+            continue
+        if isinstance(part, np.ndarray) and part.dtype == np.bool_:
+            continue
+        return False
+    return True
+
+
+def _scatter_add(g, index, shape):
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _zeros_at(g, index):
+    out = g.copy()
+    out[index] = 0
+    return out
+
+
+def _set(x, index, v):
+    out = np.array(x, copy=True)
+    out[index] = v
+    return out
+
+
+getitem = defprim(lambda x, index: x[index], "getitem")
+scatter_add = defprim(_scatter_add, "scatter_add")
+zeros_at = defprim(_zeros_at, "zeros_at")
+setitem = defprim(_set, "setitem")
+
+getitem.defvjp(lambda g, ans, x, index: scatter_add(g, index, np.shape(x)))
+scatter_add.defvjp(lambda g, ans, h, index, shape: getitem(g, index))
+zeros_at.defvjp(lambda g, ans, h, index: zeros_at(g, index))
+setitem.defvjp(lambda g, ans, x, index, v: zeros_at(g, index), None,
+               lambda g, ans, x, index, v: _assigned_part(g, index))
+
+
+def _assigned_part(g, index):
+    advanced = [p for p in (index if isinstance(index, tuple) else (index,))
+                if not (isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis
+                        or (isinstance(p, np.ndarray) and p.dtype == np.bool_))]
+    if len(advanced) == 1:
+        positions = np.asarray(advanced[0]).ravel()
+        if len(np.unique(positions)) != len(positions):
+            raise ValueError(
+                "assignment through an index that repeats an element is ambiguous to "
+                "differentiate (only the last write survives); use unique indices.")
+    return getitem(g, index)
+
+
+astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
+astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
+
+copy = defprim(lambda x: np.array(x, copy=True), "copy")
+copy.defvjp(lambda g, ans, x: g)
+
+
+@implements(np.copy)
+def _np_copy(a, order="K", subok=False):
+    return copy(a)

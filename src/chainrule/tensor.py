@@ -1,0 +1,524 @@
+"""Tensor: a NumPy array that records the operations applied to it.
+
+Operators and methods delegate to the primitives in ``ops``; plain ``np.*``
+calls reach the same primitives through ``__array_ufunc__`` and
+``__array_function__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ._core import primitive as _primitive
+from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
+from ._core.primitive import make_box, strip
+from ._core.state import bump_epoch
+from .ops import elementwise as ew
+from .ops import indexing
+from .ops.broadcast import reduce_to_shape
+from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
+
+_FLOAT_KINDS = "fc"
+
+
+class Tensor(Box):
+    """An array with an optional gradient, like ``torch.Tensor`` on NumPy.
+
+    >>> x = tensor([2.0], requires_grad=True)
+    >>> (x ** 2 + 3 * x).backward()
+    >>> x.grad
+    tensor([7.])
+    """
+
+    __slots__ = ()
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False):
+        value = _as_array(data, dtype)
+        self._value = value
+        self._node = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __getattr__(self, name: str) -> Any:
+        # Slots left unset on the hot path read as their defaults.
+        if name == "grad":
+            return None
+        if name == "_version":
+            return 0
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+
+    # --- attributes ----------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying array (no gradient tracking)."""
+        return strip(self)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        value = np.asarray(strip(value))
+        if isinstance(self._value, Box):
+            raise RuntimeError("cannot set .data of a value traced by a transform")
+        self._value = value
+        self._version = bump_epoch()
+
+    shape = property(lambda self: self._value.shape, doc="Shape of the array.")
+    ndim = property(lambda self: self._value.ndim, doc="Number of dimensions.")
+    size = property(lambda self: self._value.size, doc="Number of elements.")
+    dtype = property(lambda self: self._value.dtype, doc="NumPy dtype.")
+    T = property(lambda self: FUNCTIONS[np.transpose](self), doc="Transpose.")
+    mT = property(lambda self: FUNCTIONS[np.swapaxes](self, -1, -2),
+                  doc="Transpose of the last two axes.")
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward()."""
+        return self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by a recorded operation."""
+        return self._node is None or type(self._node) is LeafNode
+
+    @property
+    def grad_fn(self):
+        """The recorded operation that produced this tensor (None for leaves)."""
+        node = self._node
+        return None if node is None or type(node) is LeafNode else node
+
+    @property
+    def version(self) -> int:
+        """Changes each time the tensor is modified in place."""
+        return self._version
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Start (or stop) tracking gradients for this leaf tensor; returns it."""
+        if not self.is_leaf:
+            raise RuntimeError(
+                "requires_grad can only be changed on leaf tensors; this one was made "
+                "by an operation. Use .detach().requires_grad_() for a new leaf.")
+        if not flag:
+            self._node = None
+            return self
+        if self.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"only floating-point (or complex) tensors can require grad, got dtype "
+                f"{self.dtype}; create it with float data, e.g. tensor([1.0, 2.0]) or "
+                f"dtype=np.float64")
+        if self._node is None:
+            self._node = LeafNode(0, self._value.shape, self)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward()."""
+        node = self._require_node("retain_grad")
+        if type(node) is not LeafNode or node.tensor_ref is None:
+            node.hooks = (node.hooks or []) + [RetainGrad(self)]
+
+    def register_hook(self, hook: Callable) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        A hook may return a replacement gradient. Returns a function that
+        removes the hook.
+        """
+        node = self._require_node("register_hook")
+        node.hooks = (node.hooks or []) + [hook]
+
+        def remove() -> None:
+            node.hooks = [h for h in node.hooks if h is not hook] or None
+
+        return remove
+
+    def _require_node(self, what: str):
+        if self._node is None:
+            raise RuntimeError(
+                f"{what}() needs a tensor that requires grad; create it with "
+                f"requires_grad=True or compute it from one.")
+        return self._node
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets ``.grad`` to None)."""
+        self.grad = None
+
+    # --- conversion ----------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array, without copying and without gradient."""
+        return np.asarray(strip(self))
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, cut off from the graph."""
+        return Tensor._wrap(strip(self))
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph."""
+        return FUNCTIONS[np.copy](self)
+
+    def copy(self) -> Tensor:
+        """Same as clone()."""
+        return self.clone()
+
+    def item(self) -> Any:
+        """The single element as a Python number."""
+        return strip(self).item()
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists."""
+        return strip(self).tolist()
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable between float dtypes)."""
+        return indexing.astype(self, np.dtype(dtype))
+
+    def __array__(self, dtype=None, copy=None):
+        if self._node is not None:
+            raise TypeError(
+                "a Tensor that requires grad cannot become a plain NumPy array: the "
+                "gradient would be lost silently. Use .detach() or .numpy() if you "
+                "mean to drop it, or use chainrule.numpy functions to keep it.")
+        value = self._value
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self._plain("float"))
+
+    def __int__(self) -> int:
+        return int(self._plain("int"))
+
+    def _plain(self, what: str):
+        node = self._node
+        if node is not None and node.level > 0:
+            raise TypeError(
+                f"{what}() of a value being differentiated by a transform would lose "
+                f"its derivative (math.* functions call it too); use NumPy functions, "
+                f"e.g. np.sin(x) rather than math.sin(x).")
+        return strip(self)
+
+    def __index__(self) -> int:
+        return strip(self).__index__()
+
+    def __bool__(self) -> bool:
+        return bool(strip(self))
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(strip(self), separator=", ", prefix="tensor(")
+        extras = ""
+        if self.dtype not in (np.float64, np.int64, np.bool_):
+            extras += f", dtype={self.dtype}"
+        node = self._node
+        if node is not None:
+            extras += (", requires_grad=True" if type(node) is LeafNode
+                       else f", grad_fn=<{node.name}>")
+        return f"tensor({body}{extras})"
+
+    # --- autodiff ------------------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        A non-scalar tensor needs ``gradient`` (the vector in the
+        vector-Jacobian product). ``create_graph=True`` records the backward
+        pass, so the gradients can be differentiated again.
+        """
+        seed = _seed_gradient(self, gradient, create_graph)
+        _, to_store = backward_pass(
+            [(self._node, seed)], make_box=make_box, reduce_to_shape=reduce_to_shape,
+            retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        for tensor_ref, g in to_store:
+            _accumulate_grad(tensor_ref(), g)
+
+    # --- indexing ------------------------------------------------------------
+    def __getitem__(self, index: Any) -> Tensor:
+        return indexing.getitem(self, indexing.plain_index(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = indexing.plain_index(index)
+        result = indexing.setitem(self, index, value)
+        self._take_result(result, "index assignment")
+
+    def _take_result(self, result: Box, what: str) -> None:
+        """Make this tensor hold ``result``: recorded if traced, in place if not."""
+        if result._node is None:
+            target = self._value
+            if isinstance(target, Box) or not isinstance(target, np.ndarray):
+                self._value = np.asarray(result._value)
+            else:
+                if result.shape != target.shape:
+                    raise ValueError(
+                        f"{what}: the result has shape {result.shape} but the tensor "
+                        f"has shape {target.shape}; in-place changes cannot reshape")
+                np.copyto(target, result._value, casting="same_kind")
+            self._version = bump_epoch()
+            return
+        node = self._node
+        if type(node) is LeafNode and node.tensor_ref is not None:
+            raise RuntimeError(
+                f"{what} on a leaf tensor that requires grad: its gradient would have "
+                f"nowhere to go. Work on a copy (y = x.clone()), or wrap parameter "
+                f"updates in `with cr.no_grad():`.")
+        if result.shape != self._value.shape:
+            raise ValueError(f"{what}: result shape {result.shape} does not match "
+                             f"the tensor's shape {self._value.shape}")
+        self._value = result._value
+        self._node = result._node
+
+    # --- NumPy protocols -----------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.pop("out", None)
+        if method == "__call__" and ufunc in UFUNCS:
+            _check_ufunc_kwargs(ufunc, kwargs)
+            result = UFUNCS[ufunc](*inputs)
+        elif ufunc in NONDIFFERENTIABLE:
+            return ufunc(*map(strip, inputs), **kwargs) if method == "__call__" else \
+                getattr(ufunc, method)(*map(strip, inputs), **kwargs)
+        elif method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
+            result = FUNCTIONS[_UFUNC_REDUCTIONS[ufunc]](*inputs, **kwargs)
+        else:
+            raise _no_rule(f"numpy.{ufunc.__name__}" + ("" if method == "__call__"
+                                                        else f".{method}"))
+        return _write_out(result, out)
+
+    def __array_function__(self, func, types, args, kwargs):
+        handler = FUNCTIONS.get(func)
+        if handler is not None:
+            return handler(*args, **kwargs)
+        if func in NONDIFFERENTIABLE:
+            return func(*_strip_tree(args), **_strip_tree(kwargs))
+        raise _no_rule(f"numpy.{func.__name__}")
+
+    # --- wrapping ------------------------------------------------------------
+    @staticmethod
+    def _wrap(value: Any) -> Tensor:
+        t = object.__new__(Tensor)
+        t._value = value
+        t._node = None
+        return t
+
+
+_primitive.set_box_type(Tensor)
+_UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max,
+                     np.minimum: np.min}
+
+
+def _as_array(data: Any, dtype: Any) -> np.ndarray:
+    if isinstance(data, Box):
+        if data._node is not None:
+            raise TypeError(
+                "tensor(t) of a tensor that requires grad would cut it from the "
+                "graph; use t.clone() to copy it in the graph or t.detach() to cut it.")
+        data = data._value
+    elif isinstance(data, (list, tuple)) and _contains_traced(data):
+        raise TypeError(
+            "tensor([...]) got tensors that require grad; build the array with "
+            "chainrule.numpy.array([...]) or cr.stack([...]) to keep their gradients.")
+    return np.array(data, dtype=dtype)
+
+
+def _contains_traced(seq) -> bool:
+    stack = list(seq)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Box) and item._node is not None:
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
+def _strip_tree(x):
+    if isinstance(x, Box):
+        return strip(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_strip_tree(i) for i in x)
+    if isinstance(x, dict):
+        return {k: _strip_tree(v) for k, v in x.items()}
+    return x
+
+
+def _no_rule(name: str) -> TypeError:
+    return TypeError(
+        f"{name} has no derivative rule in chainrule, so calling it on a Tensor "
+        f"would lose the gradient. Define it as a primitive with @chainrule.primitive "
+        f"and .defvjp(...), or call it on t.detach() (or t.numpy()) if no gradient "
+        f"is needed.")
+
+
+def _check_ufunc_kwargs(ufunc, kwargs) -> None:
+    where = kwargs.pop("where", True)
+    if where is not True:
+        raise TypeError(
+            f"numpy.{ufunc.__name__}(..., where=...) is not differentiable in chainrule; "
+            f"use np.where(mask, {ufunc.__name__}(x), other) instead.")
+    kwargs.pop("casting", None)
+    kwargs.pop("order", None)
+    kwargs.pop("subok", None)
+    if kwargs.pop("dtype", None) is not None or kwargs:
+        raise TypeError(f"numpy.{ufunc.__name__} with {sorted(kwargs) or ['dtype']} "
+                        f"is not supported on Tensors; cast with .astype() first.")
+
+
+def _write_out(result, out):
+    if out is None:
+        return result
+    target = out[0] if isinstance(out, tuple) else out
+    if len(out if isinstance(out, tuple) else (out,)) != 1:
+        raise TypeError("ufuncs with several outputs are not supported on Tensors")
+    if isinstance(target, Tensor):
+        target._take_result(result if isinstance(result, Box) else Tensor._wrap(result),
+                            "out= argument")
+        return target
+    if isinstance(result, Box) and result._node is not None:
+        raise TypeError(
+            "out= a NumPy array would drop the gradient of a traced result; assign "
+            "the result to a name instead, or pass a Tensor as out=.")
+    np.copyto(target, strip(result))
+    return target
+
+
+def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool):
+    if t._node is None:
+        raise RuntimeError(
+            "backward() on a tensor that does not require grad: no input it was "
+            "computed from has requires_grad=True (or it was computed under no_grad()). "
+            "Create the inputs with requires_grad=True.")
+    value = t._value
+    if gradient is None:
+        if value.size != 1:
+            raise RuntimeError(
+                f"backward() on a tensor of shape {value.shape} needs a `gradient` "
+                f"argument of that shape (the vector in the vector-Jacobian product); "
+                f"call .sum().backward() for the gradient of the sum.")
+        return np.ones(value.shape, dtype=strip(value).dtype)
+    if not create_graph:
+        gradient = strip(gradient)
+    if tuple(np.shape(gradient)) != value.shape:
+        raise ValueError(
+            f"backward(gradient=...) got shape {tuple(np.shape(gradient))}, but the "
+            f"tensor has shape {value.shape}; pass a gradient of the tensor's shape.")
+    return gradient if isinstance(gradient, Box) else np.asarray(gradient)
+
+
+def _accumulate_grad(tensor: Tensor | None, g) -> None:
+    if tensor is None:
+        return
+    g = _as_leaf_gradient(g, tensor._value)
+    old = tensor.grad
+    tensor.grad = g if old is None else old + g
+
+
+def _as_leaf_gradient(g, like) -> Tensor:
+    """A gradient as a Tensor of the leaf's shape and dtype."""
+    dtype = strip(like).dtype
+    if isinstance(g, Box):
+        return g if g.dtype == dtype else g.astype(dtype)
+    g = np.asarray(g)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return Tensor._wrap(g)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Make a Tensor from array-like ``data`` (copied).
+
+    >>> x = tensor([1.0, 2.0], requires_grad=True)
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def _binary(prim, reflected=False):
+    if reflected:
+        return lambda self, other: prim(other, self)
+    return lambda self, other: prim(self, other)
+
+
+def _inplace(prim):
+    def method(self, other):
+        self._take_result(prim(self, other), f"in-place {prim.name}")
+        return self
+
+    return method
+
+
+def _comparison(ufunc):
+    return lambda self, other: Tensor._wrap(ufunc(strip(self), strip(other)))
+
+
+def _install_operators() -> None:
+    binary = {"add": ew.add, "sub": ew.subtract, "mul": ew.multiply,
+              "truediv": ew.divide, "floordiv": ew.floor_divide, "mod": ew.mod,
+              "pow": ew.power}
+    for name, prim in binary.items():
+        setattr(Tensor, f"__{name}__", _binary(prim))
+        setattr(Tensor, f"__r{name}__", _binary(prim, reflected=True))
+        setattr(Tensor, f"__i{name}__", _inplace(prim))
+    matmul = lambda a, b: FUNCTIONS[np.matmul](a, b)
+    Tensor.__matmul__ = lambda self, other: matmul(self, other)
+    Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+    Tensor.__neg__ = lambda self: ew.negative(self)
+    Tensor.__pos__ = lambda self: ew.positive(self)
+    Tensor.__abs__ = lambda self: ew.absolute(self)
+    for name, ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
+                        "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
+        setattr(Tensor, f"__{name}__", _comparison(ufunc))
+
+
+_install_operators()
+
+_ARRAY_METHODS = {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
+    "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "clip": np.clip,
+    "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal, "repeat": np.repeat,
+    "take": np.take, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
+    "all": np.all, "any": np.any, "nonzero": np.nonzero, "ptp": np.ptp,
+}
+_ELEMENTWISE_METHODS = {
+    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "tanh": np.tanh, "sqrt": np.sqrt, "abs": np.absolute, "square": np.square,
+}
+
+
+def _method(numpy_function):
+    def method(self, *args, **kwargs):
+        return _dispatch(numpy_function, (self, *args), kwargs)
+
+    method.__name__ = numpy_function.__name__
+    method.__doc__ = f"Same as numpy.{numpy_function.__name__}(self, ...), differentiable."
+    return method
+
+
+def _dispatch(numpy_function, args, kwargs):
+    handler = FUNCTIONS.get(numpy_function) or UFUNCS.get(numpy_function)
+    if handler is not None:
+        return handler(*args, **kwargs)
+    if numpy_function in NONDIFFERENTIABLE:
+        return numpy_function(*_strip_tree(args), **_strip_tree(kwargs))
+    raise _no_rule(f"numpy.{numpy_function.__name__}")
+
+
+def _install_methods() -> None:
+    for name, fn in {**_ARRAY_METHODS, **_ELEMENTWISE_METHODS}.items():
+        setattr(Tensor, name, _method(fn))
+    Tensor.reshape = lambda self, *shape, **kw: _dispatch(
+        np.reshape, (self, shape[0] if len(shape) == 1 else shape), kw)
+    Tensor.transpose = lambda self, *axes: _dispatch(
+        np.transpose, (self, (axes[0] if len(axes) == 1 else axes) or None), {})
+    Tensor.flatten = lambda self: _dispatch(np.ravel, (self,), {})
+
+
+_install_methods()
+

@@ -1,0 +1,322 @@
+"""Function transforms in reverse mode: grad, value_and_grad, vjp, jacobian ...
+
+Each transform opens a new trace level, wraps the chosen inputs as traced
+values of that level, runs the function, and walks the graph of that level
+only. Gradients come back as values one level down, so transforms nest.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ._core.graph import Box, LeafNode, backward_pass
+from ._core.primitive import make_box, strip
+from ._core.state import new_level
+from ._pytree import flatten, unflatten
+from .ops.broadcast import reduce_to_shape
+from .tensor import Tensor, _as_leaf_gradient
+
+
+class _Input:
+    """One differentiated input leaf: how it came in, and its traced stand-in."""
+
+    __slots__ = ("original", "value", "box", "node")
+
+    def __init__(self, original: Any, level: int):
+        self.original = original
+        self.value = _as_float_input(original)
+        self.node = LeafNode(level, np.shape(strip(self.value)))
+        self.box = make_box(self.value, self.node)
+
+    def gradient(self, g: Any) -> Any:
+        """``g`` shaped, typed and boxed like the input the user passed."""
+        like = strip(self.value)
+        if g is None:
+            g = np.zeros_like(like)
+        if isinstance(g, Box):
+            if g.dtype != like.dtype:
+                g = g.astype(like.dtype)
+            return g if g.shape == like.shape else np.reshape(g, like.shape)
+        g = np.asarray(g, dtype=like.dtype).reshape(like.shape)
+        if isinstance(self.original, Tensor):
+            return _as_leaf_gradient(g, like)
+        if isinstance(self.original, (float, int, np.floating)) and g.ndim == 0:
+            return type(self.original)(g) if isinstance(self.original, float) else g[()]
+        return g
+
+
+def _as_float_input(x: Any) -> Any:
+    if isinstance(x, Box):
+        if x._node is None:
+            x = x._value
+        else:
+            return x
+    if isinstance(x, (bool, np.bool_)) or np.asarray(x).dtype.kind not in "fc":
+        raise TypeError(
+            f"cannot differentiate with respect to an integer or boolean input "
+            f"({x!r} of type {type(x).__name__}); pass floats instead, e.g. 2.0 rather "
+            f"than 2, or np.asarray(x, dtype=float).")
+    return x if isinstance(x, np.ndarray) else np.asarray(x)
+
+
+def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
+    """Run ``fun`` with the ``argnums`` inputs traced on a new level."""
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    if any(not -len(args) <= n < len(args) for n in nums):
+        raise ValueError(f"argnums={argnums} is out of range for {len(args)} arguments")
+    with new_level() as level:
+        traced_args = list(args)
+        trees = []
+        for n in nums:
+            leaves, structure = flatten(args[n])
+            inputs = [_Input(leaf, level) for leaf in leaves]
+            trees.append((structure, inputs))
+            traced_args[n] = unflatten(structure, [i.box for i in inputs])
+        out = fun(*traced_args)
+    return out, trees, single, level
+
+
+def _untrace(x: Any, level: int) -> Any:
+    """The value of ``x`` one level down: plain, or traced by an outer level."""
+    if isinstance(x, Box) and x._node is not None and x._node.level == level:
+        return x._value
+    return x
+
+
+def _pull_back(out_leaves, cotangents, trees, level, retain_graph):
+    """Gradients of sum(<cotangent, out>) for every traced input, in input trees."""
+    seeds = []
+    for out, ct in zip(out_leaves, cotangents):
+        if isinstance(out, Box) and out._node is not None and out._node.level == level:
+            seeds.append((out._node, ct))
+    nodes = {i.node for _, inputs in trees for i in inputs}
+    captured, _ = backward_pass(seeds, make_box=make_box, reduce_to_shape=reduce_to_shape,
+                                retain_graph=retain_graph, capture=nodes, accumulate=False)
+    return [unflatten(structure, [i.gradient(captured.get(i.node)) for i in inputs])
+            for structure, inputs in trees]
+
+
+def _result(grads: list, single: bool):
+    return grads[0] if single else tuple(grads)
+
+
+def _split_aux(out: Any, has_aux: bool):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError("with has_aux=True the function must return a pair (output, aux)")
+    return out[0], out[1]
+
+
+def _scalar_output(out: Any, level: int, what: str):
+    value = _untrace(out, level)
+    if np.size(strip(value)) != 1:
+        raise TypeError(
+            f"{what} needs a function with a scalar output, got shape "
+            f"{np.shape(strip(value))}; use jacobian(), elementwise_grad() or vjp() for "
+            f"non-scalar outputs, or reduce the output (e.g. .sum()).")
+    return value
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable:
+    """Return a function giving ``(fun(*args), gradient)``; see ``grad``."""
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args):
+        out, trees, single, level = _trace(fun, args, argnums)
+        out, aux = _split_aux(out, has_aux)
+        value = _scalar_output(out, level, "grad")
+        seed = np.ones(np.shape(strip(value)), dtype=_float_dtype(value))
+        grads = _result(_pull_back([out], [seed], trees, level, False), single)
+        value = _plain_scalar(value)
+        return ((value, _untrace_tree(aux, level)), grads) if has_aux else (value, grads)
+
+    return value_and_grad_fun
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar function, as a function.
+
+    >>> grad(lambda x: x ** 2 + 3 * x)(2.0)
+    7.0
+
+    ``argnums`` picks the argument(s) to differentiate (an int or a tuple);
+    arguments may be pytrees (tuples, lists, dicts) of arrays. With
+    ``has_aux=True`` the function returns ``(output, aux)`` and ``grad``
+    returns ``(gradient, aux)``.
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_fun(*args):
+        value, g = vg(*args)
+        return (g, value[1]) if has_aux else g
+
+    return grad_fun
+
+
+def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """For elementwise functions: the derivative of each output entry, entry by entry.
+
+    Computes the vector-Jacobian product with a vector of ones.
+    """
+
+    @functools.wraps(fun)
+    def elementwise_grad_fun(*args):
+        out, trees, single, level = _trace(fun, args, argnums)
+        value = _untrace(out, level)
+        seed = np.ones(np.shape(strip(value)), dtype=_float_dtype(value))
+        return _result(_pull_back([out], [seed], trees, level, False), single)
+
+    return elementwise_grad_fun
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
+    """Evaluate ``fun(*primals)`` and return ``(out, vjp_fn)``.
+
+    ``vjp_fn(cotangent)`` returns a tuple with the gradient of
+    ``<cotangent, fun(*primals)>`` for every primal; it may be called many times.
+    """
+    out, trees, _, level = _trace(fun, primals, tuple(range(len(primals))))
+    out, aux = _split_aux(out, has_aux)
+    out_leaves, out_structure = flatten(out)
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        ct_leaves, _ = flatten(cotangent)
+        if len(ct_leaves) != len(out_leaves):
+            raise ValueError(f"the cotangent has {len(ct_leaves)} leaves but the "
+                             f"output has {len(out_leaves)}; give one per output")
+        cts = [_cotangent(c, o, level) for c, o in zip(ct_leaves, out_leaves)]
+        return tuple(_pull_back(out_leaves, cts, trees, level, True))
+
+    primal_out = unflatten(out_structure, [_untrace(o, level) for o in out_leaves])
+    return (primal_out, vjp_fn, _untrace_tree(aux, level)) if has_aux else (primal_out, vjp_fn)
+
+
+def _cotangent(ct: Any, out: Any, level: int) -> Any:
+    shape = np.shape(strip(_untrace(out, level)))
+    if isinstance(ct, Box):
+        return ct
+    ct = np.asarray(ct)
+    if ct.shape != shape:
+        raise ValueError(f"the cotangent has shape {ct.shape} but the output has shape "
+                         f"{shape}; they must match")
+    return ct
+
+
+def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``."""
+
+    @functools.wraps(fun)
+    def jacobian_fun(*args):
+        out, trees, single, level = _trace(fun, args, argnums)
+        value = _untrace(out, level)
+        shape = np.shape(strip(value))
+        dtype = _float_dtype(value)
+        rows = []
+        for k in range(int(np.prod(shape))):
+            seed = np.zeros(int(np.prod(shape)), dtype=dtype)
+            seed[k] = 1
+            rows.append(_pull_back([out], [seed.reshape(shape)], trees, level, True))
+        per_arg = []
+        for position, (structure, inputs) in enumerate(trees):
+            leaves = []
+            for i, leaf in enumerate(inputs):
+                parts = [flatten(row[position])[0][i] for row in rows]
+                in_shape = np.shape(strip(leaf.value))
+                stacked = (np.stack(parts) if parts else
+                           np.zeros((0,) + in_shape, dtype=dtype))
+                leaves.append(np.reshape(stacked, shape + in_shape))
+            per_arg.append(unflatten(structure, leaves))
+        return _result(per_arg, single)
+
+    return jacobian_fun
+
+
+def gradients(outputs: Any, inputs: Any, grad_outputs: Any = None,
+              retain_graph: bool | None = None, create_graph: bool = False,
+              allow_unused: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    Like ``torch.autograd.grad``: ``outputs`` and ``inputs`` are Tensors or
+    sequences of Tensors; returns a tuple with one gradient per input.
+    """
+    outputs = _as_tensor_list(outputs, "outputs")
+    inputs = _as_tensor_list(inputs, "inputs")
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else \
+        _as_list(grad_outputs)
+    seeds = []
+    for out, g in zip(outputs, grad_outputs):
+        if out._node is None:
+            raise RuntimeError("an output does not require grad: none of the inputs it "
+                               "was computed from has requires_grad=True")
+        seeds.append((out._node, _gradients_seed(out, g, create_graph)))
+    for t in inputs:
+        if t._node is None:
+            raise RuntimeError("an input does not require grad; create it with "
+                               "requires_grad=True")
+    nodes = {t._node for t in inputs}
+    captured, _ = backward_pass(
+        seeds, make_box=make_box, reduce_to_shape=reduce_to_shape,
+        retain_graph=create_graph if retain_graph is None else retain_graph,
+        create_graph=create_graph, capture=nodes, accumulate=False)
+    result = []
+    for t in inputs:
+        g = captured.get(t._node)
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                "one of the inputs was not used to compute the outputs; pass "
+                "allow_unused=True to get None for it")
+        result.append(None if g is None else _as_leaf_gradient(g, t._value))
+    return tuple(result)
+
+
+def _gradients_seed(out: Tensor, g: Any, create_graph: bool):
+    value = strip(out)
+    if g is None:
+        if value.size != 1:
+            raise RuntimeError(f"an output of shape {value.shape} needs a grad_outputs "
+                               f"entry of that shape")
+        return np.ones(value.shape, dtype=value.dtype)
+    if not create_graph:
+        g = strip(g)
+    if np.shape(strip(g)) != value.shape:
+        raise ValueError(f"grad_outputs entry has shape {np.shape(strip(g))}, but the "
+                         f"output has shape {value.shape}")
+    return g if isinstance(g, Box) else np.asarray(g)
+
+
+def _as_list(x: Any) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _as_tensor_list(x: Any, what: str) -> list:
+    items = _as_list(x)
+    for item in items:
+        if not isinstance(item, Tensor):
+            raise TypeError(f"{what} must be Tensors, got {type(item).__name__}")
+    return items
+
+
+def _float_dtype(value: Any):
+    dtype = np.result_type(strip(value))
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def _plain_scalar(value: Any) -> Any:
+    if isinstance(value, Box):
+        return value
+    value = np.asarray(value)
+    return value[()] if value.ndim == 0 else value
+
+
+def _untrace_tree(tree: Any, level: int) -> Any:
+    if tree is None:
+        return None
+    leaves, structure = flatten(tree)
+    return unflatten(structure, [_untrace(leaf, level) for leaf in leaves])
