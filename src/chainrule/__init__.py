@@ -1,8 +1,23 @@
-"""chainrule: automatic differentiation for NumPy code."""
+"""chainrule: automatic differentiation for NumPy code.
 
+>>> import chainrule as cr
+>>> cr.grad(lambda x: x ** 2 + 3 * x)(2.0)
+7.0
+"""
+
+from . import numpy
 from ._core.primitive import Primitive, primitive
 from ._core.state import enable_grad, is_grad_enabled, no_grad
+from .ops.control import checkpoint, stop_gradient
 from .tensor import Tensor, tensor
+from .testing import check_grads
+from .transforms import elementwise_grad, gradients, grad, jacobian, value_and_grad, vjp
+from .value import Value
 
-__all__ = ["Primitive", "Tensor", "enable_grad", "is_grad_enabled", "no_grad",
-           "primitive", "tensor"]
+__version__ = "0.1.0"
+
+__all__ = [
+    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "elementwise_grad",
+    "enable_grad", "grad", "gradients", "is_grad_enabled", "jacobian", "no_grad", "numpy",
+    "primitive", "stop_gradient", "tensor", "value_and_grad", "vjp",
+]

@@ -278,6 +278,13 @@ class Tensor(Box):
 
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:
+            prim = UFUNCS.get(ufunc)
+            if prim is not None:
+                return prim(*inputs)
+        return self._array_ufunc_general(ufunc, method, inputs, kwargs)
+
+    def _array_ufunc_general(self, ufunc, method, inputs, kwargs):
         out = kwargs.pop("out", None)
         if method == "__call__" and ufunc in UFUNCS:
             _check_ufunc_kwargs(ufunc, kwargs)
@@ -286,6 +293,7 @@ class Tensor(Box):
             return ufunc(*map(strip, inputs), **kwargs) if method == "__call__" else \
                 getattr(ufunc, method)(*map(strip, inputs), **kwargs)
         elif method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
+            kwargs.setdefault("axis", 0)  # ufunc.reduce defaults to the first axis
             result = FUNCTIONS[_UFUNC_REDUCTIONS[ufunc]](*inputs, **kwargs)
         else:
             raise _no_rule(f"numpy.{ufunc.__name__}" + ("" if method == "__call__"

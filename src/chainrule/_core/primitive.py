@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dis
 import functools
+import sys
 from typing import Any, Callable
 
-from .graph import Box, new_node
-from .state import state
+from .graph import Box, Node, _next_seq, new_node
+from .state import inplace_epoch, state
 
+_new = object.__new__
 _box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
 _NONES = tuple((None,) * n for n in range(64))
 
@@ -70,6 +72,18 @@ class Primitive:
         self._note_saved_values(rules)
         return self
 
+    def defvjp_all(self, rule: Callable) -> Primitive:
+        """One VJP rule for every positional argument, for primitives taking ``*arrays``.
+
+        ``rule(argnum, g, ans, *args, **kwargs)`` returns the cotangent of argument
+        ``argnum``.
+        """
+        self.vjps = _EveryArgument(rule)
+        used = {p - 1 for p in _used_positions(rule) if p > 0}
+        self.saves_ans = 1 in used
+        self.saves_args = any(i >= 2 for i in used)
+        return self
+
     def defjvp(self, *rules: Callable | None) -> Primitive:
         """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``."""
         self.jvps = list(rules)
@@ -110,21 +124,42 @@ class Primitive:
         if level and any(isinstance(v, Box) for v in vals):
             return self._record_mixed(args, kwargs)
         ans = self.fun(*vals, **kwargs)
-        return self._wrap(ans, vals, args, kwargs, parents, level)
+        # The rest is _wrap(), written out: this is the hottest path in the library.
+        if not self.saves_args:
+            vals = _NONES[len(args)]
+            args = None
+        node = _new(Node)
+        node.prim = self
+        node.vals = vals
+        node.args = args
+        node.kwargs = kwargs
+        node.ans = ans if self.saves_ans else None
+        node.parents = parents
+        node.level = level
+        node.seq = _next_seq()
+        try:
+            node.shape = ans.shape
+        except AttributeError:
+            raise _not_an_array(self, ans) from None
+        node.epoch = inplace_epoch[0]
+        node.hooks = None
+        box = _new(_box_type)
+        box._value = ans
+        box._node = node
+        return box
 
     def _wrap(self, ans, vals, args, kwargs, parents, level):
         try:
             shape = ans.shape
         except AttributeError:
-            raise TypeError(f"primitive '{self.name}' returned {type(ans).__name__}; "
-                            f"a primitive must return an array") from None
+            raise _not_an_array(self, ans) from None
         if self.saves_args:
             node = new_node(self, vals, args, kwargs, ans if self.saves_ans else None,
-                        parents, level, shape)
+                            parents, level, shape)
         else:
             node = new_node(self, _NONES[len(args)], None, kwargs,
-                        ans if self.saves_ans else None, parents, level, shape)
-        box = object.__new__(_box_type)
+                            ans if self.saves_ans else None, parents, level, shape)
+        box = _new(_box_type)
         box._value = ans
         box._node = node
         return box
@@ -148,6 +183,26 @@ class Primitive:
         if isinstance(ans, Box) and ans._node is None:
             ans = ans._value
         return self._wrap(ans, vals, args, kwargs, parents, level)
+
+
+class _EveryArgument:
+    """Stands in for the list of VJP rules when one rule serves every argument."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, argnum: int) -> Callable:
+        return functools.partial(self.rule, argnum)
+
+
+def _not_an_array(prim, ans) -> TypeError:
+    return TypeError(f"primitive '{prim.name}' returned {type(ans).__name__}; a primitive "
+                     f"must return a NumPy array (wrap the result in np.asarray)")
 
 
 def primitive(fun: Callable) -> Primitive:

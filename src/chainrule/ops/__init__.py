@@ -1,3 +1,3 @@
 """The built-in primitives, by topic. Importing this package registers them all."""
 
-from . import elementwise, indexing  # noqa: F401
+from . import control, elementwise, indexing, products, reductions, shape  # noqa: F401

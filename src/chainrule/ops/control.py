@@ -1,0 +1,47 @@
+"""Primitives that steer differentiation: stopping gradients, recomputing in backward."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .._core.graph import Box
+from .._core.primitive import make_box, strip
+from .registry import defprim
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x``'s value, treated as a constant by every level of differentiation."""
+    return make_box(strip(x), None) if isinstance(x, Box) else x
+
+
+def _run_checkpointed(fn, *xs):
+    ans = fn(*xs)
+    if isinstance(ans, Box) and ans._node is not None:
+        if not any(isinstance(x, Box) for x in xs):
+            raise ValueError(
+                "checkpoint(fn, *args): fn used a value that requires grad without "
+                "receiving it as an argument, so its gradient would be lost; pass every "
+                "tensor that needs a gradient in args.")
+    return strip(ans) if isinstance(ans, Box) and ans._node is None else ans
+
+
+def _checkpoint_vjp(argnum, g, ans, fn, *xs):
+    from ..transforms import vjp  # transforms sit above ops; imported when first needed
+
+    if argnum == 0:
+        raise TypeError("checkpoint: the function argument is not differentiable")
+    _, pullback = vjp(fn, *xs)
+    return pullback(g)[argnum - 1]
+
+
+_checkpoint = defprim(_run_checkpointed, "checkpoint")
+_checkpoint.defvjp_all(_checkpoint_vjp)
+
+
+def checkpoint(fn: Callable, *args: Any) -> Any:
+    """``fn(*args)``, recomputed during backward instead of keeping its intermediates.
+
+    Trades time for memory: only ``args`` and the result are stored. Every
+    value that needs a gradient must be passed in ``args``.
+    """
+    return _checkpoint(fn, *args)

@@ -1,0 +1,401 @@
+"""Products: matmul, tensordot, einsum, outer, kron, cross, and the NumPy names over them.
+
+``np.dot``, ``np.inner`` and ``np.vdot`` are not primitives of their own: each
+of their cases is a matmul, a tensordot or a plain multiply, so they route there.
+Every rule is written with products (and a transpose or an index), so it runs on
+arrays for first derivatives and on Tensors for higher ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+import warnings
+from collections import Counter
+
+import numpy as np
+
+from .._core.graph import Box
+from .elementwise import multiply
+from .registry import UFUNCS, defprim, implements
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _as_operand(x):
+    """Tensors and arrays as they are; lists and numbers as arrays (wrappers only)."""
+    return x if isinstance(x, (np.ndarray, Box)) else np.asarray(x)
+
+
+def _no_out(name: str, out) -> None:
+    if out is not None:
+        raise TypeError(
+            f"numpy.{name}(..., out=...) is not supported by chainrule: writing into "
+            f"`out` would drop the gradient. Assign the result to a name instead.")
+
+
+def _transpose_to(h, order: tuple):
+    """Axis ``p`` of ``h`` is axis ``order[p]`` of the result: put it there."""
+    perm = tuple(np.argsort(order))
+    if perm == tuple(range(len(perm))):
+        return h
+    return np.transpose(h, perm)
+
+
+# --- matmul --------------------------------------------------------------------
+
+
+def _matmul_grad_a(g, ans, a, b):
+    if b.ndim == 2 and a.ndim >= 2:  # the hot path: matrices, or a batch times a matrix
+        return g @ b.T
+    if b.ndim == 1:
+        return g * b if a.ndim == 1 else g[..., None] * b
+    if a.ndim == 1:
+        return b @ g if b.ndim == 2 else (b @ g[..., None])[..., 0]
+    return g @ np.swapaxes(b, -1, -2)
+
+
+def _matmul_grad_b(g, ans, a, b):
+    if a.ndim == 2 and b.ndim >= 2:
+        return a.T @ g
+    if a.ndim == 1:
+        return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
+    if b.ndim == 1:
+        return g @ a if a.ndim == 2 else (g[..., None, :] @ a)[..., 0, :]
+    return np.swapaxes(a, -1, -2) @ g
+
+
+matmul = defprim(np.matmul, "matmul")
+matmul.defvjp(_matmul_grad_a, _matmul_grad_b)
+# np.matmul is a ufunc, so calls on Tensors arrive through __array_ufunc__, which
+# checks the keywords; FUNCTIONS[np.matmul] only serves the ``@`` operator, which
+# always passes two operands: it gets the primitive itself, one call cheaper.
+UFUNCS[np.matmul] = matmul
+implements(np.matmul)(matmul)
+
+
+# --- tensordot -----------------------------------------------------------------
+
+
+def _contracted_axes(axes, a_ndim: int, b_ndim: int) -> tuple:
+    """NumPy's ``axes`` argument as two tuples of non-negative axes."""
+    if isinstance(axes, (int, np.integer)):
+        return tuple(range(a_ndim - axes, a_ndim)), tuple(range(axes))
+    a_axes, b_axes = axes
+    a_axes = (a_axes,) if isinstance(a_axes, (int, np.integer)) else tuple(a_axes)
+    b_axes = (b_axes,) if isinstance(b_axes, (int, np.integer)) else tuple(b_axes)
+    if len(a_axes) != len(b_axes):
+        raise ValueError("tensordot: the two sequences of axes must have the same length")
+    return _non_negative(a_axes, a_ndim), _non_negative(b_axes, b_ndim)
+
+
+def _non_negative(axes: tuple, ndim: int) -> tuple:
+    for axis in axes:
+        if not -ndim <= axis < ndim:
+            raise ValueError(f"tensordot: axis {axis} is out of bounds for an array of "
+                             f"dimension {ndim}")
+    return tuple(int(axis) % ndim for axis in axes)
+
+
+@functools.lru_cache(maxsize=256)
+def _tensordot_plan(axes: tuple, a_ndim: int, b_ndim: int, wrt: int) -> tuple:
+    """(axes of the gradient's tensordot, where its result's axes belong)."""
+    a_axes, b_axes = axes
+    a_free = tuple(i for i in range(a_ndim) if i not in a_axes)
+    b_free = tuple(i for i in range(b_ndim) if i not in b_axes)
+    if wrt == 0:  # tensordot(g, b): a's free axes, then b's contracted ones in b's order
+        g_axes = tuple(range(len(a_free), len(a_free) + len(b_free)))
+        order = a_free + tuple(a_axes[b_axes.index(j)] for j in sorted(b_axes))
+        return (g_axes, b_free), order
+    # tensordot(a, g): a's contracted axes in a's order, then b's free axes
+    order = tuple(b_axes[a_axes.index(i)] for i in sorted(a_axes)) + b_free
+    return (a_free, tuple(range(len(a_free)))), order
+
+
+def _tensordot_grad_a(g, ans, a, b, axes):
+    contraction, order = _tensordot_plan(axes, a.ndim, b.ndim, 0)
+    return _transpose_to(tensordot(g, b, axes=contraction), order)
+
+
+def _tensordot_grad_b(g, ans, a, b, axes):
+    contraction, order = _tensordot_plan(axes, a.ndim, b.ndim, 1)
+    return _transpose_to(tensordot(a, g, axes=contraction), order)
+
+
+def _tensordot(a, b, axes: tuple):
+    """``np.tensordot`` with ``axes`` given as two tuples of non-negative axes."""
+    return np.tensordot(a, b, axes)
+
+
+tensordot = defprim(_tensordot, "tensordot")
+tensordot.defvjp(_tensordot_grad_a, _tensordot_grad_b)
+
+
+@implements(np.tensordot)
+def _np_tensordot(a, b, axes=2):
+    a, b = _as_operand(a), _as_operand(b)
+    return tensordot(a, b, axes=_contracted_axes(axes, a.ndim, b.ndim))
+
+
+# --- dot, inner, vdot: routed to the primitives above ------------------------
+
+
+@implements(np.dot)
+def _np_dot(a, b, out=None):
+    _no_out("dot", out)
+    a, b = _as_operand(a), _as_operand(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    if b.ndim <= 2:  # NumPy's dot and matmul agree here
+        return matmul(a, b)
+    return tensordot(a, b, axes=((a.ndim - 1,), (b.ndim - 2,)))
+
+
+@implements(np.inner)
+def _np_inner(a, b, /):
+    a, b = _as_operand(a), _as_operand(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    if b.ndim == 1:
+        return matmul(a, b)
+    return tensordot(a, b, axes=((a.ndim - 1,), (b.ndim - 1,)))
+
+
+def _flat(x):
+    x = _as_operand(x)
+    return x if x.ndim == 1 else np.ravel(x)
+
+
+@implements(np.vdot)
+def _np_vdot(a, b, /):
+    a, b = _flat(a), _flat(b)
+    if a.dtype.kind == "c":
+        a = np.conjugate(a)
+    return matmul(a, b)
+
+
+# --- outer ---------------------------------------------------------------------
+
+outer = defprim(np.outer, "outer")
+outer.defvjp(lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g)
+
+
+@implements(np.outer)
+def _np_outer(a, b, out=None):
+    _no_out("outer", out)
+    return outer(_flat(a), _flat(b))
+
+
+# --- einsum ----------------------------------------------------------------------
+
+_LABELS = string.ascii_uppercase + string.ascii_lowercase  # NumPy's order for int labels
+
+
+def _unique(labels: str) -> str:
+    return "".join(dict.fromkeys(labels))
+
+
+@functools.lru_cache(maxsize=512)
+def _explicit_subscripts(subscripts: str, ndims: tuple) -> str:
+    """``subscripts`` with ``...`` spelt out in letters and the output made explicit.
+
+    >>> _explicit_subscripts("...ij,jk", (3, 2))
+    'aij,jk->aik'
+    """
+    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(ndims):
+        raise ValueError(f"einsum: the subscripts name {len(terms)} operands but "
+                         f"{len(ndims)} were given")
+    spare = [c for c in string.ascii_letters if c not in subscripts]
+    hidden = [ndim - len(term) + 3 if "..." in term else 0
+              for term, ndim in zip(terms, ndims, strict=True)]
+    if min(hidden, default=0) < 0:
+        raise ValueError("einsum: an operand has fewer dimensions than its subscripts")
+    ellipsis = "".join(spare[:max(hidden, default=0)])
+    terms = [t.replace("...", ellipsis[len(ellipsis) - n:])
+             for t, n in zip(terms, hidden, strict=True)]
+    if not arrow:
+        counts = Counter("".join(terms))
+        output = ellipsis + "".join(sorted(c for c, n in counts.items()
+                                           if n == 1 and c not in ellipsis))
+    elif "..." in output:
+        output = output.replace("...", ellipsis)
+    elif ellipsis:
+        raise ValueError("output has more dimensions than subscripts given in einstein "
+                         "sum, but no '...' ellipsis provided to broadcast the extra "
+                         "dimensions.")
+    return ",".join(terms) + "->" + output
+
+
+def _interleaved_subscripts(args: tuple) -> tuple:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``("AB,BC->AC", (a, b))``."""
+    def letters(sublist) -> str:
+        return "".join("..." if s is Ellipsis else _LABELS[s] for s in sublist)
+
+    has_output = len(args) % 2 == 1
+    operands = args[0:len(args) - has_output:2]
+    inputs = ",".join(letters(s) for s in args[1::2])
+    return (inputs + "->" + letters(args[-1]) if has_output else inputs), operands
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_gradient_plan(subscripts: str, k: int) -> tuple:
+    """How to get operand ``k``'s gradient: an einsum of g with the other operands.
+
+    Labels that only operand ``k`` has are summed in the forward pass, so the
+    gradient is constant along them: they come from vectors of ones. A label
+    repeated within operand ``k`` (a diagonal) gives a gradient that lives on that
+    diagonal: it is computed with the label once, then embedded.
+    """
+    inputs, output = subscripts.split("->")
+    terms = inputs.split(",")
+    target = terms[k]
+    unique = _unique(target)
+    others = terms[:k] + terms[k + 1:]
+    seen = set(output).union(*others)
+    lonely = [c for c in unique if c not in seen]
+    spec = ",".join([output, *others, *lonely]) + "->" + unique
+    is_copy = not others and not lonely and output == unique
+    lonely_axes = tuple(target.index(c) for c in lonely)
+    diagonal = target if len(unique) < len(target) else None
+    return None if is_copy else spec, lonely_axes, diagonal
+
+
+def _einsum_vjp(k: int):
+    def rule(g, ans, *operands, subscripts, optimize=False):
+        spec, lonely_axes, diagonal = _einsum_gradient_plan(subscripts, k)
+        if spec is None:
+            h = g
+        else:
+            target = operands[k]
+            ones = [np.ones(target.shape[i], dtype=g.dtype) for i in lonely_axes]
+            others = operands[:k] + operands[k + 1:]
+            h = einsum(g, *others, *ones, subscripts=spec,
+                       optimize=optimize if isinstance(optimize, (bool, str)) else True)
+        return h if diagonal is None else embed_diagonal(h, labels=diagonal)
+
+    return rule
+
+
+def _embed_diagonal(h, labels: str):
+    """Zeros of the shape ``labels`` spell, with ``h`` written on their diagonal."""
+    unique = _unique(labels)
+    shape = tuple(h.shape[unique.index(c)] for c in labels)
+    out = np.zeros(shape, dtype=h.dtype)
+    np.einsum(f"{labels}->{unique}", out)[...] = h  # a writeable view of the diagonal
+    return out
+
+
+def _einsum(*operands, subscripts: str, optimize=False):
+    """``np.einsum`` with explicit subscripts: every ``...`` spelt out, output given."""
+    return np.einsum(subscripts, *operands, optimize=optimize)
+
+
+einsum = defprim(_einsum, "einsum")
+einsum.defvjp(*(_einsum_vjp(k) for k in range(64)))
+einsum.saves_ans = False  # the rules take *operands, which hides that none reads ans
+
+embed_diagonal = defprim(_embed_diagonal, "embed_diagonal")
+embed_diagonal.defvjp(
+    lambda g, ans, h, labels: einsum(g, subscripts=f"{labels}->{_unique(labels)}"))
+
+
+@implements(np.einsum)
+def _np_einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
+    _no_out("einsum", out)
+    if isinstance(operands[0], str):
+        subscripts, arrays = operands[0], operands[1:]
+    else:
+        subscripts, arrays = _interleaved_subscripts(operands)
+    arrays = tuple(_as_operand(x) for x in arrays)
+    if dtype is not None:
+        arrays = tuple(x.astype(dtype) for x in arrays)
+    spec = _explicit_subscripts(subscripts, tuple(x.ndim for x in arrays))
+    return einsum(*arrays, subscripts=spec, optimize=optimize)
+
+
+# --- kron ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _kron_plan(a_ndim: int, b_ndim: int, wrt: int) -> str:
+    """Subscripts contracting g (axes interleaved a0 b0 a1 b1 ...) with the other input."""
+    n = max(a_ndim, b_ndim)
+    big, small = string.ascii_uppercase[:n], string.ascii_lowercase[:n]
+    g_labels = "".join(A + a for A, a in zip(big, small, strict=True))
+    a_labels, b_labels = big[n - a_ndim:], small[n - b_ndim:]
+    if wrt == 0:
+        return f"{g_labels},{b_labels}->{a_labels}"
+    return f"{g_labels},{a_labels}->{b_labels}"
+
+
+def _interleaved_shape(a_shape: tuple, b_shape: tuple) -> tuple:
+    n = max(len(a_shape), len(b_shape))
+    a_shape = (1,) * (n - len(a_shape)) + a_shape
+    b_shape = (1,) * (n - len(b_shape)) + b_shape
+    return tuple(d for pair in zip(a_shape, b_shape, strict=True) for d in pair)
+
+
+def _kron_grad(wrt: int):
+    def rule(g, ans, a, b):
+        g = g.reshape(_interleaved_shape(a.shape, b.shape))
+        other = b if wrt == 0 else a
+        return einsum(g, other, subscripts=_kron_plan(a.ndim, b.ndim, wrt))
+
+    return rule
+
+
+kron = defprim(np.kron, "kron")
+kron.defvjp(_kron_grad(0), _kron_grad(1))
+
+
+@implements(np.kron)
+def _np_kron(a, b):
+    return kron(_as_operand(a), _as_operand(b))
+
+
+# --- cross ---------------------------------------------------------------------
+
+def _cross(a, b):
+    """Cross products of 3-vectors along the last axis, batch axes broadcast."""
+    return np.cross(a, b)
+
+
+cross = defprim(_cross, "cross")
+# <g, a x b> = <a, b x g> = <b, g x a>
+cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a))
+
+
+def _as_3_vectors(x):
+    """2-vectors padded with a zero third component (a product keeps it differentiable)."""
+    return x @ np.eye(2, 3, dtype=x.dtype)
+
+
+@implements(np.cross)
+def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = _as_operand(a), _as_operand(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("At least one array has zero dimension")
+    if axisa % a.ndim != a.ndim - 1:
+        a = np.moveaxis(a, axisa, -1)
+    if axisb % b.ndim != b.ndim - 1:
+        b = np.moveaxis(b, axisb, -1)
+    sizes = (a.shape[-1], b.shape[-1])
+    if not set(sizes) <= {2, 3}:
+        raise ValueError("incompatible dimensions for cross product\n"
+                         "(dimension must be 2 or 3)")
+    if 2 in sizes:
+        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+                      DeprecationWarning, stacklevel=2)
+        a = _as_3_vectors(a) if sizes[0] == 2 else a
+        b = _as_3_vectors(b) if sizes[1] == 2 else b
+        if sizes == (2, 2):
+            return cross(a, b)[..., 2]
+    c = cross(a, b)
+    if c.ndim > 1 and axisc % c.ndim != c.ndim - 1:
+        c = np.moveaxis(c, -1, axisc)
+    return c
