@@ -11,13 +11,15 @@ from ._core.state import enable_grad, is_grad_enabled, no_grad
 from .ops.control import checkpoint, stop_gradient
 from .tensor import Tensor, tensor
 from .testing import check_grads
-from .transforms import elementwise_grad, gradients, grad, jacobian, value_and_grad, vjp
+from .transforms import (elementwise_grad, grad, gradients, hessian, hvp, jacfwd, jacobian, jvp,
+                         value_and_grad, vjp)
 from .value import Value
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "elementwise_grad",
-    "enable_grad", "grad", "gradients", "is_grad_enabled", "jacobian", "no_grad", "numpy",
+    "enable_grad", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
+    "jacobian", "jvp", "no_grad", "numpy",
     "primitive", "stop_gradient", "tensor", "value_and_grad", "vjp",
 ]

@@ -14,7 +14,8 @@ import numpy as np
 from ._core import primitive as _primitive
 from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
-from ._core.state import bump_epoch
+from ._core.state import mark_modified, version_of
+from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from .ops import elementwise as ew
 from .ops import indexing
 from .ops.broadcast import reduce_to_shape
@@ -46,8 +47,6 @@ class Tensor(Box):
         # Slots left unset on the hot path read as their defaults.
         if name == "grad":
             return None
-        if name == "_version":
-            return 0
         raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- attributes ----------------------------------------------------------
@@ -62,7 +61,6 @@ class Tensor(Box):
         if isinstance(self._value, Box):
             raise RuntimeError("cannot set .data of a value traced by a transform")
         self._value = value
-        self._version = bump_epoch()
 
     shape = property(lambda self: self._value.shape, doc="Shape of the array.")
     ndim = property(lambda self: self._value.ndim, doc="Number of dimensions.")
@@ -94,8 +92,8 @@ class Tensor(Box):
 
     @property
     def version(self) -> int:
-        """Changes each time the tensor is modified in place."""
-        return self._version
+        """Grows each time the tensor's memory (or a view of it) is modified in place."""
+        return version_of(strip(self))
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Start (or stop) tracking gradients for this leaf tensor; returns it."""
@@ -262,7 +260,7 @@ class Tensor(Box):
                         f"{what}: the result has shape {result.shape} but the tensor "
                         f"has shape {target.shape}; in-place changes cannot reshape")
                 np.copyto(target, result._value, casting="same_kind")
-            self._version = bump_epoch()
+                mark_modified(target)
             return
         node = self._node
         if type(node) is LeafNode and node.tensor_ref is not None:
@@ -295,6 +293,9 @@ class Tensor(Box):
         elif method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
             kwargs.setdefault("axis", 0)  # ufunc.reduce defaults to the first axis
             result = FUNCTIONS[_UFUNC_REDUCTIONS[ufunc]](*inputs, **kwargs)
+        elif not _any_traced(inputs):
+            plain = ufunc if method == "__call__" else getattr(ufunc, method)
+            return plain(*map(strip, inputs), **kwargs)
         else:
             raise _no_rule(f"numpy.{ufunc.__name__}" + ("" if method == "__call__"
                                                         else f".{method}"))
@@ -304,9 +305,9 @@ class Tensor(Box):
         handler = FUNCTIONS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
-        if func in NONDIFFERENTIABLE:
+        if func in NONDIFFERENTIABLE or not _any_traced((args, kwargs)):
             return func(*_strip_tree(args), **_strip_tree(kwargs))
-        raise _no_rule(f"numpy.{func.__name__}")
+        raise _no_rule(_qualified_name(func))
 
     # --- wrapping ------------------------------------------------------------
     @staticmethod
@@ -332,7 +333,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     elif isinstance(data, (list, tuple)) and _contains_traced(data):
         raise TypeError(
             "tensor([...]) got tensors that require grad; build the array with "
-            "chainrule.numpy.array([...]) or cr.stack([...]) to keep their gradients.")
+            "np.stack([...]) or chainrule.numpy.array([...]) to keep their gradients.")
     return np.array(data, dtype=dtype)
 
 
@@ -355,6 +356,25 @@ def _strip_tree(x):
     if isinstance(x, dict):
         return {k: _strip_tree(v) for k, v in x.items()}
     return x
+
+
+def _any_traced(tree) -> bool:
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Box):
+            if item._node is not None:
+                return True
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return False
+
+
+def _qualified_name(func) -> str:
+    module = getattr(func, "__module__", None) or "numpy"
+    return f"{module}.{func.__name__}"
 
 
 def _no_rule(name: str) -> TypeError:
@@ -394,6 +414,7 @@ def _write_out(result, out):
             "out= a NumPy array would drop the gradient of a traced result; assign "
             "the result to a name instead, or pass a Tensor as out=.")
     np.copyto(target, strip(result))
+    mark_modified(target)
     return target
 
 
@@ -473,9 +494,10 @@ def _install_operators() -> None:
         setattr(Tensor, f"__{name}__", _binary(prim))
         setattr(Tensor, f"__r{name}__", _binary(prim, reflected=True))
         setattr(Tensor, f"__i{name}__", _inplace(prim))
-    matmul = lambda a, b: FUNCTIONS[np.matmul](a, b)
-    Tensor.__matmul__ = lambda self, other: matmul(self, other)
-    Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+    matmul = FUNCTIONS[np.matmul]
+    Tensor.__matmul__ = _binary(matmul)
+    Tensor.__rmatmul__ = _binary(matmul, reflected=True)
+    Tensor.__imatmul__ = _inplace(matmul)
     Tensor.__neg__ = lambda self: ew.negative(self)
     Tensor.__pos__ = lambda self: ew.positive(self)
     Tensor.__abs__ = lambda self: ew.absolute(self)
@@ -515,7 +537,7 @@ def _dispatch(numpy_function, args, kwargs):
         return handler(*args, **kwargs)
     if numpy_function in NONDIFFERENTIABLE:
         return numpy_function(*_strip_tree(args), **_strip_tree(kwargs))
-    raise _no_rule(f"numpy.{numpy_function.__name__}")
+    raise _no_rule(_qualified_name(numpy_function))
 
 
 def _install_methods() -> None:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import new_level
@@ -320,3 +321,86 @@ def _untrace_tree(tree: Any, level: int) -> Any:
         return None
     leaves, structure = flatten(tree)
     return unflatten(structure, [_untrace(leaf, level) for leaf in leaves])
+
+
+# --- forward mode -------------------------------------------------------------
+
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
+    """Evaluate ``fun(*primals)`` and its directional derivative along ``tangents``.
+
+    True forward mode: tangents travel with the values, one pass. Returns
+    ``(out, tangent_out)``; ``primals`` and ``tangents`` are sequences of equal
+    length whose items are arrays, floats or pytrees of them.
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents; "
+                         f"give one tangent per primal")
+    with new_level() as level:
+        traced = []
+        for p, t in zip(primals, tangents):
+            p_leaves, structure = flatten(p)
+            t_leaves, t_structure = flatten(t)
+            if len(p_leaves) != len(t_leaves):
+                raise ValueError("each tangent must have the structure of its primal")
+            traced.append(unflatten(structure, [
+                _tangent_box(pl, tl, level) for pl, tl in zip(p_leaves, t_leaves)]))
+        out = fun(*traced)
+    out_leaves, structure = flatten(out)
+    values = [_untrace(o, level) for o in out_leaves]
+    tangent_out = [_tangent_of(o, v, level) for o, v in zip(out_leaves, values)]
+    return unflatten(structure, values), unflatten(structure, tangent_out)
+
+
+def _tangent_box(primal: Any, tangent: Any, level: int):
+    value = _as_float_input(primal)
+    shape = np.shape(strip(value))
+    if not isinstance(tangent, Box):
+        tangent = np.asarray(tangent, dtype=strip(value).dtype)
+    if np.shape(strip(tangent)) != shape:
+        raise ValueError(f"a tangent has shape {np.shape(strip(tangent))} but its primal "
+                         f"has shape {shape}; they must match")
+    return make_box(value, TangentNode(level, tangent))
+
+
+def _tangent_of(out: Any, value: Any, level: int):
+    if isinstance(out, Box) and type(out._node) is TangentNode and out._node.level == level:
+        return out._node.tangent
+    return np.zeros(np.shape(strip(value)), dtype=_float_dtype(value))
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Jacobian of ``fun`` by forward mode: shape ``out.shape + input.shape``."""
+
+    @functools.wraps(fun)
+    def jacfwd_fun(*args):
+        single = isinstance(argnums, int)
+        nums = (argnums,) if single else tuple(argnums)
+        per_arg = [_jacfwd_one(fun, args, n) for n in nums]
+        return per_arg[0] if single else tuple(per_arg)
+
+    return jacfwd_fun
+
+
+def _jacfwd_one(fun, args, argnum):
+    x = _as_float_input(args[argnum])
+    shape = np.shape(strip(x))
+    size = int(np.prod(shape))
+    basis = np.eye(size, dtype=strip(x).dtype).reshape((size,) + shape)
+    along = lambda xi: fun(*args[:argnum], xi, *args[argnum + 1:])
+    columns = [jvp(along, (x,), (direction,)) for direction in basis]
+    if not columns:
+        out = along(x)
+        return np.zeros(np.shape(strip(out)) + shape, dtype=_float_dtype(out))
+    out_shape = np.shape(strip(columns[0][0]))
+    return np.reshape(np.stack([c for _, c in columns], axis=-1), out_shape + shape)
+
+
+def hessian(fun: Callable, argnums: int = 0) -> Callable:
+    """The Hessian of a scalar function (forward over reverse)."""
+    return jacfwd(grad(fun, argnums), argnums)
+
+
+def hvp(fun: Callable, x: Any, v: Any) -> Any:
+    """Hessian-vector product ``H(x) @ v`` of a scalar function, without forming H."""
+    return jvp(grad(fun), (x,), (v,))[1]

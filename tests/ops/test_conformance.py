@@ -94,7 +94,7 @@ def _primitives_used(out):
             continue
         seen.add(id(node))
         names.add(node.name)
-        stack.extend(parent for _, parent in node.parents)
+        stack.extend(parent for parent in node.parents if parent is not None)
     return names
 
 
@@ -164,3 +164,118 @@ def test_second_order_matches_finite_differences(case, dtype):
     numeric = (first(step) - first(-step)) / (2 * step)
     tol = (1e-4 if dtype == np.float64 else 3e-2) * max(case.rtol / 1e-5, 1.0)
     assert exact == pytest.approx(numeric, rel=tol, abs=tol)
+
+
+# --- forward mode ---------------------------------------------------------------
+
+# Primitives deliberately without a JVP rule, with the reason. Everything else
+# must have one for every differentiable argument.
+REVERSE_ONLY: dict[str, str] = {}
+
+
+def _jvp(case, values, directions):
+    """Forward-mode derivative of f along ``directions`` (one per differentiable input)."""
+    wrt = _wrt(case)
+
+    def along(*xs):
+        full = list(values)
+        for i, x in zip(wrt, xs):
+            full[i] = x
+        return case.fn(*full)
+
+    return cr.jvp(along, [values[i] for i in wrt], directions)
+
+
+def test_every_primitive_has_jvp_rules_or_a_stated_reason():
+    missing = []
+    for name, prim in PRIMITIVES.items():
+        if name in REVERSE_ONLY:
+            continue
+        vjps = prim.vjps
+        count = len(vjps) if isinstance(vjps, list) else None
+        jvps = prim.jvps
+        if count is None:
+            ok = not isinstance(jvps, list) or len(jvps) > 0
+        else:
+            ok = isinstance(jvps, list) and len(jvps) >= count and all(
+                j is not None for v, j in zip(vjps, jvps) if v is not None)
+        if not ok:
+            missing.append(name)
+    assert not missing, f"primitives without JVP rules (and not listed reverse-only): {missing}"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", CASES, ids=_case_ids())
+def test_forward_mode_matches_finite_differences_and_reverse_mode(case, dtype):
+    if dtype not in case.dtypes or not _wrt(case) or case.prim in REVERSE_ONLY:
+        pytest.skip("not applicable")
+    values = _inputs(case, dtype)
+    rng = np.random.default_rng(3)
+    cotangent = rng.standard_normal(np.shape(case.fn(*values))).astype(dtype)
+    directions = [rng.standard_normal(np.shape(values[i])).astype(dtype) for i in _wrt(case)]
+    out, tangent = _jvp(case, values, directions)
+    assert np.asarray(tangent).dtype == np.asarray(out).dtype
+    forward = float(np.sum(np.asarray(tangent, np.float64) * cotangent))
+
+    grads, _, _ = _gradient(case, values, cotangent)
+    reverse = _dot(grads, directions)
+    tol = TOLERANCE[dtype] * max(case.rtol / 1e-5, 1.0)
+    assert forward == pytest.approx(reverse, rel=tol * 1e-2, abs=tol * 1e-2)
+
+    values64 = [np.asarray(v, np.float64) if isinstance(v, np.ndarray) and
+                v.dtype.kind == "f" else v for v in values]
+    step = 1e-6
+    numeric = (_objective(case, _shifted(case, values64, directions, step), cotangent)
+               - _objective(case, _shifted(case, values64, directions, -step), cotangent)
+               ) / (2 * step)
+    assert forward == pytest.approx(numeric, rel=tol, abs=tol)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.order >= 2],
+                         ids=[c.id for c in CASES if c.order >= 2])
+def test_forward_over_reverse_and_forward_over_forward_second_order(case):
+    if not _wrt(case) or case.prim in REVERSE_ONLY:
+        pytest.skip("not applicable")
+    values = _inputs(case, np.float64)
+    rng = np.random.default_rng(4)
+    cotangent = rng.standard_normal(np.shape(case.fn(*values)))
+    directions = [rng.standard_normal(np.shape(values[i])) for i in _wrt(case)]
+    weights = [rng.standard_normal(np.shape(values[i])) for i in _wrt(case)]
+    wrt = _wrt(case)
+
+    def weighted_gradient(*xs):
+        full = list(values)
+        for i, x in zip(wrt, xs):
+            full[i] = x
+
+        def objective(*ys):
+            inner = list(full)
+            for i, y in zip(wrt, ys):
+                inner[i] = y
+            return np.sum(case.fn(*inner) * cotangent)
+
+        grads = cr.grad(objective, argnums=tuple(range(len(wrt))))(*xs)
+        return sum(np.sum(g * w) for g, w in zip(grads, weights))
+
+    _, over_reverse = cr.jvp(weighted_gradient, [values[i] for i in wrt], directions)
+    step = 1e-5
+    shifted = lambda s: weighted_gradient(*[values[i] + s * d for i, d in zip(wrt, directions)])
+    numeric = (shifted(step) - shifted(-step)) / (2 * step)
+    tol = 1e-4 * max(case.rtol / 1e-5, 1.0)
+    assert float(over_reverse) == pytest.approx(numeric, rel=tol, abs=tol)
+
+    def directional(*xs):
+        _, t = _jvp(case, [*values[:0], *_replace(values, wrt, xs)], directions)
+        return np.sum(t * cotangent)
+
+    _, over_forward = cr.jvp(directional, [values[i] for i in wrt], directions)
+    shifted_f = lambda s: directional(*[values[i] + s * d for i, d in zip(wrt, directions)])
+    numeric_f = (shifted_f(step) - shifted_f(-step)) / (2 * step)
+    assert float(over_forward) == pytest.approx(numeric_f, rel=tol, abs=tol)
+
+
+def _replace(values, wrt, xs):
+    full = list(values)
+    for i, x in zip(wrt, xs):
+        full[i] = x
+    return full

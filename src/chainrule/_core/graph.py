@@ -11,11 +11,12 @@ consumers: the backward walk is a heap ordered by that number, no recursion.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import weakref
 
-from .state import inplace_epoch
+from .state import inplace_epoch, modified_since
 
 _next_seq = itertools.count().__next__
 FREED = object()  # what a node's saved values become once backward has used them
@@ -24,7 +25,7 @@ FREED = object()  # what a node's saved values become once backward has used the
 class Box:
     """A traced value: the engine's view of a Tensor."""
 
-    __slots__ = ("_value", "_node", "grad", "_version", "__weakref__")
+    __slots__ = ("_value", "_node", "grad", "__weakref__")
 
 
 class Node:
@@ -32,29 +33,27 @@ class Node:
 
     # prim     the Primitive called
     # vals     its inputs one level down, as the rules receive them
-    # args     the inputs as passed, to check them for in-place changes
     # kwargs   keyword arguments, passed on to the rules
     # ans      the output, when a rule needs it
-    # parents  [(argnum, node), ...] for the traced inputs
+    # parents  for each input, the node that made it (None if not traced here)
     # level    the trace level this node belongs to
     # seq      creation order: consumers always have a higher number
     # shape    the output's shape, to undo broadcasting of gradients
     # epoch    the in-place counter when recorded
     # hooks    None, or functions to run on this node's total gradient
-    __slots__ = ("prim", "vals", "args", "kwargs", "ans", "parents", "level", "seq",
-                 "shape", "epoch", "hooks")
+    __slots__ = ("prim", "vals", "kwargs", "ans", "parents", "level", "seq", "shape",
+                 "epoch", "hooks")
 
     @property
     def name(self) -> str:
         return self.prim.name
 
 
-def new_node(prim, vals, args, kwargs, ans, parents, level, shape):
-    """A Node, filled in without the cost of an ``__init__`` call (hot path)."""
+def new_node(prim, vals, kwargs, ans, parents, level, shape):
+    """A Node, filled in without the cost of an ``__init__`` call."""
     node = _new(Node)
     node.prim = prim
     node.vals = vals
-    node.args = args
     node.kwargs = kwargs
     node.ans = ans
     node.parents = parents
@@ -76,7 +75,7 @@ class LeafNode(Node):
 
     def __init__(self, level, shape, tensor=None):
         self.prim = None
-        self.vals = self.args = self.ans = None
+        self.vals = self.ans = None
         self.kwargs = {}
         self.parents = ()
         self.level = level
@@ -110,6 +109,19 @@ def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
     succeeded, so that a failure leaves every ``.grad`` untouched.
     ``make_box(value, node)`` rebuilds a traced value for ``create_graph``.
     """
+    # The walk frees the graph as it goes; the cycle collector would only spend
+    # time scanning it, so it is paused (as it was found) for the walk.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
+                     accumulate)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture, accumulate):
     grads = {}
     heap = []
     for node, g in seeds:
@@ -139,13 +151,15 @@ def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
                 f"backward through the graph a second time: the values saved by "
                 f"'{prim.name}' were freed after the first backward(). Pass "
                 f"retain_graph=True to the first backward() if you need to call it again.")
-        if node.epoch != epoch and node.args is not None:
+        if node.epoch != epoch:
             _check_unchanged(node)
         ans = node.ans
         if create_graph:
             vals, ans = _rebuild_boxes(node, make_box)
         vjps = prim.vjps
-        for argnum, parent in node.parents:
+        for argnum, parent in enumerate(node.parents):
+            if parent is None:
+                continue
             rule = vjps[argnum] if argnum < len(vjps) else None
             if rule is None:
                 raise NotImplementedError(
@@ -162,7 +176,7 @@ def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
                 heapq.heappush(heap, (-parent.seq, parent))
         if not retain_graph:
             node.vals = FREED
-            node.args = node.ans = None
+            node.ans = None
     return captured, to_store
 
 
@@ -182,18 +196,21 @@ def _rebuild_boxes(node, make_box):
     if not node.prim.saves_args:
         return node.vals, None if node.ans is None else make_box(node.ans, node)
     vals = list(node.vals)
-    for argnum, parent in node.parents:
-        if argnum < len(vals):
+    for argnum, parent in enumerate(node.parents):
+        if parent is not None:
             vals[argnum] = make_box(vals[argnum], parent)
     ans = None if node.ans is None else make_box(node.ans, node)
     return vals, ans
 
 
 def _check_unchanged(node):
-    for argnum, arg in enumerate(node.args):
-        if isinstance(arg, Box) and getattr(arg, "_version", 0) > node.epoch:
+    saved = [(f"argument {i}", v) for i, v in enumerate(node.vals) if v is not None]
+    if node.ans is not None:
+        saved.append(("output", node.ans))
+    for what, value in saved:
+        if not isinstance(value, Box) and modified_since(value, node.epoch):
             raise RuntimeError(
-                f"argument {argnum} of '{node.prim.name}' (shape {arg.shape}) was "
-                f"modified in place after it was used, but backward() needs its old "
-                f"value. Modify a copy instead (t = t.clone()), or make the change "
-                f"before the operation that uses it.")
+                f"the {what} of '{node.prim.name}' (shape {value.shape}) was modified in "
+                f"place after it was used, but backward() needs its old value. Modify a "
+                f"copy instead (t = t.clone()), or make the change before the operation "
+                f"that uses it.")

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import dis
 import functools
+import inspect
 import sys
 from typing import Any, Callable
 
+from .forward import TangentNode, push_tangents
 from .graph import Box, Node, _next_seq, new_node
 from .state import inplace_epoch, state
 
 _new = object.__new__
 _box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
-_NONES = tuple((None,) * n for n in range(64))
+_NONES = tuple((None,) * n for n in range(256))
 
 
 def set_box_type(cls: type) -> None:
@@ -84,6 +86,11 @@ class Primitive:
         self.saves_args = any(i >= 2 for i in used)
         return self
 
+    def defjvp_all(self, rule: Callable) -> Primitive:
+        """One JVP rule for every positional argument: ``rule(argnum, t, ans, *args, **kwargs)``."""
+        self.jvps = _EveryArgument(rule)
+        return self
+
     def defjvp(self, *rules: Callable | None) -> Primitive:
         """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``."""
         self.jvps = list(rules)
@@ -100,38 +107,40 @@ class Primitive:
 
     def __call__(self, *args, **kwargs):
         # One pass for the common case: every traced input on the same level.
-        vals = parents = None
+        # ``parents`` lines up with ``args``: the input's node, or None.
+        vals = []
+        parents = []
         level = -1
-        for i, a in enumerate(args):
+        boxed = False
+        for a in args:
+            node = None
             if isinstance(a, Box):
-                if vals is None:
-                    vals = list(args)
-                    parents = []
+                boxed = True
                 node = a._node
-                if node is None:
-                    vals[i] = a._value
-                    continue
-                if node.level != level:
+                a = a._value
+                if node is not None and node.level != level:
                     if level >= 0:
                         return self._record_mixed(args, kwargs)
                     level = node.level
-                vals[i] = a._value
-                parents.append((i, node))
-        if vals is None:
-            return self.fun(*args, **kwargs)
+                    top = node
+            vals.append(a)
+            parents.append(node)
         if level < state.record_from:
+            if not boxed:
+                return self.fun(*args, **kwargs)
             return make_box(self.fun(*map(strip, args), **kwargs), None)
-        if level and any(isinstance(v, Box) for v in vals):
-            return self._record_mixed(args, kwargs)
+        if level:
+            if any(isinstance(v, Box) for v in vals):
+                return self._record_mixed(args, kwargs)
+            if type(top) is TangentNode:
+                return self._forward(self.fun(*vals, **kwargs), vals, kwargs, parents, level)
         ans = self.fun(*vals, **kwargs)
         # The rest is _wrap(), written out: this is the hottest path in the library.
         if not self.saves_args:
             vals = _NONES[len(args)]
-            args = None
         node = _new(Node)
         node.prim = self
         node.vals = vals
-        node.args = args
         node.kwargs = kwargs
         node.ans = ans if self.saves_ans else None
         node.parents = parents
@@ -148,21 +157,9 @@ class Primitive:
         box._node = node
         return box
 
-    def _wrap(self, ans, vals, args, kwargs, parents, level):
-        try:
-            shape = ans.shape
-        except AttributeError:
-            raise _not_an_array(self, ans) from None
-        if self.saves_args:
-            node = new_node(self, vals, args, kwargs, ans if self.saves_ans else None,
-                            parents, level, shape)
-        else:
-            node = new_node(self, _NONES[len(args)], None, kwargs,
-                            ans if self.saves_ans else None, parents, level, shape)
-        box = _new(_box_type)
-        box._value = ans
-        box._node = node
-        return box
+    def _forward(self, ans, vals, kwargs, parents, level):
+        tangent = push_tangents(self, ans, vals, kwargs, parents)
+        return make_box(ans, TangentNode(level, tangent))
 
     def _record_mixed(self, args: tuple, kwargs: dict) -> Any:
         """Inputs traced on several levels: record the top one, recurse for the rest."""
@@ -170,7 +167,7 @@ class Primitive:
         if level < state.record_from:
             return make_box(self.fun(*map(strip, args), **kwargs), None)
         vals = list(args)
-        parents = []
+        parents = [None] * len(args)
         for i, a in enumerate(args):
             if isinstance(a, Box):
                 node = a._node
@@ -178,11 +175,19 @@ class Primitive:
                     vals[i] = a._value
                 elif node.level == level:
                     vals[i] = a._value
-                    parents.append((i, node))
+                    parents[i] = node
         ans = self(*vals, **kwargs)
         if isinstance(ans, Box) and ans._node is None:
             ans = ans._value
-        return self._wrap(ans, vals, args, kwargs, parents, level)
+        if any(type(p) is TangentNode for p in parents):
+            return self._forward(ans, vals, kwargs, parents, level)
+        try:
+            shape = ans.shape
+        except AttributeError:
+            raise _not_an_array(self, ans) from None
+        node = new_node(self, vals if self.saves_args else _NONES[len(args)], kwargs,
+                        ans if self.saves_ans else None, parents, level, shape)
+        return make_box(ans, node)
 
 
 class _EveryArgument:
@@ -224,7 +229,7 @@ def _used_positions(rule: Callable) -> set[int]:
     """Which positional parameters of ``rule`` its body reads (all, if unsure)."""
     code = getattr(rule, "__code__", None)
     everything = set(range(64))
-    if code is None or code.co_flags & 0x04:  # not plain Python, or takes *args
+    if code is None:
         return everything
     names = code.co_varnames[:code.co_argcount]
     loaded = set()
@@ -232,6 +237,10 @@ def _used_positions(rule: Callable) -> set[int]:
         if ins.opname in _LOADS:
             val = ins.argval
             loaded.update(val if isinstance(val, tuple) else (val,))
-    if any(n in code.co_cellvars for n in names):
-        loaded.update(code.co_cellvars)
-    return {i for i, n in enumerate(names) if n in loaded}
+    loaded.update(code.co_cellvars)  # read by an inner function: count as used
+    used = {i for i, n in enumerate(names) if n in loaded}
+    if code.co_flags & inspect.CO_VARARGS:
+        varargs = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
+        if varargs in loaded:
+            used |= set(range(code.co_argcount, 64))
+    return used

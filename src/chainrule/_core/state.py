@@ -22,13 +22,37 @@ class _State(threading.local):
 state = _State()
 
 # Bumped by every in-place change of an array; a node remembers the value at the
-# time it was recorded, so backward() checks saved inputs only when it moved.
+# time it was recorded, so backward() checks its saved arrays only when it moved.
 inplace_epoch = [0]
 
+# The epoch of the last in-place change of each memory owner, by id. Views and
+# detached tensors share their owner, so a change through any of them counts.
+# An id can be reused only once its array is gone, and then it is recorded
+# again with a later epoch, so a stale entry never flags a live saved array.
+_changed_at: dict[int, int] = {}
 
-def bump_epoch() -> int:
+
+def _owner(array):
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def mark_modified(array) -> int:
+    """Record that ``array`` (and every view of its memory) was changed in place."""
     inplace_epoch[0] += 1
+    _changed_at[id(_owner(array))] = inplace_epoch[0]
     return inplace_epoch[0]
+
+
+def modified_since(array, epoch: int) -> bool:
+    """Whether ``array``'s memory was changed in place after ``epoch``."""
+    return _changed_at.get(id(_owner(array)), -1) > epoch
+
+
+def version_of(array) -> int:
+    """A number that grows each time ``array``'s memory is changed in place."""
+    return _changed_at.get(id(_owner(array)), 0)
 
 
 @contextmanager

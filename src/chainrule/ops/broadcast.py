@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core import forward
+
 
 def reduce_to_shape(g, shape: tuple):
     """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
@@ -15,3 +17,6 @@ def reduce_to_shape(g, shape: tuple):
     if axes:
         g = g.sum(axis=axes)
     return g.reshape(shape) if g.shape != shape else g
+
+
+forward.set_broadcast(np.broadcast_to)

@@ -34,8 +34,18 @@ def _checkpoint_vjp(argnum, g, ans, fn, *xs):
     return pullback(g)[argnum - 1]
 
 
+def _checkpoint_jvp(argnum, t, ans, fn, *xs):
+    from ..transforms import jvp
+
+    def along(x):
+        return fn(*xs[:argnum - 1], x, *xs[argnum:])
+
+    return jvp(along, (xs[argnum - 1],), (t,))[1]
+
+
 _checkpoint = defprim(_run_checkpointed, "checkpoint")
 _checkpoint.defvjp_all(_checkpoint_vjp)
+_checkpoint.defjvp_all(_checkpoint_jvp)
 
 
 def checkpoint(fn: Callable, *args: Any) -> Any:

@@ -16,8 +16,11 @@ LOG10 = float(np.log(10.0))
 
 
 def _ufunc(ufunc, *vjps, name=None):
+    """A ufunc primitive. Its Jacobian is diagonal (up to broadcasting), so each
+    VJP rule, read with the tangent in place of the cotangent, is its JVP rule."""
     prim = defprim(ufunc, name or ufunc.__name__)
     prim.defvjp(*vjps)
+    prim.defjvp(*vjps)
     UFUNCS[ufunc] = prim
     return prim
 

@@ -60,6 +60,12 @@ zeros_at.defvjp(lambda g, ans, h, index: zeros_at(g, index))
 setitem.defvjp(lambda g, ans, x, index, v: zeros_at(g, index), None,
                lambda g, ans, x, index, v: _assigned_part(g, index))
 
+getitem.defjvp(lambda t, ans, x, index: getitem(t, index))
+scatter_add.defjvp(lambda t, ans, h, index, shape: scatter_add(t, index, shape))
+zeros_at.defjvp(lambda t, ans, h, index: zeros_at(t, index))
+setitem.defjvp(lambda t, ans, x, index, v: zeros_at(t, index), None,
+               lambda t, ans, x, index, v: setitem(np.zeros_like(ans), index, t))
+
 
 def _assigned_part(g, index):
     advanced = [p for p in (index if isinstance(index, tuple) else (index,))
@@ -76,9 +82,11 @@ def _assigned_part(g, index):
 
 astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
 astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
+astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
 copy.defvjp(lambda g, ans, x: g)
+copy.defjvp(lambda t, ans, x: t)
 
 
 @implements(np.copy)
