@@ -6,7 +6,7 @@ import gc
 import importlib
 import time
 import tracemalloc
-from typing import Callable
+from collections.abc import Callable
 
 
 def best_time(fn: Callable[[], object], repeat: int = 7, number: int = 1) -> float:

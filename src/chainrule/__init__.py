@@ -9,17 +9,32 @@ from . import numpy
 from ._core.primitive import Primitive, primitive
 from ._core.state import enable_grad, is_grad_enabled, no_grad
 from .ops.control import checkpoint, stop_gradient
+from .serialization import load, save
 from .tensor import Tensor, tensor
 from .testing import check_grads
-from .transforms import (elementwise_grad, grad, gradients, hessian, hvp, jacfwd, jacobian, jvp,
-                         value_and_grad, vjp)
+from .transforms import (
+    elementwise_grad,
+    grad,
+    gradients,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .value import Value
+
+# isort: split
+# Built on the public names above, so imported after them.
+from . import data, nn, optim, training
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "elementwise_grad",
+    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "data", "elementwise_grad",
     "enable_grad", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
-    "jacobian", "jvp", "no_grad", "numpy",
-    "primitive", "stop_gradient", "tensor", "value_and_grad", "vjp",
+    "jacobian", "jvp", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
+    "stop_gradient", "tensor", "training", "value_and_grad", "vjp",
 ]

@@ -65,7 +65,7 @@ class Neuron(Module):
             )
         total = self.bias
         # A plain loop, not sum() over a generator: it is the hot path of training.
-        for w, xi in zip(self.weights, x):
+        for w, xi in zip(self.weights, x, strict=True):
             total = total + w * xi
         if self.activation == "linear":
             return total
@@ -125,7 +125,7 @@ class MLP(Module):
         activations = [activation] * (len(sizes) - 1) + [output_activation]
         self.layers = [
             Layer(n_in, n_out, act, rng)
-            for n_in, n_out, act in zip(widths, widths[1:], activations)
+            for n_in, n_out, act in zip(widths[:-1], widths[1:], activations, strict=True)
         ]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:

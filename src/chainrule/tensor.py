@@ -7,15 +7,16 @@ calls reach the same primitives through ``__array_ufunc__`` and
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
 from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, version_of
-from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from .ops import elementwise as ew
 from .ops import indexing
 from .ops.broadcast import reduce_to_shape
@@ -211,6 +212,22 @@ class Tensor(Box):
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if not self.is_leaf:
+            raise RuntimeError(
+                "only leaf tensors can be deep-copied (a copy cannot share the graph); "
+                "use t.detach() and deep-copy that, or t.clone() to stay in the graph")
+        copied = Tensor(strip(self).copy())
+        if self._node is not None:
+            copied.requires_grad_(True)
+        if self.grad is not None:
+            copied.grad = Tensor(strip(self.grad).copy())
+        memo[id(self)] = copied
+        return copied
+
+    def __reduce__(self):
+        return (_rebuild_tensor, (strip(self), self.requires_grad and self.is_leaf))
 
     def __repr__(self) -> str:
         body = np.array2string(strip(self), separator=", ", prefix="tensor(")
@@ -458,6 +475,10 @@ def _as_leaf_gradient(g, like) -> Tensor:
     if g.dtype != dtype:
         g = g.astype(dtype)
     return Tensor._wrap(g)
+
+
+def _rebuild_tensor(data: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor(data, requires_grad=requires_grad)
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

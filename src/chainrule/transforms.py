@@ -8,7 +8,8 @@ only. Gradients come back as values one level down, so transforms nest.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

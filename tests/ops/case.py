@@ -7,8 +7,8 @@ differences at first and second order, in float64 and float32.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -13,7 +13,8 @@ import dis
 import functools
 import inspect
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .forward import TangentNode, push_tangents
 from .graph import Box, Node, _next_seq, new_node

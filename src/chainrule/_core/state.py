@@ -9,8 +9,8 @@ level open at the time, so transforms started inside it still work.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class _State(threading.local):

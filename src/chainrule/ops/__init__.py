@@ -1,3 +1,11 @@
 """The built-in primitives, by topic. Importing this package registers them all."""
 
-from . import control, elementwise, indexing, products, reductions, shape  # noqa: F401
+from . import (  # noqa: F401
+    control,
+    convolution,
+    elementwise,
+    indexing,
+    products,
+    reductions,
+    shape,
+)

@@ -7,6 +7,8 @@ Broadcasting is undone by the engine, never here.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .registry import UFUNCS, defprim, nondifferentiable
@@ -29,14 +31,16 @@ def _zero(g, ans, *args):
     return g * 0.0
 
 
-def _share_of_ties(x, y):
-    """1 where x wins, 0 where it loses, 1/2 on a tie: how max/min split gradient."""
-    return (x > y) + 0.5 * (x == y)
+def _share_of_ties(g, x, y):
+    """g where x wins, 0 where it loses, g/2 on a tie: how max/min split a gradient."""
+    return g * (x > y) + (0.5 * g) * (x == y)
 
 
 def _safe_log(x):
     """log(x), with 0 where x == 0 (used where it multiplies a zero anyway)."""
-    return np.log(np.where(x == 0, 1.0, x))
+    if isinstance(x, (int, float)):  # keep Python numbers weak: float32 stays float32
+        return math.log(x) if x else 0.0
+    return np.log(np.where(x == 0, np.ones_like(x), x))
 
 
 # --- arithmetic --------------------------------------------------------------
@@ -47,11 +51,21 @@ divide = _ufunc(np.true_divide, lambda g, ans, x, y: g / y,
                 lambda g, ans, x, y: -g * ans / y, name="divide")
 negative = _ufunc(np.negative, lambda g, ans, x: -g)
 positive = _ufunc(np.positive, lambda g, ans, x: g)
+def _lowered(y):
+    """y - 1, or 1 where y is 0 (so that y * x ** (y - 1) is 0 there, even at x = 0).
+
+    Python numbers stay Python numbers, so they do not widen float32 data.
+    """
+    if isinstance(y, (int, float)):
+        return y - 1 if y else 1
+    return np.where(y, y - 1, np.ones_like(y))
+
+
 power = _ufunc(np.power,
-               lambda g, ans, x, y: g * y * x ** np.where(y, y - 1, 1.0),
+               lambda g, ans, x, y: g * y * x ** _lowered(y),
                lambda g, ans, x, y: g * ans * _safe_log(x))
 float_power = _ufunc(np.float_power,
-                     lambda g, ans, x, y: g * y * np.float_power(x, np.where(y, y - 1, 1.0)),
+                     lambda g, ans, x, y: g * y * np.float_power(x, _lowered(y)),
                      lambda g, ans, x, y: g * ans * _safe_log(x))
 square = _ufunc(np.square, lambda g, ans, x: g * 2.0 * x)
 sqrt = _ufunc(np.sqrt, lambda g, ans, x: g * 0.5 / ans)
@@ -97,17 +111,17 @@ deg2rad = _ufunc(np.deg2rad, lambda g, ans, x: g * (np.pi / 180.0))
 rad2deg = _ufunc(np.rad2deg, lambda g, ans, x: g * (180.0 / np.pi))
 
 # --- piecewise ---------------------------------------------------------------
-maximum = _ufunc(np.maximum, lambda g, ans, x, y: g * _share_of_ties(x, y),
-                 lambda g, ans, x, y: g * _share_of_ties(y, x))
-minimum = _ufunc(np.minimum, lambda g, ans, x, y: g * _share_of_ties(y, x),
-                 lambda g, ans, x, y: g * _share_of_ties(x, y))
-fmax = _ufunc(np.fmax, lambda g, ans, x, y: g * _share_of_ties(x, y),
-              lambda g, ans, x, y: g * _share_of_ties(y, x))
-fmin = _ufunc(np.fmin, lambda g, ans, x, y: g * _share_of_ties(y, x),
-              lambda g, ans, x, y: g * _share_of_ties(x, y))
+maximum = _ufunc(np.maximum, lambda g, ans, x, y: _share_of_ties(g, x, y),
+                 lambda g, ans, x, y: _share_of_ties(g, y, x))
+minimum = _ufunc(np.minimum, lambda g, ans, x, y: _share_of_ties(g, y, x),
+                 lambda g, ans, x, y: _share_of_ties(g, x, y))
+fmax = _ufunc(np.fmax, lambda g, ans, x, y: _share_of_ties(g, x, y),
+              lambda g, ans, x, y: _share_of_ties(g, y, x))
+fmin = _ufunc(np.fmin, lambda g, ans, x, y: _share_of_ties(g, y, x),
+              lambda g, ans, x, y: _share_of_ties(g, x, y))
 copysign = _ufunc(np.copysign, lambda g, ans, x, y: g * np.sign(x) * np.sign(ans),
                   _zero)
-ldexp = _ufunc(np.ldexp, lambda g, ans, x, i: g * np.exp2(i), None)
+ldexp = _ufunc(np.ldexp, lambda g, ans, x, i: np.ldexp(g, i), None)
 # Piecewise constant: derivative zero wherever it exists.
 floor = _ufunc(np.floor, _zero)
 ceil = _ufunc(np.ceil, _zero)

@@ -67,6 +67,7 @@ def _matmul_grad_b(g, ans, a, b):
 
 matmul = defprim(np.matmul, "matmul")
 matmul.defvjp(_matmul_grad_a, _matmul_grad_b)
+matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 # np.matmul is a ufunc, so calls on Tensors arrive through __array_ufunc__, which
 # checks the keywords; FUNCTIONS[np.matmul] only serves the ``@`` operator, which
 # always passes two operands: it gets the primitive itself, one call cheaper.
@@ -129,6 +130,8 @@ def _tensordot(a, b, axes: tuple):
 
 tensordot = defprim(_tensordot, "tensordot")
 tensordot.defvjp(_tensordot_grad_a, _tensordot_grad_b)
+tensordot.defjvp(lambda t, ans, a, b, axes: tensordot(t, b, axes=axes),
+                 lambda t, ans, a, b, axes: tensordot(a, t, axes=axes))
 
 
 @implements(np.tensordot)
@@ -178,6 +181,7 @@ def _np_vdot(a, b, /):
 
 outer = defprim(np.outer, "outer")
 outer.defvjp(lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g)
+outer.defjvp(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t))
 
 
 @implements(np.outer)
@@ -278,6 +282,15 @@ def _einsum_vjp(k: int):
     return rule
 
 
+def _einsum_jvp(k: int):
+    def rule(t, ans, *operands, subscripts, optimize=False):
+        # Multilinear: the same einsum with the tangent in operand k's slot.
+        return einsum(*operands[:k], t, *operands[k + 1:], subscripts=subscripts,
+                      optimize=optimize)
+
+    return rule
+
+
 def _embed_diagonal(h, labels: str):
     """Zeros of the shape ``labels`` spell, with ``h`` written on their diagonal."""
     unique = _unique(labels)
@@ -294,11 +307,13 @@ def _einsum(*operands, subscripts: str, optimize=False):
 
 einsum = defprim(_einsum, "einsum")
 einsum.defvjp(*(_einsum_vjp(k) for k in range(64)))
+einsum.defjvp(*(_einsum_jvp(k) for k in range(64)))
 einsum.saves_ans = False  # the rules take *operands, which hides that none reads ans
 
 embed_diagonal = defprim(_embed_diagonal, "embed_diagonal")
 embed_diagonal.defvjp(
     lambda g, ans, h, labels: einsum(g, subscripts=f"{labels}->{_unique(labels)}"))
+embed_diagonal.defjvp(lambda t, ans, h, labels: embed_diagonal(t, labels=labels))
 
 
 @implements(np.einsum)
@@ -348,6 +363,7 @@ def _kron_grad(wrt: int):
 
 kron = defprim(np.kron, "kron")
 kron.defvjp(_kron_grad(0), _kron_grad(1))
+kron.defjvp(lambda t, ans, a, b: kron(t, b), lambda t, ans, a, b: kron(a, t))
 
 
 @implements(np.kron)
@@ -365,6 +381,7 @@ def _cross(a, b):
 cross = defprim(_cross, "cross")
 # <g, a x b> = <a, b x g> = <b, g x a>
 cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a))
+cross.defjvp(lambda t, ans, a, b: cross(t, b), lambda t, ans, a, b: cross(a, t))
 
 
 def _as_3_vectors(x):

@@ -72,6 +72,10 @@ sum_.defvjp(lambda g, ans, x, axis=None, keepdims=False:
             expand_reduced(g, x.shape, axis=axis, keepdims=keepdims))
 expand_reduced.defvjp(lambda g, ans, h, shape, axis=None, keepdims=False:
                       sum_(g, axis=axis, keepdims=keepdims), None)
+# Both are linear: the JVP is the primitive itself applied to the tangent.
+sum_.defjvp(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims))
+expand_reduced.defjvp(lambda t, ans, h, shape, axis=None, keepdims=False:
+                      expand_reduced(t, shape, axis=axis, keepdims=keepdims), None)
 
 
 def _spread(g, x, axis, keepdims):
@@ -109,6 +113,18 @@ def _std_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
         1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
+def _var_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
+    centered = x - mean(x, axis=axis, keepdims=True)
+    return sum_(centered * t, axis=axis, keepdims=keepdims) * (
+        2.0 / _degrees_of_freedom(x, axis, ddof))
+
+
+def _std_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
+    centered = x - mean(x, axis=axis, keepdims=True)
+    return sum_(centered * t, axis=axis, keepdims=keepdims) / ans * (
+        1.0 / _degrees_of_freedom(x, axis, ddof))
+
+
 mean = defprim(_mean, "mean")
 var = defprim(_var, "var")
 std = defprim(_std, "std")
@@ -116,6 +132,9 @@ mean.defvjp(lambda g, ans, x, axis=None, keepdims=False:
             _spread(g, x, axis, keepdims) / _count(x.shape, axis))
 var.defvjp(_var_vjp)
 std.defvjp(_std_vjp)
+mean.defjvp(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims))
+var.defjvp(_var_jvp)
+std.defjvp(_std_jvp)
 
 
 # --- max and min ---------------------------------------------------------------
@@ -142,8 +161,14 @@ def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
 
 max_ = defprim(_max, "max")
 min_ = defprim(_min, "min")
+def _extremum_jvp(t, ans, x, axis=None, keepdims=False):
+    return sum_(t * _share_of_extremum(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
 max_.defvjp(_extremum_vjp)
 min_.defvjp(_extremum_vjp)
+max_.defjvp(_extremum_jvp)
+min_.defjvp(_extremum_jvp)
 
 
 # --- logsumexp -----------------------------------------------------------------
@@ -168,6 +193,9 @@ def _reduced_shape(shape: tuple, axis) -> tuple:
 logsumexp = defprim(_logsumexp, "logsumexp")
 logsumexp.defvjp(lambda g, ans, x, axis=None, keepdims=False:
                  _spread(g, x, axis, keepdims) * np.exp(x - _spread(ans, x, axis, keepdims)))
+logsumexp.defjvp(lambda t, ans, x, axis=None, keepdims=False:
+                 sum_(t * np.exp(x - _spread(ans, x, axis, keepdims)), axis=axis,
+                      keepdims=keepdims))
 
 
 # --- shifting and linear recurrences (helpers for products) --------------------
@@ -211,11 +239,20 @@ def _scan_vjp_a(g, ans, b, a, axis, reverse=False):
     return previous * _scan_adjoint(g, a, axis, reverse)
 
 
+def _scan_jvp_a(t, ans, b, a, axis, reverse=False):
+    # dh[k] = t[k] * h[k-1] + a[k] * dh[k-1]: the same recurrence, driven by t * h[k-1].
+    previous = shift(ans, axis=axis, by=-1 if reverse else 1)
+    return linear_scan(t * previous, a, axis=axis, reverse=reverse)
+
+
 shift = defprim(_shift, "shift")
 linear_scan = defprim(_linear_scan, "linear_scan")
 shift.defvjp(lambda g, ans, x, axis, by, fill=0.0: shift(g, axis=axis, by=-by))
 linear_scan.defvjp(lambda g, ans, b, a, axis, reverse=False: _scan_adjoint(g, a, axis, reverse),
                    _scan_vjp_a)
+shift.defjvp(lambda t, ans, x, axis, by, fill=0.0: shift(t, axis=axis, by=by))
+linear_scan.defjvp(lambda t, ans, b, a, axis, reverse=False:
+                   linear_scan(t, a, axis=axis, reverse=reverse), _scan_jvp_a)
 
 
 # --- prod and cumprod ------------------------------------------------------------
@@ -270,10 +307,25 @@ def _cumprod_vjp(g, ans, x, axis):
     return before * weighted_rest
 
 
+def _prod_jvp(t, ans, x, axis=None, keepdims=False):
+    axes = _axes(axis, x.ndim)
+    if not axes:
+        return t
+    return sum_(t * _product_of_others(x, axes), axis=axis, keepdims=keepdims)
+
+
+def _cumprod_jvp(t, ans, x, axis):
+    # d ans[k] = t[k] * ans[k-1] + x[k] * d ans[k-1], with ans[-1] = 1: no division by x.
+    before = shift(ans, axis=axis, by=1, fill=1.0)
+    return linear_scan(t * before, x, axis=axis)
+
+
 prod = defprim(_prod, "prod")
 cumprod = defprim(_cumprod, "cumprod")
 prod.defvjp(_prod_vjp)
 cumprod.defvjp(_cumprod_vjp)
+prod.defjvp(_prod_jvp)
+cumprod.defjvp(_cumprod_jvp)
 
 
 # --- cumsum ----------------------------------------------------------------------
@@ -293,6 +345,9 @@ cumsum = defprim(_cumsum, "cumsum")
 reverse_cumsum = defprim(_reverse_cumsum, "reverse_cumsum")
 cumsum.defvjp(lambda g, ans, x, axis=None: reverse_cumsum(g, x.shape, axis=axis))
 reverse_cumsum.defvjp(lambda g, ans, h, shape, axis=None: cumsum(g, axis=axis), None)
+cumsum.defjvp(lambda t, ans, x, axis=None: cumsum(t, axis=axis))
+reverse_cumsum.defjvp(lambda t, ans, h, shape, axis=None: reverse_cumsum(t, shape, axis=axis),
+                      None)
 
 
 # --- where, clip, sort -------------------------------------------------------------
@@ -303,6 +358,8 @@ def _where(condition, x, y):
 where = defprim(_where, "where")
 where.defvjp(None, lambda g, ans, c, x, y: where(c, g, 0.0),
              lambda g, ans, c, x, y: where(c, 0.0, g))
+# where and clip pick entries, so the VJP rules, which pick the tangent's, serve as JVP rules.
+where.defjvp(*where.vjps)
 
 
 def _clip(x, low, high):
@@ -324,6 +381,7 @@ clip = defprim(_clip, "clip")
 clip.defvjp(lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[0], g, 0.0),
             lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[1], g, 0.0),
             lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[2], g, 0.0))
+clip.defjvp(*clip.vjps)
 
 
 def _permute_along(x, order, axis):
@@ -346,8 +404,11 @@ def _sort_vjp(g, ans, x, axis=-1, kind=None):
 permute_along = defprim(_permute_along, "permute_along")
 permute_along.defvjp(lambda g, ans, x, order, axis:
                      permute_along(g, _inverse_permutation(order, axis), axis=axis), None)
+permute_along.defjvp(lambda t, ans, x, order, axis: permute_along(t, order, axis=axis), None)
 sort = defprim(_sort, "sort")
 sort.defvjp(_sort_vjp)
+sort.defjvp(lambda t, ans, x, axis=-1, kind=None:
+            permute_along(t, np.argsort(strip(x), axis=axis, kind="stable"), axis=axis))
 
 
 # --- NumPy signatures ------------------------------------------------------------------

@@ -8,7 +8,7 @@ it). ``UFUNCS`` maps a NumPy ufunc to its primitive, for ``__array_ufunc__``;
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .._core.primitive import Primitive
 

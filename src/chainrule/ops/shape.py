@@ -19,7 +19,7 @@ import operator
 import numpy as np
 
 from .._core.graph import Box
-from .._core.primitive import strip
+from .._core.primitive import _EveryArgument, strip
 from .indexing import astype, getitem, scatter_add
 from .indexing import copy as copy_array
 from .registry import defprim, implements, nondifferentiable
@@ -27,55 +27,68 @@ from .registry import defprim, implements, nondifferentiable
 AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
 
 # --- the primitives -----------------------------------------------------------
+# Every primitive here is linear, so each JVP rule is the primitive itself (or, for
+# concatenate and pad, its linear part) applied to the tangent t.
 # in_shape: the input's shape, passed in by the wrapper so the rule need not keep x.
 reshape = defprim(lambda x, *, shape, in_shape: np.reshape(x, shape), "reshape")
 reshape.defvjp(lambda g, ans, x, *, shape, in_shape:
                reshape(g, shape=in_shape, in_shape=g.shape))
+reshape.defjvp(lambda t, ans, x, *, shape, in_shape:
+               reshape(t, shape=shape, in_shape=in_shape))
 
 transpose = defprim(lambda x, *, axes: np.transpose(x, axes), "transpose")
 transpose.defvjp(lambda g, ans, x, *, axes: transpose(g, axes=_inverse_permutation(axes)))
+transpose.defjvp(lambda t, ans, x, *, axes: transpose(t, axes=axes))
 
 broadcast_to = defprim(lambda x, *, shape: np.broadcast_to(x, shape), "broadcast_to")
 # The engine sums a gradient of the broadcast shape back to x's shape.
 broadcast_to.defvjp(lambda g, ans, x, *, shape: g)
+broadcast_to.defjvp(lambda t, ans, x, *, shape: broadcast_to(t, shape=shape))
 
 concatenate = defprim(lambda *arrays, axis, bounds: np.concatenate(arrays, axis=axis),
                       "concatenate")
 concatenate.defvjp_all(lambda argnum, g, ans, *arrays, axis, bounds:
                        getitem(g, _along(axis, slice(*bounds[argnum]))))
+# One rule for every argument (there is no defjvp_all): the tangent of array
+# ``argnum`` in its place, zeros over the other arrays' places, in the output's
+# dtype (a float32 piece joined with a float64 one gives float64).
+concatenate.jvps = _EveryArgument(
+    lambda argnum, t, ans, *arrays, axis, bounds:
+    _in_dtype(pad(t, pad_width=_around(axis, len(t.shape), bounds[argnum], bounds[-1][1]),
+                  constant_values=0), ans.dtype))
 
 flip = defprim(lambda x, *, axis: np.flip(x, axis), "flip")
 flip.defvjp(lambda g, ans, x, *, axis: flip(g, axis=axis))
+flip.defjvp(lambda t, ans, x, *, axis: flip(t, axis=axis))
 
 roll = defprim(lambda x, *, shift, axis: np.roll(x, shift, axis), "roll")
 roll.defvjp(lambda g, ans, x, *, shift, axis:
             roll(g, shift=np.negative(shift).tolist(), axis=axis))
+roll.defjvp(lambda t, ans, x, *, shift, axis: roll(t, shift=shift, axis=axis))
 
 pad = defprim(lambda x, *, pad_width, constant_values:
               np.pad(x, pad_width, constant_values=constant_values), "pad")
 pad.defvjp(lambda g, ans, x, *, pad_width, constant_values:
            getitem(g, tuple(slice(before, n - after)
                             for (before, after), n in zip(pad_width, g.shape, strict=True))))
+# Affine in x: the padding constant is no part of the tangent.
+pad.defjvp(lambda t, ans, x, *, pad_width, constant_values:
+           pad(t, pad_width=pad_width, constant_values=0))
 
 triu = defprim(lambda x, *, k: np.triu(x, k), "triu")
 triu.defvjp(lambda g, ans, x, *, k: triu(g, k=k))
+triu.defjvp(lambda t, ans, x, *, k: triu(t, k=k))
 
 tril = defprim(lambda x, *, k: np.tril(x, k), "tril")
 tril.defvjp(lambda g, ans, x, *, k: tril(g, k=k))
+tril.defjvp(lambda t, ans, x, *, k: tril(t, k=k))
 
 trace = defprim(lambda x, *, offset, axis1, axis2, in_shape:
                 np.asarray(np.trace(x, offset, axis1, axis2)), "trace")
 trace.defvjp(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
              _spread_on_diagonal(g, offset, axis1, axis2, in_shape))
-
-
-def _linear_jvp(prim):
-    """A linear primitive's JVP is the primitive itself applied to the tangent."""
-    prim.defjvp(lambda t, ans, x, **kwargs: prim(t, **kwargs))
-
-
-for _prim in (reshape, transpose, broadcast_to, flip, roll, pad, triu, tril, trace):
-    _linear_jvp(_prim)
+trace.defjvp(lambda t, ans, x, *, offset, axis1, axis2, in_shape:
+             trace(t, offset=offset, axis1=axis1, axis2=axis2, in_shape=in_shape))
 
 
 # --- helpers --------------------------------------------------------------------
@@ -109,6 +122,11 @@ def _along(axis: int, index) -> tuple:
     return (slice(None),) * axis + (index,)
 
 
+def _around(axis: int, ndim: int, bound, total: int) -> tuple:
+    """Pad widths that put a piece spanning ``bound`` on ``axis`` in a length of ``total``."""
+    return tuple((bound[0], total - bound[1]) if i == axis else (0, 0) for i in range(ndim))
+
+
 def _inverse_permutation(axes) -> tuple[int, ...]:
     return tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
@@ -125,6 +143,10 @@ def _permuted(x, axes):
 
 def _cast(x, dtype):
     return x if dtype is None else astype(x, np.dtype(dtype))
+
+
+def _in_dtype(x, dtype):
+    return x if x.dtype == dtype else astype(x, dtype)
 
 
 def _no_out(name: str, out) -> None:

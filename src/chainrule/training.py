@@ -1,0 +1,148 @@
+"""A small training loop: ``fit(model, loss_fn, optimizer, batches, epochs)``.
+
+It shows a tqdm progress bar with the running loss when tqdm is installed
+(``pip install "chainrule[progress]"``), and prints one plain line per epoch
+(and every ``print_every`` steps, if asked) otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from .optim import ReduceLROnPlateau, clip_grad_norm_
+
+
+@dataclass
+class History:
+    """What ``fit`` recorded: the loss of every step, the mean loss of every epoch,
+    and whatever ``on_epoch_end`` returned each epoch."""
+
+    step_losses: list[float] = field(default_factory=list)
+    epoch_losses: list[float] = field(default_factory=list)
+    metrics: list[dict[str, float]] = field(default_factory=list)
+
+
+def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimizer: Any,
+        batches: Iterable[tuple[Any, Any]], epochs: int = 1, *, scheduler: Any = None,
+        max_grad_norm: float | None = None,
+        on_epoch_end: Callable[[int, float], dict[str, float] | None] | None = None,
+        progress: bool = True, print_every: int | None = None,
+        file: IO[str] | None = None) -> History:
+    """Train ``model`` on ``batches`` of ``(inputs, targets)`` for ``epochs`` passes.
+
+    Each step computes ``loss_fn(model(inputs), targets)``, runs ``backward()``,
+    clips the gradient norm to ``max_grad_norm`` if given, and calls
+    ``optimizer.step()``. ``batches`` is iterated once per epoch (a
+    ``chainrule.data.Batches`` reshuffles each time). After each epoch the
+    ``scheduler`` steps (``ReduceLROnPlateau`` with the epoch's mean loss) and
+    ``on_epoch_end(epoch, mean_loss)`` may return metrics to show and record,
+    such as a validation accuracy. ``progress=False`` prints nothing.
+    """
+    history = History()
+    reporter = _Reporter(progress, print_every, file)
+    for epoch in range(1, epochs + 1):
+        if hasattr(model, "train"):
+            model.train()
+        losses = reporter.run_epoch(
+            (_train_step(model, loss_fn, optimizer, batch, max_grad_norm) for batch in batches),
+            epoch, epochs, _length(batches))
+        if not losses:
+            raise ValueError(f"the batches gave nothing to train on in epoch {epoch}; pass "
+                             f"something that can be iterated once per epoch, such as "
+                             f"chainrule.data.Batches (a generator runs out after one)")
+        mean_loss = sum(losses) / len(losses)
+        history.step_losses += losses
+        history.epoch_losses.append(mean_loss)
+        _step_scheduler(scheduler, mean_loss)
+        metrics = (on_epoch_end(epoch, mean_loss) if on_epoch_end else None) or {}
+        history.metrics.append(dict(metrics))
+        reporter.end_epoch(epoch, epochs, mean_loss, metrics)
+    return history
+
+
+def _train_step(model, loss_fn, optimizer, batch, max_grad_norm) -> float:
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    if max_grad_norm is not None:
+        clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]],
+                        max_grad_norm)
+    optimizer.step()
+    return float(loss.item())
+
+
+def _step_scheduler(scheduler: Any, mean_loss: float) -> None:
+    if scheduler is None:
+        return
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(mean_loss)
+    else:
+        scheduler.step()
+
+
+def _length(batches: Any) -> int | None:
+    try:
+        return len(batches)
+    except TypeError:
+        return None
+
+
+class _Reporter:
+    """Shows progress: a tqdm bar per epoch if tqdm is there, plain lines if not."""
+
+    def __init__(self, enabled: bool, print_every: int | None, file: IO[str] | None) -> None:
+        self.enabled = enabled
+        self.print_every = print_every
+        self.file = file
+        self.tqdm = _optional_tqdm() if enabled else None
+        self.bar = None
+        self.started = time.perf_counter()
+
+    def run_epoch(self, steps: Iterable[float], epoch: int, epochs: int,
+                  total: int | None) -> list[float]:
+        """Run the epoch's steps, showing the running mean loss; returns the losses."""
+        losses: list[float] = []
+        if self.tqdm is not None:
+            self.bar = self.tqdm(total=total, desc=f"epoch {epoch}/{epochs}", leave=True,
+                                 file=self.file, dynamic_ncols=True)
+        for loss in steps:
+            losses.append(loss)
+            self._show_step(epoch, epochs, len(losses), sum(losses) / len(losses))
+        return losses
+
+    def _show_step(self, epoch: int, epochs: int, step: int, running: float) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{running:.4f}", refresh=False)
+        elif self.enabled and self.print_every and step % self.print_every == 0:
+            self._print(f"epoch {epoch}/{epochs}  step {step}  loss {running:.4f}")
+
+    def end_epoch(self, epoch: int, epochs: int, mean_loss: float,
+                  metrics: dict[str, float]) -> None:
+        """Close the epoch's bar, or print its summary line."""
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f"{mean_loss:.4f}", **{k: f"{v:.4f}"
+                                                            for k, v in metrics.items()})
+            self.bar.close()
+            self.bar = None
+        elif self.enabled:
+            elapsed = time.perf_counter() - self.started
+            self._print(f"epoch {epoch}/{epochs}  loss {mean_loss:.4f}"
+                        f"{'  ' + shown if shown else ''}  ({elapsed:.1f} s)")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.file or sys.stdout, flush=True)
+
+
+def _optional_tqdm():
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm

@@ -1,0 +1,151 @@
+"""The fit() training helper (issue 7): it trains, records the losses, and reports progress
+with tqdm when installed and with plain lines otherwise."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn, optim, training
+from chainrule.data import Batches
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((64, 3))
+TRUE_W = np.array([1.5, -2.0, 0.5])
+Y = X @ TRUE_W + 0.3
+
+
+class LinearModel:
+    """The smallest model fit() accepts: callable, with a train() switch."""
+
+    def __init__(self):
+        self.w = cr.tensor(np.zeros(3), requires_grad=True)
+        self.b = cr.tensor(0.0, requires_grad=True)
+        self.train_calls = 0
+
+    def __call__(self, x):
+        return x @ self.w + self.b
+
+    def train(self):
+        self.train_calls += 1
+
+    def parameters(self):
+        return [self.w, self.b]
+
+
+def mse(prediction, target):
+    return ((prediction - target) ** 2).mean()
+
+
+def quiet_fit(model, optimizer, epochs, **kwargs):
+    kwargs.setdefault("progress", False)
+    return training.fit(model, mse, optimizer, Batches(X, Y, batch_size=16, shuffle=True,
+                                                       seed=0), epochs, **kwargs)
+
+
+def test_fit_trains_a_model_and_records_every_loss():
+    model = LinearModel()
+    history = quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=30)
+    np.testing.assert_allclose(model.w.numpy(), TRUE_W, atol=1e-3)
+    assert model.b.item() == pytest.approx(0.3, abs=1e-3)
+    assert len(history.step_losses) == 30 * 4 and len(history.epoch_losses) == 30
+    assert history.epoch_losses[-1] < 1e-5 < history.epoch_losses[0]
+    assert history.epoch_losses[0] == pytest.approx(np.mean(history.step_losses[:4]))
+    assert model.train_calls == 30
+
+
+def test_fit_takes_exactly_the_steps_of_a_hand_written_loop():
+    by_fit, by_hand = LinearModel(), LinearModel()
+    quiet_fit(by_fit, optim.Adam(by_fit.parameters(), lr=0.05), epochs=3)
+    optimizer = optim.Adam(by_hand.parameters(), lr=0.05)
+    batches = Batches(X, Y, batch_size=16, shuffle=True, seed=0)
+    for _ in range(3):
+        for xb, yb in batches:
+            loss = mse(by_hand(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    np.testing.assert_array_equal(by_fit.w.numpy(), by_hand.w.numpy())
+
+
+def test_fit_steps_the_scheduler_once_per_epoch():
+    model = LinearModel()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    scheduler = optim.StepLR(optimizer, step_size=1, gamma=0.5)
+    quiet_fit(model, optimizer, epochs=3, scheduler=scheduler)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 3)
+
+
+def test_fit_feeds_the_epoch_loss_to_reduce_lr_on_plateau():
+    model = LinearModel()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    scheduler = optim.ReduceLROnPlateau(optimizer)
+    history = quiet_fit(model, optimizer, epochs=3, scheduler=scheduler)
+    assert scheduler.last_epoch == 3
+    assert scheduler.best == history.epoch_losses[-1]
+
+
+def test_fit_clips_the_gradient_norm_when_asked():
+    model = LinearModel()
+    history = quiet_fit(model, optim.SGD(model.parameters(), lr=1.0), epochs=1,
+                        max_grad_norm=1e-3)
+    assert np.linalg.norm(np.append(model.w.numpy(), model.b.item())) <= 4 * 1e-3 + 1e-9
+    assert len(history.step_losses) == 4
+
+
+def test_on_epoch_end_metrics_are_recorded_and_shown():
+    model = LinearModel()
+    out = io.StringIO()
+    history = quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=2,
+                        on_epoch_end=lambda epoch, loss: {"half": loss / 2},
+                        progress=True, file=out)
+    assert history.metrics[1]["half"] == pytest.approx(history.epoch_losses[1] / 2)
+    assert "half" in out.getvalue()
+
+
+def test_without_tqdm_fit_prints_plain_periodic_lines(monkeypatch):
+    monkeypatch.setattr(training, "_optional_tqdm", lambda: None)
+    model = LinearModel()
+    out = io.StringIO()
+    history = quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=True,
+                        print_every=2, file=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"epoch 1/2  step 2  loss {np.mean(history.step_losses[:2]):.4f}"
+    assert lines[2].startswith(f"epoch 1/2  loss {history.epoch_losses[0]:.4f}  (")
+    assert len(lines) == 6
+
+
+def test_with_tqdm_fit_shows_a_bar_with_the_running_loss():
+    pytest.importorskip("tqdm")
+    model = LinearModel()
+    out = io.StringIO()
+    quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=True, file=out)
+    text = out.getvalue()
+    assert "epoch 2/2" in text and "4/4" in text and "loss=" in text
+
+
+def test_progress_false_prints_nothing(capsys):
+    model = LinearModel()
+    quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=False)
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == ""
+
+
+def test_a_generator_of_batches_runs_out_with_a_clear_error():
+    model = LinearModel()
+    once = ((X[i:i + 16], Y[i:i + 16]) for i in range(0, 64, 16))
+    with pytest.raises(ValueError, match="epoch 2.*generator"):
+        training.fit(model, mse, optim.SGD(model.parameters(), lr=0.1), once, 2,
+                     progress=False)
+
+
+def test_fit_trains_an_nn_module():
+    layer = nn.Linear(3, 1, rng=0)
+    history = training.fit(lambda x: layer(x)[:, 0], mse,
+                           optim.SGD(layer.parameters(), lr=0.1),
+                           Batches(X, Y, batch_size=16, shuffle=True, seed=0), 30,
+                           progress=False)
+    assert history.epoch_losses[-1] < 1e-5
