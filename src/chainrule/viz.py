@@ -29,6 +29,10 @@ import sysconfig
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
+from ._core.graph import LeafNode
+from .tensor import Tensor
 from .value import Value
 
 __all__ = ["MAX_DRAWN_NODES", "GraphImage", "draw", "show", "summary", "to_dot", "to_text"]
@@ -56,9 +60,41 @@ def _graph_nodes(root: object) -> tuple[list[dict[str, str]], list[tuple[int, in
     """
     if isinstance(root, Value):
         return _walk(root, lambda value: value.parents, _value_label)
+    if isinstance(root, Tensor):
+        if root._node is None:
+            return [_array_label("", root.numpy(), root.grad)], []
+        nodes, edges = _walk(root._node, _node_operands, _node_label)
+        nodes[0]["data"] = _array_text(root.numpy())
+        return nodes, edges
     raise TypeError(
-        f"cannot draw the graph behind a {type(root).__name__}: pass a chainrule Value"
+        f"cannot draw the graph behind a {type(root).__name__}: pass a chainrule Value "
+        f"or Tensor"
     )
+
+
+def _node_operands(node) -> list:
+    return [parent for parent in node.parents if parent is not None]
+
+
+def _node_label(node) -> dict[str, str]:
+    tensor = node.tensor_ref() if isinstance(node, LeafNode) and node.tensor_ref else None
+    if tensor is not None:
+        return _array_label("", tensor.numpy(), tensor.grad)
+    op = "" if isinstance(node, LeafNode) else node.name
+    data = _array_text(node.ans) if node.ans is not None else f"shape {node.shape}"
+    return {"op": op, "data": data, "grad": ""}
+
+
+def _array_label(op: str, value, grad) -> dict[str, str]:
+    return {"op": op, "data": _array_text(value),
+            "grad": "" if grad is None else _array_text(grad.numpy())}
+
+
+def _array_text(value) -> str:
+    value = np.asarray(value)
+    if value.size == 1:
+        return _number(float(value.real.ravel()[0]))
+    return f"{value.dtype} {value.shape}"
 
 
 def _walk(root, operands_of, label_of):

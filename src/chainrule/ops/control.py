@@ -26,13 +26,27 @@ def _run_checkpointed(fn, *xs):
     return strip(ans) if isinstance(ans, Box) and ans._node is None else ans
 
 
+# The backward walk asks for one argument's cotangent at a time, back to back for
+# the same node; one recomputation serves them all through this one-entry cache.
+# The cache holds its key's objects, so their ids cannot be reused meanwhile.
+_last_pullback: dict = {"key": (), "grads": None}
+
+
 def _checkpoint_vjp(argnum, g, ans, fn, *xs):
     from ..transforms import vjp  # transforms sit above ops; imported when first needed
 
     if argnum == 0:
         raise TypeError("checkpoint: the function argument is not differentiable")
-    _, pullback = vjp(fn, *xs)
-    return pullback(g)[argnum - 1]
+    key = (g, fn, *xs)
+    cached = _last_pullback["key"]
+    if len(cached) != len(key) or any(a is not b for a, b in zip(cached, key)):
+        _, pullback = vjp(fn, *xs)
+        _last_pullback.update(key=key, grads=dict(enumerate(pullback(g), start=1)))
+    grads = _last_pullback["grads"]
+    grad = grads.pop(argnum)
+    if not grads:
+        _last_pullback.update(key=(), grads=None)
+    return grad
 
 
 def _checkpoint_jvp(argnum, t, ans, fn, *xs):
