@@ -21,6 +21,7 @@ from .transforms import (
     jacfwd,
     jacobian,
     jvp,
+    linearize,
     value_and_grad,
     vjp,
 )
@@ -35,6 +36,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "data", "elementwise_grad",
     "enable_grad", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
-    "jacobian", "jvp", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
+    "jacobian", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
     "stop_gradient", "tensor", "training", "value_and_grad", "vjp",
 ]

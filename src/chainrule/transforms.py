@@ -384,22 +384,40 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 
 def _jacfwd_one(fun, args, argnum):
+    """One forward pass with a batch of basis tangents, one per input entry."""
     x = _as_float_input(args[argnum])
     shape = np.shape(strip(x))
     size = int(np.prod(shape))
     basis = np.eye(size, dtype=strip(x).dtype).reshape((size,) + shape)
-    along = lambda xi: fun(*args[:argnum], xi, *args[argnum + 1:])
-    columns = [jvp(along, (x,), (direction,)) for direction in basis]
-    if not columns:
-        out = along(x)
-        return np.zeros(np.shape(strip(out)) + shape, dtype=_float_dtype(out))
-    out_shape = np.shape(strip(columns[0][0]))
-    return np.reshape(np.stack([c for _, c in columns], axis=-1), out_shape + shape)
+    with new_level() as level:
+        box = make_box(x, TangentNode(level, basis, batched=True))
+        out = fun(*args[:argnum], box, *args[argnum + 1:])
+    value = _untrace(out, level)
+    out_shape = np.shape(strip(value))
+    if isinstance(out, Box) and type(out._node) is TangentNode and out._node.level == level:
+        columns = out._node.tangent
+        if not out._node.batched:  # cannot happen for traced outputs, kept for safety
+            columns = np.broadcast_to(columns, (size,) + out_shape)
+        return np.reshape(np.moveaxis(columns, 0, -1), out_shape + shape)
+    return np.zeros(out_shape + shape, dtype=_float_dtype(value))
 
 
 def hessian(fun: Callable, argnums: int = 0) -> Callable:
     """The Hessian of a scalar function (forward over reverse)."""
     return jacfwd(grad(fun, argnums), argnums)
+
+
+def linearize(fun: Callable, *primals: Any):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
+
+    Each call of ``f_jvp`` runs one forward-mode pass at the fixed primals.
+    """
+    out = fun(*primals)
+
+    def f_jvp(*tangents):
+        return jvp(fun, primals, tangents)[1]
+
+    return out, f_jvp
 
 
 def hvp(fun: Callable, x: Any, v: Any) -> Any:

@@ -4,36 +4,64 @@ On a forward level a traced value's ``_node`` is a ``TangentNode`` holding its
 tangent. A primitive call on that level records nothing: it evaluates each
 traced input's JVP rule, ``rule(tangent, ans, *args, **kwargs)``, and sums the
 results into the output's tangent.
+
+A tangent may be *batched*: a leading axis holds many tangents at once, so
+``jacfwd`` pushes a whole basis through one evaluation of the function.
+Primitives whose rules broadcast elementwise (``batch_safe``) take the batch in
+one call; for the others the engine applies the rule to each tangent in turn.
 """
 
 from __future__ import annotations
 
 
 class TangentNode:
-    """The tangent of a value on a forward-mode level."""
+    """The tangent of a value on a forward-mode level (``batched``: leading batch axis)."""
 
-    __slots__ = ("level", "tangent")
+    __slots__ = ("level", "tangent", "batched")
 
-    def __init__(self, level: int, tangent):
+    def __init__(self, level: int, tangent, batched: bool = False):
         self.level = level
         self.tangent = tangent
+        self.batched = batched
 
     parents = ()
     hooks = None
     name = "tangent"
 
 
-_widen = None  # np.broadcast_to, installed by the ops layer (the engine knows no NumPy)
+class _ArrayFunctions:
+    """NumPy's broadcast_to, reshape and stack, installed by the ops layer."""
+
+    broadcast_to = reshape = stack = None
 
 
-def set_broadcast(broadcast_to) -> None:
-    """Install the function that widens a tangent to its output's shape."""
-    global _widen
-    _widen = broadcast_to
+array_functions = _ArrayFunctions()
 
 
-def push_tangents(prim, ans, vals, kwargs, parents):
+def set_array_functions(broadcast_to, reshape, stack) -> None:
+    """Install the array functions forward mode needs (the engine knows no NumPy)."""
+    array_functions.broadcast_to = broadcast_to
+    array_functions.reshape = reshape
+    array_functions.stack = stack
+
+
+def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
     """The output tangent of ``prim`` from its inputs' tangents."""
+    level = next(node.level for node in parents if node is not None)
+    if not any(node is not None and node.batched for node in parents):
+        return TangentNode(level, _combine(prim, ans, vals, kwargs, parents, None))
+    if getattr(prim, "batch_safe", False):
+        tangent = _combine(prim, ans, vals, kwargs, parents, _aligned_batch(ans, vals))
+        return TangentNode(level, tangent, batched=True)
+    size = next(node.tangent.shape[0] for node in parents
+                if node is not None and node.batched)
+    slices = [_combine(prim, ans, vals, kwargs, parents, index) for index in range(size)]
+    return TangentNode(level, array_functions.stack(slices), batched=True)
+
+
+def _combine(prim, ans, vals, kwargs, parents, batch):
+    """Sum of the JVP rules' results. ``batch`` selects how batched tangents are read:
+    None (no batch), an int (that one tangent), or a function aligning the whole batch."""
     jvps = prim.jvps
     total = None
     for argnum, node in enumerate(parents):
@@ -45,9 +73,28 @@ def push_tangents(prim, ans, vals, kwargs, parents):
                 f"'{prim.name}' has no forward-mode (JVP) rule for its argument {argnum}, "
                 f"so it cannot be used under jvp/jacfwd/hessian; define one with "
                 f"{prim.name}.defjvp(...), or use reverse mode (grad, jacobian).")
-        t = rule(node.tangent, ans, *vals, **kwargs)
+        t = node.tangent
+        if node.batched:
+            t = t[batch] if isinstance(batch, int) else batch(t, vals[argnum])
+        elif callable(batch):
+            t = batch(t[None], vals[argnum])
+        t = rule(t, ans, *vals, **kwargs)
         total = t if total is None else total + t
-    shape = ans.shape
+    shape = ans.shape if not callable(batch) else (total.shape[0],) + ans.shape
     if total.shape != shape:
-        total = _widen(total, shape)
+        total = array_functions.broadcast_to(total, shape)
     return total
+
+
+def _aligned_batch(ans, vals):
+    """Reshape a batched tangent so its batch axis stays in front under broadcasting."""
+    out_ndim = len(ans.shape)
+
+    def align(t, x):
+        x_shape = tuple(getattr(x, "shape", ()))
+        missing = out_ndim - len(x_shape)
+        if missing <= 0:
+            return t
+        return array_functions.reshape(t, t.shape[:1] + (1,) * missing + x_shape)
+
+    return align

@@ -54,6 +54,10 @@ class Primitive:
     >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2)
     """
 
+    # True when every rule broadcasts elementwise, so a batch of tangents can
+    # go through it in one call (forward mode's batched tangents).
+    batch_safe = False
+
     def __init__(self, fun: Callable, name: str | None = None):
         self.fun = fun
         self.name = name or getattr(fun, "__name__", "primitive")
@@ -159,8 +163,7 @@ class Primitive:
         return box
 
     def _forward(self, ans, vals, kwargs, parents, level):
-        tangent = push_tangents(self, ans, vals, kwargs, parents)
-        return make_box(ans, TangentNode(level, tangent))
+        return make_box(ans, push_tangents(self, ans, vals, kwargs, parents))
 
     def _record_mixed(self, args: tuple, kwargs: dict) -> Any:
         """Inputs traced on several levels: record the top one, recurse for the rest."""

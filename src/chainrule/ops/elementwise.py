@@ -23,6 +23,7 @@ def _ufunc(ufunc, *vjps, name=None):
     prim = defprim(ufunc, name or ufunc.__name__)
     prim.defvjp(*vjps)
     prim.defjvp(*vjps)
+    prim.batch_safe = True
     UFUNCS[ufunc] = prim
     return prim
 
