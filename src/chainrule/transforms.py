@@ -18,7 +18,7 @@ from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import new_level
 from ._pytree import flatten, unflatten
-from .ops.broadcast import reduce_to_shape
+from .ops.broadcast import reduce_batch_to_shape, reduce_to_shape
 from .tensor import Tensor, _as_leaf_gradient
 
 
@@ -212,28 +212,34 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
 
 
 def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``."""
+    """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``.
+
+    One backward walk carries every row's cotangent at once (a batch axis).
+    """
 
     @functools.wraps(fun)
     def jacobian_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         value = _untrace(out, level)
         shape = np.shape(strip(value))
-        dtype = _float_dtype(value)
-        rows = []
-        for k in range(int(np.prod(shape))):
-            seed = np.zeros(int(np.prod(shape)), dtype=dtype)
-            seed[k] = 1
-            rows.append(_pull_back([out], [seed.reshape(shape)], trees, level, True))
+        size = int(np.prod(shape))
+        seeds = []
+        if isinstance(out, Box) and out._node is not None and out._node.level == level:
+            basis = np.eye(size, dtype=_float_dtype(value)).reshape((size,) + shape)
+            seeds.append((out._node, basis))
+        nodes = {i.node for _, inputs in trees for i in inputs}
+        captured, _ = backward_pass(seeds, make_box=make_box,
+                                    reduce_to_shape=reduce_batch_to_shape, capture=nodes,
+                                    accumulate=False, batched=True)
         per_arg = []
-        for position, (structure, inputs) in enumerate(trees):
+        for structure, inputs in trees:
             leaves = []
-            for i, leaf in enumerate(inputs):
-                parts = [flatten(row[position])[0][i] for row in rows]
-                in_shape = np.shape(strip(leaf.value))
-                stacked = (np.stack(parts) if parts else
-                           np.zeros((0,) + in_shape, dtype=dtype))
-                leaves.append(np.reshape(stacked, shape + in_shape))
+            for leaf in inputs:
+                like = strip(leaf.value)
+                rows = captured.get(leaf.node)
+                if rows is None:
+                    rows = np.zeros((size,) + like.shape, dtype=like.dtype)
+                leaves.append(np.reshape(rows, shape + like.shape))
             per_arg.append(unflatten(structure, leaves))
         return _result(per_arg, single)
 

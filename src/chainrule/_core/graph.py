@@ -16,6 +16,7 @@ import heapq
 import itertools
 import weakref
 
+from .forward import array_functions
 from .state import inplace_epoch, modified_since
 
 _next_seq = itertools.count().__next__
@@ -100,7 +101,7 @@ class RetainGrad:
 
 
 def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
-                  create_graph=False, capture=None, accumulate=True):
+                  create_graph=False, capture=None, accumulate=True, batched=False):
     """Propagate cotangents from ``seeds`` ([(node, g), ...]) to the leaves.
 
     Returns ``(captured, to_store)``: the total cotangent of each node in
@@ -108,6 +109,8 @@ def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
     leaf and retained tensors, which the caller stores only once the walk has
     succeeded, so that a failure leaves every ``.grad`` untouched.
     ``make_box(value, node)`` rebuilds a traced value for ``create_graph``.
+    With ``batched``, every cotangent has a leading batch axis (many backward
+    passes at once) and ``reduce_to_shape(g, shape)`` must keep that axis.
     """
     # The walk frees the graph as it goes; the cycle collector would only spend
     # time scanning it, so it is paused (as it was found) for the walk.
@@ -115,13 +118,14 @@ def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
     gc.disable()
     try:
         return _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
-                     accumulate)
+                     accumulate, batched)
     finally:
         if collecting:
             gc.enable()
 
 
-def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture, accumulate):
+def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture, accumulate,
+          batched):
     grads = {}
     heap = []
     for node, g in seeds:
@@ -166,9 +170,13 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                     f"'{prim.name}' has no derivative rule (VJP) for its argument "
                     f"{argnum}; define one with {prim.name}.defvjp(...), or pass that "
                     f"argument through .detach() / stop_gradient().")
-            gp = rule(g, ans, *vals, **node.kwargs)
-            if gp.shape != parent.shape:
-                gp = reduce_to_shape(gp, parent.shape)
+            if batched:
+                gp = _batched_vjp(prim, rule, g, ans, vals, node.kwargs, parent.shape,
+                                  reduce_to_shape)
+            else:
+                gp = rule(g, ans, *vals, **node.kwargs)
+                if gp.shape != parent.shape:
+                    gp = reduce_to_shape(gp, parent.shape)
             if parent in grads:
                 grads[parent] = grads[parent] + gp
             else:
@@ -178,6 +186,19 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             node.vals = FREED
             node.ans = None
     return captured, to_store
+
+
+def _batched_vjp(prim, rule, g, ans, vals, kwargs, shape, reduce_to_shape):
+    """One rule applied to a batch of cotangents: at once when its rule broadcasts
+    elementwise, otherwise one cotangent at a time."""
+    if prim.batch_safe:
+        gp = rule(g, ans, *vals, **kwargs)
+        return reduce_to_shape(gp, gp.shape[:1] + shape)
+    slices = []
+    for one in g:
+        gp = rule(one, ans, *vals, **kwargs)
+        slices.append(gp if gp.shape == shape else reduce_to_shape(gp[None], (1,) + shape)[0])
+    return array_functions.stack(slices)
 
 
 def _run_hooks(node, g, to_store):

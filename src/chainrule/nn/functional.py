@@ -2,9 +2,9 @@
 
 Every function takes Tensors or NumPy arrays and is written with NumPy calls, so
 it differentiates at any order. Where a fused primitive is much cheaper than its
-composition (ReLU, sigmoid, softmax, log-softmax, cross-entropy on class
-indices, the normal CDF behind GELU), it is defined here with the public
-``chainrule.primitive`` mechanism, its rules written with differentiable calls.
+composition (ReLU, sigmoid, softmax, log-softmax, the linear layer, cross-entropy
+on class indices, the normal CDF behind GELU), it comes from
+``chainrule.ops.activations``, where its rules are checked with every other primitive.
 Channel-first layouts (``(N, C, ...)``) and argument names follow
 ``torch.nn.functional``; axes are called ``axis``, as in NumPy.
 """
@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 import chainrule as cr
+from chainrule.ops import activations as _fused
 from chainrule.ops import convolution as _conv
 
 ArrayLike = Any
 _REDUCTIONS = ("mean", "sum", "none")
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _DEFAULT_RNG = np.random.default_rng()  # dropout's, when no generator is given
 
 
@@ -32,170 +32,10 @@ def _data(x) -> np.ndarray:
     return x.numpy() if isinstance(x, cr.Tensor) else np.asarray(x)
 
 
-# --- fused primitives --------------------------------------------------------------------
-@cr.primitive
-def _relu(x):
-    return np.maximum(x, 0)
-
-
-_relu.defvjp(lambda g, ans, x: g * (ans > 0))
-_relu.defjvp(lambda t, ans, x: t * (ans > 0))
-
-
-@cr.primitive
-def _sigmoid(x):
-    # exp(-|x|) never overflows; each branch divides without cancellation.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-_sigmoid.defvjp(lambda g, ans, x: g * ans * (1 - ans))
-_sigmoid.defjvp(lambda t, ans, x: t * ans * (1 - ans))
-
-
-@cr.primitive
-def _log_softmax(x, *, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-_log_softmax.defvjp(lambda g, ans, x, *, axis:
-                    g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True))
-_log_softmax.defjvp(lambda t, ans, x, *, axis:
-                    t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True))
-
-
-@cr.primitive
-def _softmax(x, *, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-_softmax.defvjp(lambda g, ans, x, *, axis:
-                ans * (g - np.sum(g * ans, axis=axis, keepdims=True)))
-_softmax.defjvp(lambda t, ans, x, *, axis:
-                ans * (t - np.sum(t * ans, axis=axis, keepdims=True)))
-
-
-def _find_erfc():
-    try:
-        from scipy.special import erfc
-    except ImportError:  # SciPy is optional: this is exact, but one Python call per entry
-        return np.vectorize(math.erfc, otypes=[np.float64])
-    return erfc
-
-
-_erfc = _find_erfc()
-
-
-@cr.primitive
-def _normal_cdf(x):
-    return (0.5 * _erfc(-x / math.sqrt(2.0))).astype(x.dtype, copy=False)
-
-
-def _normal_pdf(x):
-    return np.exp(-0.5 * x * x) * _INV_SQRT_2PI
-
-
-_normal_cdf.defvjp(lambda g, ans, x: g * _normal_pdf(x))
-_normal_cdf.defjvp(lambda t, ans, x: t * _normal_pdf(x))
-
-
-@cr.primitive
-def _linear(x, w, b=None):
-    out = x @ w.T
-    if b is not None:
-        out += b
-    return out
-
-
-def _rows(a):
-    """``a`` as a matrix of its last axis (a no-op for matrices)."""
-    return a if a.ndim == 2 else np.reshape(a, (-1, a.shape[-1]))
-
-
-# The gradient of w comes out contiguous, not as the transpose of a product; the
-# engine sums the bias's gradient over the leading axes.
-_linear.defvjp(lambda g, ans, x, w, b=None: g @ w,
-               lambda g, ans, x, w, b=None: _rows(g).T @ _rows(x),
-               lambda g, ans, x, w, b=None: g)
-_linear.defjvp(lambda t, ans, x, w, b=None: t @ w.T,
-               lambda t, ans, x, w, b=None: x @ t.T,
-               lambda t, ans, x, w, b=None: t)
-
-
-# --- cross-entropy on class indices, fused ----------------------------------------------
-def _target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_index):
-    """The matrix ``T`` with per-sample loss ``-sum_c T[m, c] log p[m, c]``, and the
-    denominator of the mean (the summed class weights of the counted samples)."""
-    counted = target != ignore_index
-    safe = np.where(counted, target, 0)
-    if np.any((safe < 0) | (safe >= n_classes)):
-        bad = target[counted & ((target < 0) | (target >= n_classes))][0]
-        raise IndexError(f"cross_entropy: target class {bad} is out of range for "
-                         f"{n_classes} classes")
-    class_weight = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype)
-    sample_weight = class_weight[safe] * counted
-    table = np.zeros((target.shape[0], n_classes), dtype)
-    np.put_along_axis(table, safe[:, None], ((1 - label_smoothing) * sample_weight)[:, None],
-                      axis=1)
-    if label_smoothing:
-        table += (label_smoothing / n_classes) * counted[:, None] * class_weight
-    return table, sample_weight.sum()
-
-
-def _reduce_per_sample(per_sample, reduction, denominator):
-    if reduction == "none":
-        return per_sample
-    total = np.sum(per_sample)
-    return total if reduction == "sum" else total / denominator
-
-
-def _spread_cotangent(g, reduction, denominator):
-    """The cotangent of the reduced loss as a column over the samples."""
-    if reduction == "none":
-        return g[:, None]
-    return g if reduction == "sum" else g / denominator
-
-
-@cr.primitive
-def _cross_entropy_indices(logits, target, *, weight, label_smoothing, ignore_index,
-                           reduction):
-    table, denominator = _target_weights(target, logits.shape[1], logits.dtype, weight,
-                                         label_smoothing, ignore_index)
-    per_sample = -np.sum(table * _log_softmax(logits, axis=1), axis=1)
-    return np.asarray(_reduce_per_sample(per_sample, reduction, denominator))
-
-
-def _cross_entropy_logit_slope(logits, target, weight, label_smoothing, ignore_index):
-    """d(per-sample loss)/d(logits): ``softmax * row total of T - T``."""
-    table, denominator = _target_weights(_data(target), logits.shape[1], logits.dtype,
-                                         weight, label_smoothing, ignore_index)
-    return _softmax(logits, axis=1) * np.sum(table, axis=1, keepdims=True) - table, denominator
-
-
-def _cross_entropy_vjp(g, ans, logits, target, *, weight, label_smoothing, ignore_index,
-                       reduction):
-    slope, denominator = _cross_entropy_logit_slope(logits, target, weight, label_smoothing,
-                                                    ignore_index)
-    return slope * _spread_cotangent(g, reduction, denominator)
-
-
-def _cross_entropy_jvp(t, ans, logits, target, *, weight, label_smoothing, ignore_index,
-                       reduction):
-    slope, denominator = _cross_entropy_logit_slope(logits, target, weight, label_smoothing,
-                                                    ignore_index)
-    return _reduce_per_sample(np.sum(slope * t, axis=1), reduction, denominator)
-
-
-_cross_entropy_indices.defvjp(_cross_entropy_vjp, None)
-_cross_entropy_indices.defjvp(_cross_entropy_jvp, None)
-
-
 # --- activations -------------------------------------------------------------------------
 def relu(x: ArrayLike) -> Any:
     """``max(x, 0)`` elementwise."""
-    return _relu(x)
+    return _fused.relu(x)
 
 
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Any:
@@ -205,7 +45,7 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Any:
 
 def sigmoid(x: ArrayLike) -> Any:
     """The logistic function ``1 / (1 + exp(-x))``, without overflow."""
-    return _sigmoid(x)
+    return _fused.sigmoid(x)
 
 
 def tanh(x: ArrayLike) -> Any:
@@ -221,12 +61,12 @@ def gelu(x: ArrayLike, approximate: str = "none") -> Any:
         return 0.5 * x * (1 + np.tanh(inner))
     if approximate != "none":
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return x * _normal_cdf(x)
+    return x * _fused.normal_cdf(x)
 
 
 def silu(x: ArrayLike) -> Any:
     """``x * sigmoid(x)`` (also called swish)."""
-    return x * _sigmoid(x)
+    return x * _fused.sigmoid(x)
 
 
 def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Any:
@@ -238,20 +78,20 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Any:
 
 def softmax(x: ArrayLike, axis: int = -1) -> Any:
     """``exp(x) / sum(exp(x))`` along ``axis``, without overflow."""
-    return _softmax(x, axis=axis)
+    return _fused.softmax(x, axis=axis)
 
 
 def log_softmax(x: ArrayLike, axis: int = -1) -> Any:
     """``x - logsumexp(x)`` along ``axis``: the log of ``softmax``, computed stably."""
-    return _log_softmax(x, axis=axis)
+    return _fused.log_softmax(x, axis=axis)
 
 
 # --- layers --------------------------------------------------------------------------------
 def linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> Any:
     """``x @ weight.T + bias``, with ``weight`` of shape ``(out_features, in_features)``."""
     if bias is None:
-        return _linear(x, weight)
-    return _linear(x, weight, bias)
+        return _fused.linear(x, weight)
+    return _fused.linear(x, weight, bias)
 
 
 def dropout(x: ArrayLike, p: float = 0.5, training: bool = True,
@@ -501,7 +341,7 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
     if _data(target).dtype.kind == "f":
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     logits, flat_target, sample_shape = _class_input(input, target, "cross_entropy")
-    loss = _cross_entropy_indices(logits, flat_target.astype(np.intp, copy=False),
+    loss = _fused.cross_entropy_indices(logits, flat_target.astype(np.intp, copy=False),
                                   weight=weight, label_smoothing=float(label_smoothing),
                                   ignore_index=ignore_index, reduction=reduction)
     return np.reshape(loss, sample_shape) if reduction == "none" else loss

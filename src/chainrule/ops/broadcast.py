@@ -7,6 +7,15 @@ import numpy as np
 from .._core import forward
 
 
+def reduce_batch_to_shape(g, shape: tuple):
+    """Like ``reduce_to_shape``, for a batch of gradients: ``shape`` starts with the
+    batch axis, which is kept; broadcast axes sit just after it."""
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(1, 1 + extra)))
+    return reduce_to_shape(g, shape)
+
+
 def reduce_to_shape(g, shape: tuple):
     """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
     extra = g.ndim - len(shape)

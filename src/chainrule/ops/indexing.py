@@ -28,12 +28,27 @@ def _is_basic(index) -> bool:
     return True
 
 
+def _never_repeats(index, shape) -> bool:
+    """True for an all-integer-array index that selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = []
+    for part, size in zip(parts, shape):
+        part = np.asarray(part)
+        if part.dtype.kind not in "iu":
+            return False
+        arrays.append(np.where(part < 0, part + size, part))
+    if not arrays or len(arrays) > len(shape):
+        return False
+    flat = np.ravel_multi_index(np.broadcast_arrays(*arrays), shape[:len(arrays)])
+    return np.unique(flat).size == flat.size
+
+
 def _scatter_add(g, index, shape):
     out = np.zeros(shape, dtype=g.dtype)
-    if _is_basic(index):
+    if _is_basic(index) or _never_repeats(index, shape):
         out[index] = g
     else:
-        np.add.at(out, index, g)
+        np.add.at(out, index, g)  # repeated indices: every copy adds its share
     return out
 
 

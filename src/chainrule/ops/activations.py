@@ -1,0 +1,183 @@
+"""Fused neural-network primitives: activations, the linear layer, cross-entropy.
+
+Each is much cheaper as one recorded step than as the composition of its NumPy
+calls (one node instead of several, and no saved intermediates), which is why
+``chainrule.nn.functional`` builds on them. The rules are written with NumPy
+calls and with these primitives, so they run on Tensors for higher orders.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .registry import defprim
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _elementwise(prim):
+    """Mark a primitive whose rules broadcast elementwise (forward mode batches them)."""
+    prim.batch_safe = True
+    return prim
+
+
+# --- elementwise activations -----------------------------------------------------------
+def _relu(x):
+    return np.maximum(x, 0)
+
+
+relu = _elementwise(defprim(_relu, "relu"))
+relu.defvjp(lambda g, ans, x: g * (ans > 0))
+relu.defjvp(lambda t, ans, x: t * (ans > 0))
+
+
+def _sigmoid(x):
+    # exp(-|x|) never overflows; each branch divides without cancellation.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = _elementwise(defprim(_sigmoid, "sigmoid"))
+sigmoid.defvjp(lambda g, ans, x: g * ans * (1 - ans))
+sigmoid.defjvp(lambda t, ans, x: t * ans * (1 - ans))
+
+
+def _find_erfc():
+    try:
+        from scipy.special import erfc
+    except ImportError:  # SciPy is optional: this is exact, but one Python call per entry
+        return np.vectorize(math.erfc, otypes=[np.float64])
+    return erfc
+
+
+_erfc = _find_erfc()
+
+
+def _normal_cdf(x):
+    return (0.5 * _erfc(-x / math.sqrt(2.0))).astype(x.dtype, copy=False)
+
+
+def _normal_pdf(x):
+    return np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+normal_cdf = _elementwise(defprim(_normal_cdf, "normal_cdf"))
+normal_cdf.defvjp(lambda g, ans, x: g * _normal_pdf(x))
+normal_cdf.defjvp(lambda t, ans, x: t * _normal_pdf(x))
+
+
+# --- softmax along an axis ---------------------------------------------------------------
+def _softmax(x, *, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x, *, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+softmax = defprim(_softmax, "softmax")
+softmax.defvjp(lambda g, ans, x, *, axis:
+               ans * (g - np.sum(g * ans, axis=axis, keepdims=True)))
+softmax.defjvp(lambda t, ans, x, *, axis:
+               ans * (t - np.sum(t * ans, axis=axis, keepdims=True)))
+
+log_softmax = defprim(_log_softmax, "log_softmax")
+log_softmax.defvjp(lambda g, ans, x, *, axis:
+                   g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True))
+log_softmax.defjvp(lambda t, ans, x, *, axis:
+                   t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True))
+
+
+# --- the linear layer --------------------------------------------------------------------
+def _linear(x, w, b=None):
+    out = x @ w.T
+    if b is not None:
+        out += b
+    return out
+
+
+def _rows(a):
+    """``a`` as a matrix of its last axis (a no-op for matrices)."""
+    return a if a.ndim == 2 else np.reshape(a, (-1, a.shape[-1]))
+
+
+linear = defprim(_linear, "linear")
+# The gradient of w comes out contiguous, not as the transpose of a product; the
+# engine sums the bias's gradient over the leading axes.
+linear.defvjp(lambda g, ans, x, w, b=None: g @ w,
+              lambda g, ans, x, w, b=None: _rows(g).T @ _rows(x),
+              lambda g, ans, x, w, b=None: g)
+linear.defjvp(lambda t, ans, x, w, b=None: t @ w.T,
+              lambda t, ans, x, w, b=None: x @ t.T,
+              lambda t, ans, x, w, b=None: t)
+
+
+# --- cross-entropy on class indices ------------------------------------------------------
+def _target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_index):
+    """The matrix ``T`` with per-sample loss ``-sum_c T[m, c] log p[m, c]``, and the
+    denominator of the mean (the summed class weights of the counted samples)."""
+    counted = target != ignore_index
+    safe = np.where(counted, target, 0)
+    if np.any((safe < 0) | (safe >= n_classes)):
+        bad = target[counted & ((target < 0) | (target >= n_classes))][0]
+        raise IndexError(f"cross_entropy: target class {bad} is out of range for "
+                         f"{n_classes} classes")
+    class_weight = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype)
+    sample_weight = class_weight[safe] * counted
+    table = np.zeros((target.shape[0], n_classes), dtype)
+    np.put_along_axis(table, safe[:, None], ((1 - label_smoothing) * sample_weight)[:, None],
+                      axis=1)
+    if label_smoothing:
+        table += (label_smoothing / n_classes) * counted[:, None] * class_weight
+    return table, sample_weight.sum()
+
+
+def _reduce_per_sample(per_sample, reduction, denominator):
+    if reduction == "none":
+        return per_sample
+    total = np.sum(per_sample)
+    return total if reduction == "sum" else total / denominator
+
+
+def _spread_cotangent(g, reduction, denominator):
+    """The cotangent of the reduced loss as a column over the samples."""
+    if reduction == "none":
+        return g[:, None]
+    return g if reduction == "sum" else g / denominator
+
+
+def _cross_entropy_indices(logits, target, *, weight, label_smoothing, ignore_index,
+                           reduction):
+    table, denominator = _target_weights(target, logits.shape[1], logits.dtype, weight,
+                                         label_smoothing, ignore_index)
+    per_sample = -np.sum(table * _log_softmax(logits, axis=1), axis=1)
+    return np.asarray(_reduce_per_sample(per_sample, reduction, denominator))
+
+
+def _logit_slope(logits, target, weight, label_smoothing, ignore_index):
+    """d(per-sample loss)/d(logits): ``softmax * row total of T - T``."""
+    table, denominator = _target_weights(target, logits.shape[1], logits.dtype, weight,
+                                         label_smoothing, ignore_index)
+    return softmax(logits, axis=1) * np.sum(table, axis=1, keepdims=True) - table, denominator
+
+
+def _cross_entropy_vjp(g, ans, logits, target, *, weight, label_smoothing, ignore_index,
+                       reduction):
+    slope, denominator = _logit_slope(logits, target, weight, label_smoothing, ignore_index)
+    return slope * _spread_cotangent(g, reduction, denominator)
+
+
+def _cross_entropy_jvp(t, ans, logits, target, *, weight, label_smoothing, ignore_index,
+                       reduction):
+    slope, denominator = _logit_slope(logits, target, weight, label_smoothing, ignore_index)
+    return _reduce_per_sample(np.sum(slope * t, axis=1), reduction, denominator)
+
+
+# ``logits`` is ``(samples, classes)``, ``target`` the integer class of each sample.
+cross_entropy_indices = defprim(_cross_entropy_indices, "cross_entropy_indices")
+cross_entropy_indices.defvjp(_cross_entropy_vjp, None)
+cross_entropy_indices.defjvp(_cross_entropy_jvp, None)
