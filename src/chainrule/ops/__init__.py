@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     convolution,
     elementwise,
     indexing,
+    linalg,
     products,
     reductions,
     shape,
