@@ -39,3 +39,12 @@ __all__ = [
     "jacobian", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
     "stop_gradient", "tensor", "training", "value_and_grad", "vjp",
 ]
+
+
+def __getattr__(name: str):
+    # chainrule.scipy needs SciPy, an optional extra: import it only when asked for.
+    if name == "scipy":
+        import importlib
+
+        return importlib.import_module(".scipy", __name__)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

@@ -8,6 +8,7 @@ calls and with these primitives, so they run on Tensors for higher orders.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -44,15 +45,18 @@ sigmoid.defvjp(lambda g, ans, x: g * ans * (1 - ans))
 sigmoid.defjvp(lambda t, ans, x: t * ans * (1 - ans))
 
 
+@functools.lru_cache(maxsize=1)
 def _find_erfc():
+    # SciPy is an optional extra, imported the first time GELU needs it.
     try:
         from scipy.special import erfc
-    except ImportError:  # SciPy is optional: this is exact, but one Python call per entry
+    except ImportError:  # exact without SciPy, but one Python call per entry
         return np.vectorize(math.erfc, otypes=[np.float64])
     return erfc
 
 
-_erfc = _find_erfc()
+def _erfc(x):
+    return _find_erfc()(x)
 
 
 def _normal_cdf(x):
