@@ -214,36 +214,50 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
 def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``.
 
-    One backward walk carries every row's cotangent at once (a batch axis).
+    Inputs and outputs may be pytrees: the result has the output's structure,
+    each leaf holding the input's structure (a tuple of them for several
+    ``argnums``). One backward walk per output leaf carries every row at once.
     """
 
     @functools.wraps(fun)
     def jacobian_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
-        value = _untrace(out, level)
-        shape = np.shape(strip(value))
-        size = int(np.prod(shape))
-        seeds = []
-        if isinstance(out, Box) and out._node is not None and out._node.level == level:
-            basis = np.eye(size, dtype=_float_dtype(value)).reshape((size,) + shape)
-            seeds.append((out._node, basis))
+        out_leaves, out_structure = flatten(out)
         nodes = {i.node for _, inputs in trees for i in inputs}
-        captured, _ = backward_pass(seeds, make_box=make_box,
-                                    reduce_to_shape=reduce_batch_to_shape, capture=nodes,
-                                    accumulate=False, batched=True)
-        per_arg = []
-        for structure, inputs in trees:
-            leaves = []
-            for leaf in inputs:
-                like = strip(leaf.value)
-                rows = captured.get(leaf.node)
-                if rows is None:
-                    rows = np.zeros((size,) + like.shape, dtype=like.dtype)
-                leaves.append(np.reshape(rows, shape + like.shape))
-            per_arg.append(unflatten(structure, leaves))
-        return _result(per_arg, single)
+        blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
+        for leaf in out_leaves:
+            value = _untrace(leaf, level)
+            shape = np.shape(strip(value))
+            size = int(np.prod(shape))
+            seeds = []
+            if isinstance(leaf, Box) and leaf._node is not None and leaf._node.level == level:
+                basis = np.eye(size, dtype=_float_dtype(value)).reshape((size,) + shape)
+                seeds.append((leaf._node, basis))
+            captured, _ = backward_pass(seeds, make_box=make_box,
+                                        reduce_to_shape=reduce_batch_to_shape,
+                                        capture=nodes, accumulate=False, batched=True)
+            blocks.append([[_jacobian_block(captured.get(i.node), shape, strip(i.value))
+                            for i in inputs] for _, inputs in trees])
+        return _assemble(blocks, out_structure, [st for st, _ in trees], single)
 
     return jacobian_fun
+
+
+def _jacobian_block(rows: Any, out_shape: tuple, like: Any) -> Any:
+    """Rows of a Jacobian (a batch over output entries) shaped ``out + input``."""
+    if rows is None:
+        return np.zeros(out_shape + np.shape(like), dtype=np.result_type(like))
+    return np.reshape(rows, out_shape + np.shape(like))
+
+
+def _assemble(blocks, out_structure, in_structures, single):
+    """Nest Jacobian blocks as the output's structure of the inputs' structures."""
+    per_out = []
+    for per_tree in blocks:
+        trees = [unflatten(structure, leaves)
+                 for structure, leaves in zip(in_structures, per_tree)]
+        per_out.append(trees[0] if single else tuple(trees))
+    return unflatten(out_structure, per_out)
 
 
 def gradients(outputs: Any, inputs: Any, grad_outputs: Any = None,
@@ -377,38 +391,77 @@ def _tangent_of(out: Any, value: Any, level: int):
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Jacobian of ``fun`` by forward mode: shape ``out.shape + input.shape``."""
+    """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
+
+    Each input leaf pushes a batch of basis tangents (one per entry) through a
+    single evaluation of ``fun``.
+    """
 
     @functools.wraps(fun)
     def jacfwd_fun(*args):
-        single = isinstance(argnums, int)
-        nums = (argnums,) if single else tuple(argnums)
-        per_arg = [_jacfwd_one(fun, args, n) for n in nums]
-        return per_arg[0] if single else tuple(per_arg)
+        nums, single = _checked_argnums(argnums, len(args))
+        in_structures, columns = [], []  # columns[t][k]: out leaves' blocks for leaf k
+        out_structure = None
+        for n in nums:
+            leaves, structure = flatten(args[n])
+            in_structures.append(structure)
+            per_leaf = []
+            for k in range(len(leaves)):
+                out_structure, blocks = _jacfwd_leaf(fun, args, n, leaves, structure, k)
+                per_leaf.append(blocks)
+            columns.append(per_leaf)
+        if out_structure is None:  # no input leaves at all
+            out_structure = flatten(fun(*args))[1]
+        out_count = _leaf_count(out_structure)
+        blocks = [[[columns[t][k][o] for k in range(len(columns[t]))]
+                   for t in range(len(nums))] for o in range(out_count)]
+        return _assemble(blocks, out_structure, in_structures, single)
 
     return jacfwd_fun
 
 
-def _jacfwd_one(fun, args, argnum):
-    """One forward pass with a batch of basis tangents, one per input entry."""
-    x = _as_float_input(args[argnum])
+def _leaf_count(structure: Any) -> int:
+    if structure is None:
+        return 1
+    children = structure[2] if structure[0] is dict else structure[1]
+    return sum(_leaf_count(c) for c in children)
+
+
+def _checked_argnums(argnums, count: int):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    if any(not -count <= n < count for n in nums):
+        raise ValueError(f"argnums={argnums} is out of range for {count} arguments")
+    return nums, single
+
+
+def _jacfwd_leaf(fun, args, argnum, leaves, structure, k):
+    """Push basis tangents for leaf ``k`` of argument ``argnum``; blocks per output leaf."""
+    x = _as_float_input(leaves[k])
     shape = np.shape(strip(x))
     size = int(np.prod(shape))
     basis = np.eye(size, dtype=strip(x).dtype).reshape((size,) + shape)
     with new_level() as level:
-        box = make_box(x, TangentNode(level, basis, batched=True))
-        out = fun(*args[:argnum], box, *args[argnum + 1:])
-    value = _untrace(out, level)
-    out_shape = np.shape(strip(value))
-    if isinstance(out, Box) and type(out._node) is TangentNode and out._node.level == level:
-        columns = out._node.tangent
-        if not out._node.batched:  # cannot happen for traced outputs, kept for safety
-            columns = np.broadcast_to(columns, (size,) + out_shape)
-        return np.reshape(np.moveaxis(columns, 0, -1), out_shape + shape)
-    return np.zeros(out_shape + shape, dtype=_float_dtype(value))
+        traced = list(leaves)
+        traced[k] = make_box(x, TangentNode(level, basis, batched=True))
+        call_args = list(args)
+        call_args[argnum] = unflatten(structure, traced)
+        out = fun(*call_args)
+    out_leaves, out_structure = flatten(out)
+    blocks = []
+    for leaf in out_leaves:
+        value = _untrace(leaf, level)
+        out_shape = np.shape(strip(value))
+        node = leaf._node if isinstance(leaf, Box) else None
+        if type(node) is TangentNode and node.level == level:
+            columns = np.moveaxis(node.tangent, 0, -1)
+            blocks.append(np.reshape(columns, out_shape + shape))
+        else:
+            blocks.append(np.zeros(out_shape + shape, dtype=_float_dtype(value)))
+    return out_structure, blocks
 
 
-def hessian(fun: Callable, argnums: int = 0) -> Callable:
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The Hessian of a scalar function (forward over reverse)."""
     return jacfwd(grad(fun, argnums), argnums)
 
