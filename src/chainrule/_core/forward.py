@@ -53,10 +53,30 @@ def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
     if getattr(prim, "batch_safe", False):
         tangent = _combine(prim, ans, vals, kwargs, parents, _aligned_batch(ans, vals))
         return TangentNode(level, tangent, batched=True)
+    whole = _whole_batch(prim, ans, vals, kwargs, parents)
+    if whole is not None:
+        return TangentNode(level, whole, batched=True)
     size = next(node.tangent.shape[0] for node in parents
                 if node is not None and node.batched)
     slices = [_combine(prim, ans, vals, kwargs, parents, index) for index in range(size)]
     return TangentNode(level, array_functions.stack(slices), batched=True)
+
+
+def _whole_batch(prim, ans, vals, kwargs, parents):
+    """The batched tangent from ``prim.batched_jvps`` (rules that take a leading batch
+    axis), or None when the primitive has none or they decline these inputs."""
+    rules = getattr(prim, "batched_jvps", None)
+    if rules is None or any(node is not None and not node.batched for node in parents):
+        return None
+    total = None
+    for argnum, node in enumerate(parents):
+        if node is None:
+            continue
+        t = rules[argnum](node.tangent, ans, *vals, **kwargs)
+        if t is None:
+            return None
+        total = t if total is None else total + t
+    return total
 
 
 def _combine(prim, ans, vals, kwargs, parents, batch):

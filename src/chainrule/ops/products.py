@@ -68,6 +68,24 @@ def _matmul_grad_b(g, ans, a, b):
 matmul = defprim(np.matmul, "matmul")
 matmul.defvjp(_matmul_grad_a, _matmul_grad_b)
 matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
+
+
+def _batched_matmul_jvp_a(t, ans, a, b):
+    """matmul(t_k, b) for every tangent t_k stacked on t's first axis (no batch dims)."""
+    return matmul(t, b) if np.ndim(a) <= 2 and np.ndim(b) <= 2 else None
+
+
+def _batched_matmul_jvp_b(t, ans, a, b):
+    """matmul(a, t_k) for every tangent t_k stacked on t's first axis (no batch dims)."""
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        return None
+    if np.ndim(b) == 1:
+        return np.swapaxes(matmul(a, np.swapaxes(t, 0, -1)), 0, -1)
+    return matmul(a, t)
+
+
+# Used by batched forward mode (jacfwd, hessian) instead of one call per tangent.
+matmul.batched_jvps = (_batched_matmul_jvp_a, _batched_matmul_jvp_b)
 # np.matmul is a ufunc, so calls on Tensors arrive through __array_ufunc__, which
 # checks the keywords; FUNCTIONS[np.matmul] only serves the ``@`` operator, which
 # always passes two operands: it gets the primitive itself, one call cheaper.
