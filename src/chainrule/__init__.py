@@ -7,7 +7,7 @@
 
 from . import numpy
 from ._core.primitive import Primitive, primitive
-from ._core.state import enable_grad, is_grad_enabled, no_grad
+from ._core.state import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops.control import checkpoint, stop_gradient
 from .serialization import load, save
 from .tensor import Tensor, tensor
@@ -34,7 +34,8 @@ from . import data, nn, optim, training
 __version__ = "0.1.0"
 
 __all__ = [
-    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "data", "elementwise_grad",
+    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "data", "detect_anomaly",
+    "elementwise_grad",
     "enable_grad", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
     "jacobian", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
     "stop_gradient", "tensor", "training", "value_and_grad", "vjp",

@@ -17,7 +17,7 @@ import itertools
 import weakref
 
 from .forward import array_functions
-from .state import inplace_epoch, modified_since
+from .state import inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
 FREED = object()  # what a node's saved values become once backward has used them
@@ -137,6 +137,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     captured = {}
     to_store = []
     epoch = inplace_epoch[0]
+    detect_nan = state.detect_anomaly
     while heap:
         node = heapq.heappop(heap)[1]
         g = grads.pop(node)
@@ -177,6 +178,12 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                 gp = rule(g, ans, *vals, **node.kwargs)
                 if gp.shape != parent.shape:
                     gp = reduce_to_shape(gp, parent.shape)
+            if detect_nan and bool((gp != gp).any()):
+                raise FloatingPointError(
+                    f"'{prim.name}' produced NaN in the gradient of its argument {argnum} "
+                    f"during backward() (its output has shape {node.shape}); check the "
+                    f"input values that reach '{prim.name}' (e.g. log or sqrt of values "
+                    f"<= 0, 0/0, inf - inf).")
             if parent in grads:
                 grads[parent] = grads[parent] + gp
             else:

@@ -17,6 +17,7 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.top_level = 0
         self.record_from = 0
+        self.detect_anomaly = False
 
 
 state = _State()
@@ -110,3 +111,20 @@ class enable_grad(_GradMode):
 def is_grad_enabled() -> bool:
     """True when operations on level-0 tensors are being recorded."""
     return state.record_from == 0
+
+
+class detect_anomaly:
+    """Make backward() stop at the first operation whose gradient has a NaN (thread-local).
+
+    >>> with detect_anomaly():
+    ...     loss.backward()      # RuntimeError: 'sqrt' produced NaN ...
+
+    Checking every gradient costs a pass over it, so this is for debugging.
+    """
+
+    def __enter__(self) -> None:
+        self._saved = state.detect_anomaly
+        state.detect_anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        state.detect_anomaly = self._saved
