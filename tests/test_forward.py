@@ -547,3 +547,13 @@ def test_hessian_with_several_argnums_gives_every_block():
     x, y = 2.0, 3.0
     expected = ((2 * y ** 3, 6 * x * y ** 2), (6 * x * y ** 2, 6 * x ** 2 * y))
     np.testing.assert_allclose(np.array(blocks, dtype=float), np.array(expected))
+
+
+def test_floats_in_give_floats_out_for_every_forward_transform():
+    cube = lambda x: x ** 3
+    value, slope = cr.jvp(cube, (2.0,), (1.0,))
+    assert (type(value), type(slope)) == (float, float) and (value, slope) == (8.0, 12.0)
+    assert type(cr.jacfwd(cube)(2.0)) is float and cr.jacfwd(cube)(2.0) == 12.0
+    assert type(cr.jacobian(cube)(2.0)) is float
+    assert type(cr.hessian(cube)(2.0)) is float and cr.hessian(cube)(2.0) == 12.0
+    assert isinstance(cr.jacfwd(cube)(np.array(2.0)), np.ndarray)  # arrays stay arrays

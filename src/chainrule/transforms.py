@@ -238,6 +238,9 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                                         capture=nodes, accumulate=False, batched=True)
             blocks.append([[_jacobian_block(captured.get(i.node), shape, strip(i.value))
                             for i in inputs] for _, inputs in trees])
+        if _all_python_floats([i.original for _, inputs in trees for i in inputs]):
+            blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
+                      for per_tree in blocks]
         return _assemble(blocks, out_structure, [st for st, _ in trees], single)
 
     return jacobian_fun
@@ -370,7 +373,20 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
     out_leaves, structure = flatten(out)
     values = [_untrace(o, level) for o in out_leaves]
     tangent_out = [_tangent_of(o, v, level) for o, v in zip(out_leaves, values)]
+    if _all_python_floats(primals):
+        values, tangent_out = map(_floats_where_scalar, (values, tangent_out))
     return unflatten(structure, values), unflatten(structure, tangent_out)
+
+
+def _all_python_floats(trees) -> bool:
+    leaves = flatten(list(trees))[0]
+    return bool(leaves) and all(type(leaf) is float for leaf in leaves)
+
+
+def _floats_where_scalar(items: list) -> list:
+    """Floats in give floats out: plain 0-d results become Python floats."""
+    return [float(x) if not isinstance(x, Box) and np.ndim(x) == 0 and
+            np.asarray(x).dtype.kind == "f" else x for x in items]
 
 
 def _tangent_box(primal: Any, tangent: Any, level: int):
@@ -415,6 +431,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         out_count = _leaf_count(out_structure)
         blocks = [[[columns[t][k][o] for k in range(len(columns[t]))]
                    for t in range(len(nums))] for o in range(out_count)]
+        if _all_python_floats([args[n] for n in nums]):
+            blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
+                      for per_tree in blocks]
         return _assemble(blocks, out_structure, in_structures, single)
 
     return jacfwd_fun
