@@ -557,3 +557,27 @@ def test_floats_in_give_floats_out_for_every_forward_transform():
     assert type(cr.jacobian(cube)(2.0)) is float
     assert type(cr.hessian(cube)(2.0)) is float and cr.hessian(cube)(2.0) == 12.0
     assert isinstance(cr.jacfwd(cube)(np.array(2.0)), np.ndarray)  # arrays stay arrays
+
+
+def _with_aux(x):
+    return np.sum(x ** 3), {"note": "kept", "double": x * 2}
+
+
+@pytest.mark.parametrize("transform", ["jacfwd", "jacobian", "hessian"])
+def test_has_aux_returns_aux_untraced_beside_the_derivative(transform):
+    x = np.array([1.0, 2.0])
+    result, aux = getattr(cr, transform)(_with_aux, has_aux=True)(x)
+    expected = {"jacfwd": 3 * x ** 2, "jacobian": 3 * x ** 2, "hessian": np.diag(6 * x)}
+    np.testing.assert_allclose(result, expected[transform])
+    assert aux["note"] == "kept"
+    assert type(aux["double"]) is np.ndarray
+    np.testing.assert_array_equal(aux["double"], 2 * x)
+
+
+def test_jvp_and_linearize_with_aux():
+    x, v = np.array([1.0, 2.0]), np.array([1.0, -1.0])
+    out, tangent, aux = cr.jvp(_with_aux, (x,), (v,), has_aux=True)
+    assert out == pytest.approx(9.0) and tangent == pytest.approx(3 * 1 - 3 * 4)
+    assert aux["note"] == "kept"
+    out, f_jvp, aux = cr.linearize(_with_aux, x, has_aux=True)
+    assert f_jvp(v) == pytest.approx(tangent) and aux["note"] == "kept"

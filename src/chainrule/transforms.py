@@ -211,17 +211,20 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
     return ct
 
 
-def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
+             has_aux: bool = False) -> Callable:
     """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``.
 
     Inputs and outputs may be pytrees: the result has the output's structure,
     each leaf holding the input's structure (a tuple of them for several
     ``argnums``). One backward walk per output leaf carries every row at once.
+    With ``has_aux=True`` it returns ``(jacobian, aux)``.
     """
 
     @functools.wraps(fun)
     def jacobian_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
+        out, aux = _split_aux(out, has_aux)
         out_leaves, out_structure = flatten(out)
         nodes = {i.node for _, inputs in trees for i in inputs}
         blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
@@ -241,7 +244,8 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         if _all_python_floats([i.original for _, inputs in trees for i in inputs]):
             blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
                       for per_tree in blocks]
-        return _assemble(blocks, out_structure, [st for st, _ in trees], single)
+        jac = _assemble(blocks, out_structure, [st for st, _ in trees], single)
+        return (jac, _untrace_tree(aux, level)) if has_aux else jac
 
     return jacobian_fun
 
@@ -349,12 +353,15 @@ def _untrace_tree(tree: Any, level: int) -> Any:
 
 # --- forward mode -------------------------------------------------------------
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
+def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False):
     """Evaluate ``fun(*primals)`` and its directional derivative along ``tangents``.
 
     True forward mode: tangents travel with the values, one pass. Returns
     ``(out, tangent_out)``; ``primals`` and ``tangents`` are sequences of equal
-    length whose items are arrays, floats or pytrees of them.
+    length whose items are arrays, floats or pytrees of them. With
+    ``has_aux=True``, ``fun`` returns ``(output, aux)`` and so does ``jvp``:
+    ``(out, tangent_out, aux)``.
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
@@ -369,13 +376,14 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]):
                 raise ValueError("each tangent must have the structure of its primal")
             traced.append(unflatten(structure, [
                 _tangent_box(pl, tl, level) for pl, tl in zip(p_leaves, t_leaves)]))
-        out = fun(*traced)
+        out, aux = _split_aux(fun(*traced), has_aux)
     out_leaves, structure = flatten(out)
     values = [_untrace(o, level) for o in out_leaves]
     tangent_out = [_tangent_of(o, v, level) for o, v in zip(out_leaves, values)]
     if _all_python_floats(primals):
         values, tangent_out = map(_floats_where_scalar, (values, tangent_out))
-    return unflatten(structure, values), unflatten(structure, tangent_out)
+    result = unflatten(structure, values), unflatten(structure, tangent_out)
+    return (*result, _untrace_tree(aux, level)) if has_aux else result
 
 
 def _all_python_floats(trees) -> bool:
@@ -406,15 +414,17 @@ def _tangent_of(out: Any, value: Any, level: int):
     return np.zeros(np.shape(strip(value)), dtype=_float_dtype(value))
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
+           has_aux: bool = False) -> Callable:
     """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
 
     Each input leaf pushes a batch of basis tangents (one per entry) through a
-    single evaluation of ``fun``.
+    single evaluation of ``fun``. With ``has_aux=True`` it returns ``(jacobian, aux)``.
     """
 
     @functools.wraps(fun)
     def jacfwd_fun(*args):
+        aux = []
         nums, single = _checked_argnums(argnums, len(args))
         in_structures, columns = [], []  # columns[t][k]: out leaves' blocks for leaf k
         out_structure = None
@@ -423,18 +433,22 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             in_structures.append(structure)
             per_leaf = []
             for k in range(len(leaves)):
-                out_structure, blocks = _jacfwd_leaf(fun, args, n, leaves, structure, k)
+                out_structure, blocks = _jacfwd_leaf(fun, args, n, leaves, structure, k,
+                                                     has_aux, aux)
                 per_leaf.append(blocks)
             columns.append(per_leaf)
         if out_structure is None:  # no input leaves at all
-            out_structure = flatten(fun(*args))[1]
+            out, extra = _split_aux(fun(*args), has_aux)
+            out_structure = flatten(out)[1]
+            aux.append(extra)
         out_count = _leaf_count(out_structure)
         blocks = [[[columns[t][k][o] for k in range(len(columns[t]))]
                    for t in range(len(nums))] for o in range(out_count)]
         if _all_python_floats([args[n] for n in nums]):
             blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
                       for per_tree in blocks]
-        return _assemble(blocks, out_structure, in_structures, single)
+        jac = _assemble(blocks, out_structure, in_structures, single)
+        return (jac, aux[0]) if has_aux else jac
 
     return jacfwd_fun
 
@@ -454,8 +468,11 @@ def _checked_argnums(argnums, count: int):
     return nums, single
 
 
-def _jacfwd_leaf(fun, args, argnum, leaves, structure, k):
-    """Push basis tangents for leaf ``k`` of argument ``argnum``; blocks per output leaf."""
+def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux):
+    """Push basis tangents for leaf ``k`` of argument ``argnum``; blocks per output leaf.
+
+    With ``has_aux``, the auxiliary value (the same for every leaf) goes into ``aux``.
+    """
     x = _as_float_input(leaves[k])
     shape = np.shape(strip(x))
     size = int(np.prod(shape))
@@ -465,7 +482,9 @@ def _jacfwd_leaf(fun, args, argnum, leaves, structure, k):
         traced[k] = make_box(x, TangentNode(level, basis, batched=True))
         call_args = list(args)
         call_args[argnum] = unflatten(structure, traced)
-        out = fun(*call_args)
+        out, extra = _split_aux(fun(*call_args), has_aux)
+    if not aux:
+        aux.append(_untrace_tree(extra, level))
     out_leaves, out_structure = flatten(out)
     blocks = []
     for leaf in out_leaves:
@@ -480,22 +499,28 @@ def _jacfwd_leaf(fun, args, argnum, leaves, structure, k):
     return out_structure, blocks
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Hessian of a scalar function (forward over reverse)."""
-    return jacfwd(grad(fun, argnums), argnums)
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
+            has_aux: bool = False) -> Callable:
+    """The Hessian of a scalar function (forward over reverse).
+
+    With ``has_aux=True``, ``fun`` returns ``(value, aux)`` and so does the result:
+    ``(hessian, aux)``.
+    """
+    return jacfwd(grad(fun, argnums, has_aux), argnums, has_aux)
 
 
-def linearize(fun: Callable, *primals: Any):
+def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
 
-    Each call of ``f_jvp`` runs one forward-mode pass at the fixed primals.
+    Each call of ``f_jvp`` runs one forward-mode pass at the fixed primals. With
+    ``has_aux=True`` it returns ``(out, f_jvp, aux)``.
     """
-    out = fun(*primals)
+    out, aux = _split_aux(fun(*primals), has_aux)
 
     def f_jvp(*tangents):
-        return jvp(fun, primals, tangents)[1]
+        return jvp(fun, primals, tangents, has_aux=has_aux)[1]
 
-    return out, f_jvp
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
 def hvp(fun: Callable, x: Any, v: Any) -> Any:
