@@ -135,8 +135,9 @@ class Primitive:
                 return self.fun(*args, **kwargs)
             return make_box(self.fun(*map(strip, args), **kwargs), None)
         if level:
-            if any(isinstance(v, Box) for v in vals):
-                return self._record_mixed(args, kwargs)
+            for v in vals:  # a traced value of a lower level underneath?
+                if isinstance(v, Box):
+                    return self._record_mixed(args, kwargs)
             if type(top) is TangentNode:
                 return self._forward(self.fun(*vals, **kwargs), vals, kwargs, parents, level)
         ans = self.fun(*vals, **kwargs)
