@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     elementwise,
     indexing,
     linalg,
+    numeric,
     products,
     reductions,
     shape,
