@@ -201,11 +201,8 @@ def _batched_vjp(prim, rule, g, ans, vals, kwargs, shape, reduce_to_shape):
     if prim.batch_safe:
         gp = rule(g, ans, *vals, **kwargs)
         return reduce_to_shape(gp, gp.shape[:1] + shape)
-    slices = []
-    for one in g:
-        gp = rule(one, ans, *vals, **kwargs)
-        slices.append(gp if gp.shape == shape else reduce_to_shape(gp[None], (1,) + shape)[0])
-    return array_functions.stack(slices)
+    slices = [rule(one, ans, *vals, **kwargs) for one in g]
+    return reduce_to_shape(array_functions.stack(slices), (len(slices),) + shape)
 
 
 def _run_hooks(node, g, to_store):
@@ -221,14 +218,11 @@ def _run_hooks(node, g, to_store):
 
 def _rebuild_boxes(node, make_box):
     """The saved inputs and output as traced values, so rules record a graph."""
-    if not node.prim.saves_args:
-        return node.vals, None if node.ans is None else make_box(node.ans, node)
-    vals = list(node.vals)
-    for argnum, parent in enumerate(node.parents):
-        if parent is not None:
-            vals[argnum] = make_box(vals[argnum], parent)
-    ans = None if node.ans is None else make_box(node.ans, node)
-    return vals, ans
+    vals = node.vals
+    if node.prim.saves_args:
+        vals = [v if parent is None else make_box(v, parent)
+                for v, parent in zip(vals, node.parents)]
+    return vals, None if node.ans is None else make_box(node.ans, node)
 
 
 def _check_unchanged(node):
