@@ -16,7 +16,7 @@ from . import ops  # noqa: F401  (registers every primitive before operators are
 from ._core import primitive as _primitive
 from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
-from ._core.state import mark_modified, version_of
+from ._core.state import mark_modified, state, version_of
 from .ops import elementwise as ew
 from .ops import indexing
 from .ops.broadcast import reduce_to_shape
@@ -496,11 +496,26 @@ def _binary(prim, reflected=False):
 
 
 def _inplace(prim):
+    ufunc = prim.fun if isinstance(prim.fun, np.ufunc) else None
+
     def method(self, other):
+        target = self._value
+        if (ufunc is not None and type(target) is np.ndarray and not _recorded(self)
+                and not _recorded(other)):
+            # Nothing to record (e.g. a parameter update under no_grad): work in place.
+            ufunc(target, strip(other), out=target, casting="same_kind")
+            mark_modified(target)
+            return self
         self._take_result(prim(self, other), f"in-place {prim.name}")
         return self
 
     return method
+
+
+def _recorded(x) -> bool:
+    """Whether an operation on ``x`` would be recorded right now."""
+    return (isinstance(x, Box) and x._node is not None
+            and x._node.level >= state.record_from)
 
 
 def _comparison(ufunc):
