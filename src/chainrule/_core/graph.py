@@ -138,8 +138,9 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     to_store = []
     epoch = inplace_epoch[0]
     detect_nan = state.detect_anomaly
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        node = heapq.heappop(heap)[1]
+        node = pop(heap)[1]
         g = grads.pop(node)
         if node.hooks is not None:
             g = _run_hooks(node, g, to_store)
@@ -162,20 +163,24 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
         if create_graph:
             vals, ans = _rebuild_boxes(node, make_box)
         vjps = prim.vjps
+        kwargs = node.kwargs
         for argnum, parent in enumerate(node.parents):
             if parent is None:
                 continue
-            rule = vjps[argnum] if argnum < len(vjps) else None
+            try:
+                rule = vjps[argnum]
+            except IndexError:
+                rule = None
             if rule is None:
                 raise NotImplementedError(
                     f"'{prim.name}' has no derivative rule (VJP) for its argument "
                     f"{argnum}; define one with {prim.name}.defvjp(...), or pass that "
                     f"argument through .detach() / stop_gradient().")
             if batched:
-                gp = _batched_vjp(prim, rule, g, ans, vals, node.kwargs, parent.shape,
+                gp = _batched_vjp(prim, rule, g, ans, vals, kwargs, parent.shape,
                                   reduce_to_shape)
             else:
-                gp = rule(g, ans, *vals, **node.kwargs)
+                gp = rule(g, ans, *vals, **kwargs)
                 if gp.shape != parent.shape:
                     gp = reduce_to_shape(gp, parent.shape)
             if detect_nan and bool((gp != gp).any()):
@@ -184,11 +189,12 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                     f"during backward() (its output has shape {node.shape}); check the "
                     f"input values that reach '{prim.name}' (e.g. log or sqrt of values "
                     f"<= 0, 0/0, inf - inf).")
-            if parent in grads:
-                grads[parent] = grads[parent] + gp
-            else:
+            old = grads.get(parent)
+            if old is None:
                 grads[parent] = gp
-                heapq.heappush(heap, (-parent.seq, parent))
+                push(heap, (-parent.seq, parent))
+            else:
+                grads[parent] = old + gp
         if not retain_graph:
             node.vals = FREED
             node.ans = None
