@@ -141,7 +141,7 @@ class Primitive:
             if type(top) is TangentNode:
                 return self._forward(self.fun(*vals, **kwargs), vals, kwargs, parents, level)
         ans = self.fun(*vals, **kwargs)
-        # The rest is _wrap(), written out: this is the hottest path in the library.
+        # new_node() and make_box(), written out: this is the hottest path in the library.
         if not self.saves_args:
             vals = _NONES[len(args)]
         node = _new(Node)
