@@ -31,6 +31,10 @@ def _name(obj) -> str:
     return f"{module}.{getattr(obj, '__name__', repr(obj))}"
 
 
+def _batches(prim) -> bool:
+    return bool(getattr(prim, "batch_safe", False) or getattr(prim, "batched_jvps", None))
+
+
 def coverage_markdown() -> str:
     """The coverage page, generated from the registry."""
     prims = sorted(registry.PRIMITIVES)
@@ -66,6 +70,14 @@ def coverage_markdown() -> str:
         "## Passed through without a derivative",
         "",
         ", ".join(f"`{f}`" for f in plain),
+        "",
+        "## Batched tangents and cotangents",
+        "",
+        "`jacfwd`, `jacobian` and `hessian` push a whole basis through one pass. These "
+        "primitives take the batch in one call; every other primitive loops over it "
+        "inside that pass (its rules are not yet written for a leading batch axis):",
+        "",
+        ", ".join(f"`{p}`" for p in prims if _batches(registry.PRIMITIVES[p])),
         "",
         "## Deliberately not covered",
         "",
