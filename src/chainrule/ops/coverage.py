@@ -75,7 +75,8 @@ def coverage_markdown() -> str:
         "",
         "`jacfwd`, `jacobian` and `hessian` push a whole basis through one pass. These "
         "primitives take the batch in one call; every other primitive loops over it "
-        "inside that pass (its rules are not yet written for a leading batch axis):",
+        "inside that pass (its rules are not yet written for a leading batch axis). "
+        "`matmul` batches in forward mode only:",
         "",
         ", ".join(f"`{p}`" for p in prims if _batches(registry.PRIMITIVES[p])),
         "",
