@@ -31,6 +31,10 @@ def _name(obj) -> str:
     return f"{module}.{getattr(obj, '__name__', repr(obj))}"
 
 
+def _section(title: str, names: list[str]) -> list[str]:
+    return [f"## {title}", "", ", ".join(f"`{name}`" for name in names), ""]
+
+
 def _batches(prim) -> bool:
     return bool(getattr(prim, "batch_safe", False) or getattr(prim, "batched_jvps", None))
 
@@ -55,22 +59,10 @@ def coverage_markdown() -> str:
         f"- {len(plain)} NumPy functions take Tensors and return plain results "
         "(no derivative exists: shapes, comparisons, arg-sorts ...).",
         "",
-        "## Primitives",
-        "",
-        ", ".join(f"`{p}`" for p in prims),
-        "",
-        "## NumPy ufuncs",
-        "",
-        ", ".join(f"`{u}`" for u in ufuncs),
-        "",
-        "## NumPy functions",
-        "",
-        ", ".join(f"`{f}`" for f in functions),
-        "",
-        "## Passed through without a derivative",
-        "",
-        ", ".join(f"`{f}`" for f in plain),
-        "",
+        *_section("Primitives", prims),
+        *_section("NumPy ufuncs", ufuncs),
+        *_section("NumPy functions", functions),
+        *_section("Passed through without a derivative", plain),
         "## Batched tangents and cotangents",
         "",
         "`jacfwd`, `jacobian` and `hessian` push a whole basis through one pass. These "
