@@ -109,8 +109,8 @@ def test_gradients_with_an_unused_input_says_allow_unused():
 # --- NumPy functions without a derivative rule -------------------------------------------
 
 NO_RULE = {
-    "fft": (lambda t: np.fft.fft(t), "numpy.fft.fft"),
-    "eigvals": (lambda t: np.linalg.eigvals(t.reshape(2, 2)), "numpy.linalg.eigvals"),
+    "unwrap": (lambda t: np.unwrap(t), "numpy.unwrap"),
+    "eig": (lambda t: np.linalg.eig(t.reshape(2, 2)), "numpy.linalg.eig"),
     "ufunc-method": (lambda t: np.add.accumulate(t), "numpy.add.accumulate"),
 }
 
@@ -137,13 +137,13 @@ def test_numpy_function_without_a_rule_is_named_by_its_full_numpy_name(name):
 
 def test_numpy_function_without_a_rule_raises_inside_grad():
     with pytest.raises(TypeError) as excinfo:
-        cr.grad(lambda v: np.fft.fft(v).real[0])(np.array([1.0, 2.0]))
-    assert_mentions(excinfo, "fft", "no derivative rule")
+        cr.grad(lambda v: np.unwrap(v)[0])(np.array([1.0, 2.0]))
+    assert_mentions(excinfo, "unwrap", "no derivative rule")
 
 
 def test_the_suggested_fix_detach_works_for_a_function_without_a_rule():
     x = cr.tensor([1.0, 2.0, 0.5, -1.0], requires_grad=True)
-    np.testing.assert_allclose(np.fft.fft(x.detach()), np.fft.fft([1.0, 2.0, 0.5, -1.0]))
+    np.testing.assert_allclose(np.unwrap(x.detach()), np.unwrap([1.0, 2.0, 0.5, -1.0]))
 
 
 def test_ufunc_where_argument_is_rejected_with_the_np_where_alternative():

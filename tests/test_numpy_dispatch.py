@@ -43,8 +43,8 @@ def test_ndarray_operator_with_tensor_on_the_right_returns_a_tensor():
 
 def test_function_without_a_rule_raises_naming_it():
     t = cr.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"numpy\.fft\.fft|numpy\.fft|fft"):
-        np.fft.fft(t)
+    with pytest.raises(TypeError, match=r"numpy\.unwrap"):
+        np.unwrap(t)
 
 
 def test_nondifferentiable_functions_return_plain_results():

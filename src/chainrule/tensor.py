@@ -20,6 +20,7 @@ from ._core.state import mark_modified, state, version_of
 from .ops import elementwise as ew
 from .ops import indexing
 from .ops.broadcast import reduce_to_shape
+from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 
 _FLOAT_KINDS = "fc"
@@ -70,6 +71,8 @@ class Tensor(Box):
     T = property(lambda self: FUNCTIONS[np.transpose](self), doc="Transpose.")
     mT = property(lambda self: FUNCTIONS[np.swapaxes](self, -1, -2),
                   doc="Transpose of the last two axes.")
+    real = property(lambda self: FUNCTIONS[np.real](self), doc="Real part.")
+    imag = property(lambda self: FUNCTIONS[np.imag](self), doc="Imaginary part.")
 
     @property
     def requires_grad(self) -> bool:
@@ -448,6 +451,11 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool):
                 f"backward() on a tensor of shape {value.shape} needs a `gradient` "
                 f"argument of that shape (the vector in the vector-Jacobian product); "
                 f"call .sum().backward() for the gradient of the sum.")
+        if value.dtype.kind == "c":
+            raise RuntimeError(
+                "backward() on a complex tensor needs a `gradient` argument: a "
+                "gradient is defined for a real-valued loss. Reduce it to a real "
+                "number first, e.g. (abs(z) ** 2).sum() or z.real.sum().")
         return np.ones(value.shape, dtype=strip(value).dtype)
     if not create_graph:
         gradient = strip(gradient)
@@ -469,6 +477,7 @@ def _accumulate_grad(tensor: Tensor | None, g) -> None:
 def _as_leaf_gradient(g, like) -> Tensor:
     """A gradient as a Tensor of the leaf's shape and dtype."""
     dtype = strip(like).dtype
+    g = real_part_for(g, dtype)
     if isinstance(g, Box):
         return g if g.dtype == dtype else g.astype(dtype)
     g = np.asarray(g)
@@ -555,6 +564,7 @@ _ARRAY_METHODS = {
 _ELEMENTWISE_METHODS = {
     "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "tanh": np.tanh, "sqrt": np.sqrt, "abs": np.absolute, "square": np.square,
+    "conj": np.conjugate, "conjugate": np.conjugate,
 }
 
 

@@ -19,6 +19,7 @@ from ._core.primitive import make_box, strip
 from ._core.state import new_level
 from ._pytree import flatten, unflatten
 from .ops.broadcast import reduce_batch_to_shape, reduce_to_shape
+from .ops.complex import real_part_for
 from .tensor import Tensor, _as_leaf_gradient
 
 
@@ -38,6 +39,7 @@ class _Input:
         like = strip(self.value)
         if g is None:
             g = np.zeros_like(like)
+        g = real_part_for(g, like.dtype)
         if isinstance(g, Box):
             if g.dtype != like.dtype:
                 g = g.astype(like.dtype)
@@ -125,7 +127,7 @@ def _scalar_output(out: Any, level: int, what: str):
 
 
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable:
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Return a function giving ``(fun(*args), gradient)``; see ``grad``."""
 
     @functools.wraps(fun)
@@ -133,7 +135,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
         value = _scalar_output(out, level, "grad")
-        seed = np.ones(np.shape(strip(value)), dtype=_float_dtype(value))
+        seed = np.ones(np.shape(strip(value)),
+                       dtype=_seed_dtype(value, trees, holomorphic, "grad"))
         grads = _result(_pull_back([out], [seed], trees, level, False), single)
         value = _plain_scalar(value)
         return ((value, _untrace_tree(aux, level)), grads) if has_aux else (value, grads)
@@ -141,7 +144,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
     """The gradient of a scalar function, as a function.
 
     >>> grad(lambda x: x ** 2 + 3 * x)(2.0)
@@ -151,8 +155,12 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     arguments may be pytrees (tuples, lists, dicts) of arrays. With
     ``has_aux=True`` the function returns ``(output, aux)`` and ``grad``
     returns ``(gradient, aux)``.
+
+    Complex inputs follow JAX's convention: for a real-valued ``f(x + iy)``
+    the gradient is ``df/dx - i df/dy``; for a holomorphic ``f`` of complex
+    inputs, ``holomorphic=True`` gives the complex derivative ``f'(z)``.
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_fun(*args):
@@ -172,7 +180,8 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     def elementwise_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         value = _untrace(out, level)
-        seed = np.ones(np.shape(strip(value)), dtype=_float_dtype(value))
+        seed = np.ones(np.shape(strip(value)),
+                       dtype=_seed_dtype(value, trees, False, "elementwise_grad"))
         return _result(_pull_back([out], [seed], trees, level, False), single)
 
     return elementwise_grad_fun
@@ -212,13 +221,14 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
 
 
 def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
-             has_aux: bool = False) -> Callable:
+             has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``.
 
     Inputs and outputs may be pytrees: the result has the output's structure,
     each leaf holding the input's structure (a tuple of them for several
     ``argnums``). One backward walk per output leaf carries every row at once.
-    With ``has_aux=True`` it returns ``(jacobian, aux)``.
+    With ``has_aux=True`` it returns ``(jacobian, aux)``. Complex outputs need
+    ``holomorphic=True`` (complex inputs, complex derivative), or ``jacfwd``.
     """
 
     @functools.wraps(fun)
@@ -234,7 +244,8 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
             size = int(np.prod(shape))
             seeds = []
             if isinstance(leaf, Box) and leaf._node is not None and leaf._node.level == level:
-                basis = np.eye(size, dtype=_float_dtype(value)).reshape((size,) + shape)
+                dtype = _seed_dtype(value, trees, holomorphic, "jacobian")
+                basis = np.eye(size, dtype=dtype).reshape((size,) + shape)
                 seeds.append((leaf._node, basis))
             captured, _ = backward_pass(seeds, make_box=make_box,
                                         reduce_to_shape=reduce_batch_to_shape,
@@ -254,7 +265,7 @@ def _jacobian_block(rows: Any, out_shape: tuple, like: Any) -> Any:
     """Rows of a Jacobian (a batch over output entries) shaped ``out + input``."""
     if rows is None:
         return np.zeros(out_shape + np.shape(like), dtype=np.result_type(like))
-    return np.reshape(rows, out_shape + np.shape(like))
+    return np.reshape(real_part_for(rows, like.dtype), out_shape + np.shape(like))
 
 
 def _assemble(blocks, out_structure, in_structures, single):
@@ -337,6 +348,25 @@ def _float_dtype(value: Any):
     return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
+def _seed_dtype(value: Any, trees: list, holomorphic: bool, what: str):
+    """The dtype of the cotangent seeding a reverse pass, after checking that a
+    complex output is asked for as a holomorphic derivative of complex inputs."""
+    dtype = _float_dtype(value)
+    if holomorphic:
+        real = [i for _, inputs in trees for i in inputs if strip(i.value).dtype.kind != "c"]
+        if real:
+            raise TypeError(
+                f"{what}(holomorphic=True) needs complex inputs, got dtype "
+                f"{strip(real[0].value).dtype}; pass e.g. x.astype(complex).")
+        return np.result_type(dtype, np.complex64)
+    if dtype.kind == "c":
+        raise TypeError(
+            f"{what} needs a real-valued output, got dtype {dtype}. For a holomorphic "
+            f"function of complex inputs pass holomorphic=True; otherwise reduce to a "
+            f"real number first (e.g. abs(z) ** 2 or z.real).")
+    return dtype
+
+
 def _plain_scalar(value: Any) -> Any:
     if isinstance(value, Box):
         return value
@@ -415,11 +445,13 @@ def _tangent_of(out: Any, value: Any, level: int):
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
-           has_aux: bool = False) -> Callable:
+           has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
 
     Each input leaf pushes a batch of basis tangents (one per entry) through a
     single evaluation of ``fun``. With ``has_aux=True`` it returns ``(jacobian, aux)``.
+    Complex inputs need ``holomorphic=True``: the result is then the complex
+    derivative (a derivative along the real axis only would not be a gradient).
     """
 
     @functools.wraps(fun)
@@ -434,7 +466,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
             per_leaf = []
             for k in range(len(leaves)):
                 out_structure, blocks = _jacfwd_leaf(fun, args, n, leaves, structure, k,
-                                                     has_aux, aux)
+                                                     has_aux, aux, holomorphic)
                 per_leaf.append(blocks)
             columns.append(per_leaf)
         if out_structure is None:  # no input leaves at all
@@ -468,12 +500,17 @@ def _checked_argnums(argnums, count: int):
     return nums, single
 
 
-def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux):
+def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux, holomorphic):
     """Push basis tangents for leaf ``k`` of argument ``argnum``; blocks per output leaf.
 
     With ``has_aux``, the auxiliary value (the same for every leaf) goes into ``aux``.
     """
     x = _as_float_input(leaves[k])
+    if (strip(x).dtype.kind == "c") != holomorphic:
+        raise TypeError(
+            "jacfwd of a function of complex inputs needs holomorphic=True (and "
+            "then gives the complex derivative)" if not holomorphic else
+            f"jacfwd(holomorphic=True) needs complex inputs, got dtype {strip(x).dtype}")
     shape = np.shape(strip(x))
     size = int(np.prod(shape))
     basis = np.eye(size, dtype=strip(x).dtype).reshape((size,) + shape)
@@ -500,13 +537,13 @@ def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux):
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
-            has_aux: bool = False) -> Callable:
+            has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Hessian of a scalar function (forward over reverse).
 
     With ``has_aux=True``, ``fun`` returns ``(value, aux)`` and so does the result:
     ``(hessian, aux)``.
     """
-    return jacfwd(grad(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(grad(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
 def linearize(fun: Callable, *primals: Any, has_aux: bool = False):

@@ -3,6 +3,12 @@
 Every registered primitive must appear in at least one case (``prim``); the
 harness checks each case's reverse-mode derivatives against central finite
 differences at first and second order, in float64 and float32.
+
+A case marked ``complex=True`` takes complex inputs. The harness checks it
+through ``split_complex``: each complex input ``z`` becomes two real inputs
+``x, y`` with ``z = x + iy`` and the output becomes its real and imaginary
+parts, so every real-valued check applies unchanged (float32 data become
+complex64, float64 complex128).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ class Case:
     dtypes: tuple = (np.float64, np.float32)
     rtol: float = 1e-5
     extra_prims: tuple = field(default=())
+    complex: bool = False
+    complex_source: Case | None = None  # set on the real split of a complex case
 
     def __post_init__(self):
         self.args = tuple(a if isinstance(a, Arg) else Arg(a) for a in self.args)
@@ -51,3 +59,26 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.prim}-{self.name}" if self.name else self.prim
+
+
+def real_and_imaginary(out):
+    """A complex result as real numbers: its real and imaginary parts, stacked."""
+    return np.stack([np.real(out), np.imag(out)])
+
+
+def split_complex(case: Case) -> Case:
+    """``case`` as a real function of the real and imaginary parts of its inputs."""
+
+    def fn(*parts):
+        args, position = [], iter(parts)
+        for arg in case.args:
+            args.append(next(position) + 1j * next(position) if arg.differentiable
+                        else next(position))
+        return real_and_imaginary(case.fn(*args))
+
+    args = []
+    for arg in case.args:
+        args += [arg, arg] if arg.differentiable else [arg]
+    name = f"{case.name}-complex" if case.name else "complex"
+    return Case(case.prim, fn, tuple(args), name=name, order=case.order, dtypes=case.dtypes,
+                rtol=case.rtol, extra_prims=case.extra_prims, complex_source=case)

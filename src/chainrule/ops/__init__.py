@@ -2,9 +2,11 @@
 
 from . import (  # noqa: F401
     activations,
+    complex,
     control,
     convolution,
     elementwise,
+    fft,
     indexing,
     linalg,
     numeric,

@@ -14,10 +14,8 @@ from . import registry
 
 # NumPy functions deliberately left without derivatives, and why.
 NOT_COVERED = {
-    "numpy.fft.*": "not yet: Fourier transforms need complex-valued rules",
     "numpy.linalg.eig, eigvals": "general (non-symmetric) matrices have complex results",
     "numpy.linalg.cond": "infinite at singular matrices, where its gradient is undefined",
-    "complex inputs (real, imag, conj, angle)": "not yet: complex rules are planned",
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
         "and wrap are differentiable",

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .complex import is_complex, real, real_cotangent
 from .registry import UFUNCS, defprim, nondifferentiable
 
 LOG2 = float(np.log(2.0))
@@ -38,6 +39,18 @@ def _share_of_ties(g, x, y):
     if not np.any(ties):  # the usual case: skip the tie term's passes over the data
         return g * (x > y)
     return g * (x > y) + (0.5 * g) * ties
+
+
+def _unit_conj(x):
+    """conj(x) / |x| (0 at 0): the gradient of |x|; sign(x) for real x.
+
+    Written out for complex x rather than as conj(sign(x)): sign's derivative is
+    zero, right for real x only, and higher derivatives differentiate this.
+    """
+    if not is_complex(x):
+        return np.sign(x)
+    magnitude = np.abs(x)
+    return np.where(magnitude == 0, 0.0, np.conj(x) / np.where(magnitude == 0, 1.0, magnitude))
 
 
 def _safe_log(x):
@@ -75,7 +88,11 @@ square = _ufunc(np.square, lambda g, ans, x: g * 2.0 * x)
 sqrt = _ufunc(np.sqrt, lambda g, ans, x: g * 0.5 / ans)
 cbrt = _ufunc(np.cbrt, lambda g, ans, x: g / (3.0 * ans ** 2))
 reciprocal = _ufunc(np.reciprocal, lambda g, ans, x: -g * ans ** 2)
-absolute = _ufunc(np.absolute, lambda g, ans, x: g * np.sign(x), name="absolute")
+absolute = _ufunc(np.absolute, lambda g, ans, x: real_cotangent(g) * _unit_conj(x),
+                  name="absolute")
+# For complex z, |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, so the
+# forward rule differs from the reverse one (which is g conj(z) / |z|).
+absolute.defjvp(lambda t, ans, x: real(_unit_conj(x) * t) if is_complex(x) else t * np.sign(x))
 fabs = _ufunc(np.fabs, lambda g, ans, x: g * np.sign(x))
 mod = _ufunc(np.remainder, lambda g, ans, x, y: g,
              lambda g, ans, x, y: -g * np.floor_divide(x, y), name="remainder")

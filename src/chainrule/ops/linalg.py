@@ -849,7 +849,8 @@ def _array_operand(x):
 
 def _operand(x):
     """``_array_operand``, refusing traced complex input: these rules are for real
-    matrices (complex ones need conjugate transposes)."""
+    matrices (complex ones need conjugate transposes). inv, det and solve are
+    holomorphic, so their rules hold for complex matrices as they are."""
     x = _array_operand(x)
     if isinstance(x, Box) and x._node is not None and x.dtype.kind == "c":
         raise NotImplementedError(
@@ -880,12 +881,12 @@ def _no_out(name: str, out) -> None:
 
 @implements(np.linalg.inv)
 def _np_inv(a):
-    return inv(_operand(a))
+    return inv(_array_operand(a))
 
 
 @implements(np.linalg.det)
 def _np_det(a):
-    return det(_operand(a))
+    return det(_array_operand(a))
 
 
 @implements(np.linalg.slogdet)
@@ -899,7 +900,7 @@ def _np_slogdet(a):
 
 @implements(np.linalg.solve)
 def _np_solve(a, b):
-    a, b = _operand(a), _operand(b)
+    a, b = _array_operand(a), _array_operand(b)
     if _is_vector_rhs(a.ndim, b.ndim):
         return solve(a, b[..., None])[..., 0]
     return solve(a, b)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import strip
+from .complex import conj_if_complex, is_complex, real, real_cotangent
 from .control import stop_gradient
 from .indexing import astype, getitem
 from .registry import defprim, implements, nondifferentiable
@@ -102,26 +103,34 @@ def _degrees_of_freedom(x, axis, ddof) -> float:
     return dof if dof > 0 else math.nan
 
 
+# For complex x, var is the mean of |x - mean|^2: real, with gradient
+# 2 conj(x - mean) / dof (JAX's convention; see ops/complex.py).
+def _centered(x, axis):
+    return conj_if_complex(x - mean(x, axis=axis, keepdims=True))
+
+
+def _real_sum(t, axis, keepdims):
+    total = sum_(t, axis=axis, keepdims=keepdims)
+    return real(total) if is_complex(total) else total
+
+
 def _var_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return _spread(g, x, axis, keepdims) * centered * (2.0 / _degrees_of_freedom(x, axis, ddof))
+    return _spread(real_cotangent(g), x, axis, keepdims) * _centered(x, axis) * (
+        2.0 / _degrees_of_freedom(x, axis, ddof))
 
 
 def _std_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return _spread(g / ans, x, axis, keepdims) * centered * (
+    return _spread(real_cotangent(g) / ans, x, axis, keepdims) * _centered(x, axis) * (
         1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
 def _var_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return sum_(centered * t, axis=axis, keepdims=keepdims) * (
+    return _real_sum(_centered(x, axis) * t, axis, keepdims) * (
         2.0 / _degrees_of_freedom(x, axis, ddof))
 
 
 def _std_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
-    centered = x - mean(x, axis=axis, keepdims=True)
-    return sum_(centered * t, axis=axis, keepdims=keepdims) / ans * (
+    return _real_sum(_centered(x, axis) * t, axis, keepdims) / ans * (
         1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
