@@ -65,7 +65,7 @@ def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
 def _whole_batch(prim, ans, vals, kwargs, parents):
     """The batched tangent from ``prim.batched_jvps`` (rules that take a leading batch
     axis), or None when the primitive has none or they decline these inputs."""
-    rules = getattr(prim, "batched_jvps", None)
+    rules = prim.batched_jvps
     if rules is None or any(node is not None and not node.batched for node in parents):
         return None
     total = None

@@ -177,7 +177,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                     f"{argnum}; define one with {prim.name}.defvjp(...), or pass that "
                     f"argument through .detach() / stop_gradient().")
             if batched:
-                gp = _batched_vjp(prim, rule, g, ans, vals, kwargs, parent.shape,
+                gp = _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, parent.shape,
                                   reduce_to_shape)
             else:
                 gp = rule(g, ans, *vals, **kwargs)
@@ -201,11 +201,15 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     return captured, to_store
 
 
-def _batched_vjp(prim, rule, g, ans, vals, kwargs, shape, reduce_to_shape):
+def _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, shape, reduce_to_shape):
     """One rule applied to a batch of cotangents: at once when its rule broadcasts
-    elementwise, otherwise one cotangent at a time."""
+    elementwise or the primitive has a batched rule, otherwise one at a time."""
+    gp = None
     if prim.batch_safe:
         gp = rule(g, ans, *vals, **kwargs)
+    elif prim.batched_vjps is not None:
+        gp = prim.batched_vjps[argnum](g, ans, *vals, **kwargs)
+    if gp is not None:
         return reduce_to_shape(gp, gp.shape[:1] + shape)
     slices = [rule(one, ans, *vals, **kwargs) for one in g]
     return reduce_to_shape(array_functions.stack(slices), (len(slices),) + shape)

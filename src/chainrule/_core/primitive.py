@@ -57,6 +57,11 @@ class Primitive:
     # True when every rule broadcasts elementwise, so a batch of tangents can
     # go through it in one call (forward mode's batched tangents).
     batch_safe = False
+    # Otherwise, optional rules per argument that take a batch of tangents
+    # (cotangents) stacked on a leading axis, or return None to decline a call;
+    # without them, the batch goes through the ordinary rules one at a time.
+    batched_jvps: tuple | None = None
+    batched_vjps: tuple | None = None
 
     def __init__(self, fun: Callable, name: str | None = None):
         self.fun = fun

@@ -34,7 +34,7 @@ def _section(title: str, names: list[str]) -> list[str]:
 
 
 def _batches(prim) -> bool:
-    return bool(getattr(prim, "batch_safe", False) or getattr(prim, "batched_jvps", None))
+    return bool(prim.batch_safe or (prim.batched_jvps and prim.batched_vjps))
 
 
 def coverage_markdown() -> str:
@@ -64,9 +64,9 @@ def coverage_markdown() -> str:
         "## Batched tangents and cotangents",
         "",
         "`jacfwd`, `jacobian` and `hessian` push a whole basis through one pass. These "
-        "primitives take the batch in one call; every other primitive loops over it "
-        "inside that pass (its rules are not yet written for a leading batch axis). "
-        "`matmul` batches in forward mode only:",
+        "primitives take the batch in one call, in both modes (their rules broadcast "
+        "elementwise, or they have batched rules); every other primitive loops over it "
+        "inside that pass:",
         "",
         ", ".join(f"`{p}`" for p in prims if _batches(registry.PRIMITIVES[p])),
         "",

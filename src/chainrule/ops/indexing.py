@@ -76,6 +76,37 @@ setitem.defvjp(lambda g, ans, x, index, v: zeros_at(g, index), None,
                lambda g, ans, x, index, v: _assigned_part(g, index))
 
 getitem.defjvp(lambda t, ans, x, index: getitem(t, index))
+
+
+def _batched_index(index):
+    """``index`` for the same array with a batch axis in front, or None where NumPy
+    would move that axis (advanced indices split by a slice go to the front)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    fancy = [i for i, p in enumerate(parts)
+             if not (isinstance(p, slice) or p is None or p is Ellipsis)]
+    has_arrays = any(not isinstance(parts[i], (int, np.integer)) for i in fancy)
+    if has_arrays and fancy[-1] - fancy[0] + 1 != len(fancy):
+        return None
+    return (slice(None), *parts)
+
+
+def _batched_getitem(t, ans, x, index):
+    batched = _batched_index(index)
+    return None if batched is None else getitem(t, batched)
+
+
+def _batched_scatter(g, index, shape):
+    batched = _batched_index(index)
+    return None if batched is None else scatter_add(g, batched, g.shape[:1] + tuple(shape))
+
+
+# Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
+getitem.batched_jvps = (_batched_getitem, None)
+getitem.batched_vjps = (lambda g, ans, x, index: _batched_scatter(g, index, np.shape(x)), None)
+scatter_add.batched_jvps = (lambda t, ans, h, index, shape: _batched_scatter(t, index, shape),
+                            None, None)
+scatter_add.batched_vjps = (lambda g, ans, h, index, shape: _batched_getitem(g, None, h, index),
+                            None, None)
 scatter_add.defjvp(lambda t, ans, h, index, shape: scatter_add(t, index, shape))
 zeros_at.defjvp(lambda t, ans, h, index: zeros_at(t, index))
 setitem.defjvp(lambda t, ans, x, index, v: zeros_at(t, index), None,

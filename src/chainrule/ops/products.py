@@ -84,8 +84,18 @@ def _batched_matmul_jvp_b(t, ans, a, b):
     return matmul(a, t)
 
 
-# Used by batched forward mode (jacfwd, hessian) instead of one call per tangent.
+def _matrix_times_matrix_or_vector(a, b) -> bool:
+    return np.ndim(a) == 2 and np.ndim(b) in (1, 2)
+
+
+# Used by batched forward and reverse mode (jacfwd, jacobian, hessian) instead of
+# one call per tangent. For a matrix times a matrix or a vector, the plain VJP
+# rules already broadcast over a leading batch axis of g.
 matmul.batched_jvps = (_batched_matmul_jvp_a, _batched_matmul_jvp_b)
+matmul.batched_vjps = tuple(
+    lambda g, ans, a, b, _rule=rule: _rule(g, ans, a, b)
+    if _matrix_times_matrix_or_vector(a, b) else None
+    for rule in (_matmul_grad_a, _matmul_grad_b))
 # np.matmul is a ufunc, so calls on Tensors arrive through __array_ufunc__, which
 # checks the keywords; FUNCTIONS[np.matmul] only serves the ``@`` operator, which
 # always passes two operands: it gets the primitive itself, one call cheaper.

@@ -79,6 +79,26 @@ expand_reduced.defjvp(lambda t, ans, h, shape, axis=None, keepdims=False:
                       expand_reduced(t, shape, axis=axis, keepdims=keepdims), None)
 
 
+# Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis, so
+# the reduced axes move up by one.
+def _batch_axes(axis, ndim: int) -> tuple:
+    return tuple(a + 1 for a in _axes(axis, ndim))
+
+
+sum_.batched_jvps = (lambda t, ans, x, axis=None, keepdims=False:
+                     sum_(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
+sum_.batched_vjps = (lambda g, ans, x, axis=None, keepdims=False:
+                     expand_reduced(g, g.shape[:1] + x.shape,
+                                    axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
+expand_reduced.batched_jvps = (
+    lambda t, ans, h, shape, axis=None, keepdims=False:
+    expand_reduced(t, t.shape[:1] + tuple(shape), axis=_batch_axes(axis, len(shape)),
+                   keepdims=keepdims), None)
+expand_reduced.batched_vjps = (
+    lambda g, ans, h, shape, axis=None, keepdims=False:
+    sum_(g, axis=_batch_axes(axis, len(shape)), keepdims=keepdims), None)
+
+
 def _spread(g, x, axis, keepdims):
     """The cotangent of a reduction of ``x`` spread back over ``x``'s shape."""
     return expand_reduced(g, x.shape, axis=axis, keepdims=keepdims)
@@ -142,6 +162,11 @@ mean.defvjp(lambda g, ans, x, axis=None, keepdims=False:
 var.defvjp(_var_vjp)
 std.defvjp(_std_vjp)
 mean.defjvp(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims))
+mean.batched_jvps = (lambda t, ans, x, axis=None, keepdims=False:
+                     mean(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
+mean.batched_vjps = (lambda g, ans, x, axis=None, keepdims=False:
+                     expand_reduced(g, g.shape[:1] + x.shape, axis=_batch_axes(axis, x.ndim),
+                                    keepdims=keepdims) / _count(x.shape, axis),)
 var.defjvp(_var_jvp)
 std.defjvp(_std_jvp)
 

@@ -40,10 +40,24 @@ transpose = defprim(lambda x, *, axes: np.transpose(x, axes), "transpose")
 transpose.defvjp(lambda g, ans, x, *, axes: transpose(g, axes=_inverse_permutation(axes)))
 transpose.defjvp(lambda t, ans, x, *, axes: transpose(t, axes=axes))
 
+# Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
+reshape.batched_jvps = (lambda t, ans, x, *, shape, in_shape:
+                        reshape(t, shape=t.shape[:1] + tuple(ans.shape), in_shape=t.shape),)
+reshape.batched_vjps = (lambda g, ans, x, *, shape, in_shape:
+                        reshape(g, shape=g.shape[:1] + tuple(in_shape), in_shape=g.shape),)
+transpose.batched_jvps = (lambda t, ans, x, *, axes:
+                          transpose(t, axes=_after_batch(axes, t.ndim - 1)),)
+transpose.batched_vjps = (lambda g, ans, x, *, axes: transpose(
+    g, axes=_after_batch(_inverse_permutation(_full_axes(axes, g.ndim - 1)), g.ndim - 1)),)
+
 broadcast_to = defprim(lambda x, *, shape: np.broadcast_to(x, shape), "broadcast_to")
 # The engine sums a gradient of the broadcast shape back to x's shape.
 broadcast_to.defvjp(lambda g, ans, x, *, shape: g)
 broadcast_to.defjvp(lambda t, ans, x, *, shape: broadcast_to(t, shape=shape))
+broadcast_to.batched_vjps = (lambda g, ans, x, *, shape: g,)
+broadcast_to.batched_jvps = (lambda t, ans, x, *, shape: broadcast_to(
+    reshape(t, shape=t.shape[:1] + (1,) * (len(shape) - np.ndim(x)) + np.shape(x),
+            in_shape=t.shape), shape=t.shape[:1] + tuple(shape)),)
 
 concatenate = defprim(lambda *arrays, axis, bounds: np.concatenate(arrays, axis=axis),
                       "concatenate")
@@ -125,6 +139,15 @@ def _along(axis: int, index) -> tuple:
 def _around(axis: int, ndim: int, bound, total: int) -> tuple:
     """Pad widths that put a piece spanning ``bound`` on ``axis`` in a length of ``total``."""
     return tuple((bound[0], total - bound[1]) if i == axis else (0, 0) for i in range(ndim))
+
+
+def _full_axes(axes, ndim: int) -> tuple[int, ...]:
+    return tuple(range(ndim))[::-1] if axes is None else tuple(a % ndim for a in axes)
+
+
+def _after_batch(axes, ndim: int) -> tuple[int, ...]:
+    """A permutation of ``ndim`` axes, for the same array with a batch axis in front."""
+    return (0,) + tuple(a + 1 for a in _full_axes(axes, ndim))
 
 
 def _inverse_permutation(axes) -> tuple[int, ...]:
