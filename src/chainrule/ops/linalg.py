@@ -376,9 +376,34 @@ def _cholesky_lower_vjp(l_bar, l):
     # moved onto the lower triangle NumPy reads, tril(G) + tril(G^T, -1), it is
     # Phi(G + G^T).
     phi = _triangle_mask(l.shape[-1], l.dtype, True, 0.5)
-    left = triangular_solve(l, (_mT(l) @ l_bar) * phi, lower=True, transposed=True)
+    left = triangular_solve(l, _lower_transposed_times(l, l_bar) * phi, lower=True,
+                            transposed=True)
     g_transposed = triangular_solve(l, _mT(left), lower=True, transposed=True)
     return (g_transposed + _mT(g_transposed)) * phi
+
+
+def _lower_transposed_times(l, x):
+    """``L^T x`` for a lower-triangular ``L``. On plain matrices, with SciPy, BLAS's
+    triangular product does it in half the work of a general one."""
+    if (type(l) is np.ndarray and type(x) is np.ndarray and l.ndim == x.ndim == 2
+            and l.dtype == x.dtype and l.dtype in (np.float32, np.float64)):
+        trmm = _scipy_blas("trmm", l)
+        if trmm is not None:
+            return trmm(1.0, l, x, side=0, lower=1, trans_a=1)
+    return _mT(l) @ x
+
+
+@functools.lru_cache(maxsize=4)
+def _blas_for(name: str, dtype):
+    try:
+        from scipy.linalg.blas import get_blas_funcs
+    except ImportError:
+        return None
+    return get_blas_funcs(name, dtype=dtype)
+
+
+def _scipy_blas(name: str, like):
+    return _blas_for(name, np.dtype(like.dtype))
 
 
 def _cholesky_lower_jvp(t, l):
