@@ -105,3 +105,9 @@ def test_matmul_and_power_wrapper_example_matches_closed_forms():
     np.testing.assert_allclose(b.grad.numpy(), a.numpy().T @ np.ones((2, 1)))
     np.testing.assert_allclose(c.grad.numpy(), d.numpy() * c.numpy() ** (d.numpy() - 1))
     np.testing.assert_allclose(d.grad.numpy(), c.numpy() ** d.numpy() * np.log(c.numpy()))
+
+
+def test_stacking_hundreds_of_traced_arrays_keeps_the_gradient():
+    # One primitive call with 300 traced arguments (an ODE loop's states, stacked).
+    grad = cr.grad(lambda x: np.sum(np.stack([x * i for i in range(300)]) ** 2))(np.ones(2))
+    np.testing.assert_allclose(grad, np.full(2, 2.0 * sum(i * i for i in range(300))))

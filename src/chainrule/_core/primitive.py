@@ -22,7 +22,15 @@ from .state import inplace_epoch, state
 
 _new = object.__new__
 _box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
-_NONES = tuple((None,) * n for n in range(256))
+class _Nones(dict):
+    """``_NONES[n]`` is a shared tuple of n Nones, made on first use (any n)."""
+
+    def __missing__(self, count: int) -> tuple:
+        self[count] = (None,) * count
+        return self[count]
+
+
+_NONES = _Nones()
 
 
 def set_box_type(cls: type) -> None:
