@@ -43,9 +43,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # chainrule.scipy needs SciPy, an optional extra: import it only when asked for.
-    if name == "scipy":
+    # chainrule.scipy, .optimize and .mle need SciPy, an optional extra: import them
+    # only when asked for.
+    if name in ("scipy", "optimize", "mle"):
         import importlib
 
-        return importlib.import_module(".scipy", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

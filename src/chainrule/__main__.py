@@ -70,27 +70,54 @@ def trained_model() -> bool:
 
 
 def fitted_likelihood() -> bool:
-    print("\nMaximum likelihood of a normal sample by Newton's method on exact derivatives")
     rng = np.random.default_rng(1)
     data = rng.normal(3.0, 2.0, size=2000)
 
-    def negloglik(theta):
+    def negloglik(theta, y):
         mu, log_sigma = theta[0], theta[1]
-        z = (data - mu) / np.exp(log_sigma)
-        return np.sum(0.5 * z ** 2 + log_sigma)
+        z = (y - mu) / np.exp(log_sigma)
+        return np.sum(0.5 * z ** 2 + log_sigma) + 0.5 * y.size * np.log(2 * np.pi)
 
     quartiles = np.percentile(data, [25, 50, 75])
-    theta = np.array([quartiles[1], np.log((quartiles[2] - quartiles[0]) / 1.349)])
+    start = np.array([quartiles[1], np.log((quartiles[2] - quartiles[0]) / 1.349)])
+    fit = _fit_with_scipy if _has_scipy() else _fit_by_newton
+    mu, sigma, mu_error, sigma_error = fit(negloglik, start, data)
+    mean, std, n = data.mean(), data.std(), data.size
+    ok = _row("mu", mu, mean)
+    ok &= _row("sigma", sigma, std)
+    ok &= _row("std err of mu: sigma / sqrt(n)", mu_error, std / np.sqrt(n))
+    return _row("std err of sigma: sigma / sqrt(2n)", sigma_error, std / np.sqrt(2 * n)) & ok
+
+
+def _has_scipy() -> bool:
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _fit_with_scipy(negloglik, start, data):
+    print("\nMaximum likelihood of a normal sample: cr.mle.fit_mle, exact gradient and Hessian")
+    fit = cr.mle.fit_mle(negloglik, start, data=(data,), param_names=["mu", "log_sigma"],
+                         method="Newton-CG", transforms={"log_sigma": "exp"})
+    print(textwrap.indent(fit.summary(), "  "))
+    natural = fit.natural_scale()
+    return (natural.estimates[0], natural.estimates[1], natural.std_errors[0],
+            natural.std_errors[1])
+
+
+def _fit_by_newton(negloglik, start, data):
+    print("\nMaximum likelihood of a normal sample by Newton's method on exact derivatives")
+    print("  (install SciPy for cr.mle.fit_mle and its summary table)")
     gradient = cr.grad(negloglik)
     hessian = cr.jacobian(gradient)
+    theta = start
     for _ in range(30):
-        theta = theta - np.linalg.solve(hessian(theta), gradient(theta))
-    errors = np.sqrt(np.diag(np.linalg.inv(hessian(theta))))
-    mean, sigma = data.mean(), data.std()
-    print(f"  mu    = {theta[0]:.6f} (se {errors[0]:.4f})   closed form {mean:.6f} "
-          f"(se {sigma / np.sqrt(data.size):.4f})")
-    print(f"  sigma = {np.exp(theta[1]):.6f}                closed form {sigma:.6f}")
-    return abs(theta[0] - mean) < 1e-8 and abs(np.exp(theta[1]) - sigma) < 1e-8
+        theta = theta - np.linalg.solve(hessian(theta, data), gradient(theta, data))
+    errors = np.sqrt(np.diag(np.linalg.inv(hessian(theta, data))))
+    sigma = np.exp(theta[1])
+    return theta[0], sigma, errors[0], sigma * errors[1]  # delta method for exp(log_sigma)
 
 
 def main() -> int:
