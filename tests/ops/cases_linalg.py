@@ -11,7 +11,7 @@ import numpy as np
 
 from chainrule.ops.linalg import solve_triangular
 
-from .case import Arg, Case
+from .case import Arg, Case, real_and_imaginary
 
 SMALL = Arg((3, 3), -1.0, 1.0)
 BATCH = Arg((2, 3, 3), -1.0, 1.0)
@@ -278,5 +278,16 @@ if hasattr(np.linalg, "vector_norm"):
         Case("svd_values", lambda x: np.linalg.svdvals(x), ((2, 4, 3),), name="svdvals"),
     ]
 
-CASES = (_DECOMPOSITION_CASES + _SVD_CASES + _QR_CASES + _LEAST_SQUARES_CASES
+# Eigenvalues of general matrices: random ones have a complex pair or three real values.
+GENERAL = Arg((3, 3), -2.0, 2.0)
+_EIGVALS_CASES = [
+    Case("eigvals", lambda a: real_and_imaginary(np.linalg.eigvals(a)), (GENERAL,)),
+    Case("eigvals", lambda a: real_and_imaginary(np.linalg.eigvals(a)), (Arg((2, 3, 3)),),
+         name="stack"),
+    Case("eigvals", lambda a: np.linalg.eigvals(_positive_definite(a)), (SMALL,),
+         name="real-values"),
+    Case("eigvals", np.linalg.eigvals, (GENERAL,), name="complex-matrix", complex=True),
+]
+
+CASES = (_EIGVALS_CASES + _DECOMPOSITION_CASES + _SVD_CASES + _QR_CASES + _LEAST_SQUARES_CASES
          + _COMPOSITE_CASES + _NORM_CASES)

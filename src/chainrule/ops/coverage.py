@@ -12,17 +12,156 @@ import numpy as np
 
 from . import registry
 
-# NumPy functions deliberately left without derivatives, and why.
+# Functions deliberately left without derivatives, and why, by qualified name.
 NOT_COVERED = {
-    "numpy.linalg.eig, eigvals": "general (non-symmetric) matrices have complex results",
+    "numpy.linalg.eig": "the eigenvectors of a general matrix are fixed only up to a complex "
+        "factor each, which LAPACK chooses (unit length, a phase of its own) in a way that is "
+        "not a smooth function of the matrix; `numpy.linalg.eigvals` is differentiable",
     "numpy.linalg.cond": "infinite at singular matrices, where its gradient is undefined",
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
         "and wrap are differentiable",
+    "numpy.r_": "an indexing object, not a function: build the array with "
+        "`numpy.concatenate`, `numpy.stack` or `chainrule.numpy.array`",
+    "numpy.c_": "an indexing object, not a function: use `numpy.column_stack` or "
+        "`numpy.concatenate`",
+    "scipy.linalg.sqrtm": "not yet in `chainrule.scipy.linalg`: its derivative solves a "
+        "Sylvester equation, which waits for `solve_sylvester`",
+    "scipy.linalg.solve_sylvester": "not yet in `chainrule.scipy.linalg`",
+    "scipy.linalg.solve_banded": "not yet in `chainrule.scipy.linalg`; `numpy.linalg.solve` "
+        "on the dense matrix has the same derivatives",
+    "scipy.signal.convolve": "chainrule has no `scipy.signal`; `numpy.convolve` and "
+        "`numpy.correlate` (1-D) and `chainrule.nn.Conv2d` differentiate convolutions",
+    "scipy.integrate.odeint": "a black-box ODE solver has no derivative rule here; write the "
+        "integrator with chainrule operations (examples/science/lotka_volterra_rk4.py)",
+}
+
+# Every function HIPS autograd differentiates, by module (names read from its source:
+# numpy/numpy_vjps.py and numpy_wrapper.py, numpy/linalg.py, numpy/fft.py, scipy/).
+AUTOGRAD_PARITY = {
+    "numpy": [
+        "absolute", "add", "amax", "amin", "angle", "append", "arccos", "arccosh", "arcsin",
+        "arcsinh", "arctan", "arctan2", "arctanh", "array", "array_split", "astype",
+        "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "c_", "clip", "column_stack",
+        "concatenate", "conjugate", "cos", "cosh", "cross", "cumsum", "deg2rad", "degrees",
+        "diag", "diagonal", "diff", "divide", "dot", "dsplit", "einsum", "exp", "exp2",
+        "expand_dims", "expm1", "fabs", "fliplr", "flipud", "fmax", "fmin", "full", "gradient",
+        "hsplit", "hstack", "hypot", "imag", "inner", "kron", "linspace", "log", "log10",
+        "log1p", "log2", "logaddexp", "logaddexp2", "matmul", "max", "maximum", "mean", "min",
+        "minimum", "moveaxis", "multiply", "nan_to_num", "negative", "outer", "pad",
+        "partition", "power", "prod", "r_", "rad2deg", "radians", "ravel", "real",
+        "real_if_close", "reciprocal", "remainder", "repeat", "reshape", "roll", "rollaxis",
+        "rot90", "row_stack", "select", "sin", "sinc", "sinh", "sort", "split", "sqrt",
+        "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "tan", "tanh",
+        "tensordot", "tile", "trace", "transpose", "tril", "triu", "var", "vsplit", "vstack",
+        "where",
+    ],
+    "numpy.linalg": ["cholesky", "det", "eig", "eigh", "inv", "norm", "pinv", "slogdet",
+                     "solve", "svd"],
+    "numpy.fft": ["fft", "fft2", "fftn", "fftshift", "ifft", "ifft2", "ifftn", "ifftshift",
+                  "irfft", "irfft2", "irfftn", "rfft", "rfft2", "rfftn"],
+    "scipy.special": [
+        "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit",
+        "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i1", "iv", "ive", "j0",
+        "j1", "jn", "logit", "logsumexp", "multigammaln", "polygamma", "psi", "rgamma", "y0",
+        "y1", "yn",
+    ],
+    "scipy.stats": [
+        "beta.cdf", "beta.logpdf", "beta.pdf", "chi2.cdf", "chi2.logpdf", "chi2.pdf",
+        "dirichlet.logpdf", "dirichlet.pdf", "gamma.cdf", "gamma.logpdf", "gamma.pdf",
+        "multivariate_normal.entropy", "multivariate_normal.logpdf", "multivariate_normal.pdf",
+        "norm.cdf", "norm.logcdf", "norm.logpdf", "norm.logsf", "norm.pdf", "norm.sf",
+        "poisson.cdf", "poisson.logpmf", "poisson.pmf", "t.cdf", "t.logcdf", "t.logpdf",
+        "t.pdf",
+    ],
+    "scipy.linalg": ["solve_banded", "solve_sylvester", "solve_triangular", "sqrtm"],
+    "scipy.signal": ["convolve"],
+    "scipy.integrate": ["odeint"],
 }
 
 
+def resolve(module: str, name: str):
+    """What differentiates ``module.name`` in chainrule (``"numpy.linalg"``, ``"solve"``),
+    or None. NumPy names count when they route to a primitive (or ``chainrule.numpy``
+    has its own version); SciPy names when ``chainrule.<module>`` defines them."""
+    import importlib
+
+    if module.split(".")[0] == "numpy":
+        namespace = np if module == "numpy" else getattr(np, module.split(".")[1])
+        target = getattr(namespace, name, None)
+        try:
+            if target in registry.UFUNCS or target in registry.FUNCTIONS:
+                return target
+        except TypeError:  # unhashable
+            pass
+        if module == "numpy":
+            ours = getattr(importlib.import_module("chainrule.numpy"), name, None)
+            return ours if ours is not None and ours is not target else None
+        return None
+    try:
+        found = importlib.import_module(f"chainrule.{module}")
+    except ImportError:
+        return None
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return found
+
+
+def _absent(module: str, name: str) -> bool:
+    """True if the installed NumPy no longer has ``module.name`` (a removed alias)."""
+    if module.split(".")[0] != "numpy":
+        return False
+    namespace = np if module == "numpy" else getattr(np, module.split(".")[1])
+    return not hasattr(namespace, name)
+
+
+def parity() -> dict:
+    """For each module of ``AUTOGRAD_PARITY``: its names split into ``covered``,
+    ``not_covered`` (each in ``NOT_COVERED``), ``absent`` (not in the installed NumPy) and
+    ``missing`` (none of these: a gap to fill or to explain)."""
+    table = {}
+    for module, names in AUTOGRAD_PARITY.items():
+        groups = {"covered": [], "not_covered": [], "absent": [], "missing": []}
+        for name in names:
+            if resolve(module, name) is not None:
+                groups["covered"].append(name)
+            elif f"{module}.{name}" in NOT_COVERED:
+                groups["not_covered"].append(name)
+            elif _absent(module, name):
+                groups["absent"].append(name)
+            else:
+                groups["missing"].append(name)
+        table[module] = groups
+    return table
+
+
+def _parity_section() -> list[str]:
+    table = parity()
+    total = sum(len(names) for names in AUTOGRAD_PARITY.values())
+    covered = sum(len(groups["covered"]) for groups in table.values())
+    lines = [
+        "## HIPS autograd parity",
+        "",
+        f"Every function HIPS autograd differentiates ({total}, read from its source), and "
+        f"whether chainrule does: {covered} are covered. The others are listed with the "
+        "reason under \"Deliberately not covered\".",
+        "",
+    ]
+    for module, groups in table.items():
+        names = AUTOGRAD_PARITY[module]
+        covered_names = ", ".join(f"`{n}`" for n in groups["covered"]) or "none"
+        lines.append(f"- `{module}` ({len(groups['covered'])} of {len(names)}): {covered_names}")
+        for label, key in (("not covered", "not_covered"), ("not in this NumPy", "absent"),
+                           ("missing", "missing")):
+            if groups[key]:
+                lines.append(f"  - {label}: " + ", ".join(f"`{n}`" for n in groups[key]))
+    return [*lines, ""]
+
+
 def _name(obj) -> str:
+    if isinstance(obj, np.ufunc) and getattr(np, obj.__name__, None) is not obj:
+        # A private ufunc (_zeta, _lambertw) is what the public function of its name calls.
+        return f"scipy.special.{obj.__name__.lstrip('_')}"
     module = getattr(obj, "__module__", None) or "numpy"
     if module.startswith("numpy._core") or module == "numpy":
         module = "numpy"
@@ -42,6 +181,8 @@ def coverage_markdown() -> str:
     prims = sorted(registry.PRIMITIVES)
     ufuncs = sorted(f"numpy.{u.__name__}" for u in registry.UFUNCS
                     if getattr(np, u.__name__, None) is u)
+    scipy_ufuncs = sorted(_name(u) for u in registry.UFUNCS
+                          if getattr(np, u.__name__, None) is not u)
     functions = sorted({_name(f) for f in registry.FUNCTIONS})
     plain = sorted({_name(f) for f in registry.NONDIFFERENTIABLE})
     lines = [
@@ -54,12 +195,15 @@ def coverage_markdown() -> str:
         "conformance table (tests/ops).",
         f"- {len(ufuncs)} NumPy ufuncs and {len(functions)} NumPy functions route to them "
         "when called on Tensors.",
+        f"- {len(scipy_ufuncs)} SciPy ufuncs route to them as well (with `chainrule.scipy` "
+        "imported).",
         f"- {len(plain)} NumPy functions take Tensors and return plain results "
         "(no derivative exists: shapes, comparisons, arg-sorts ...).",
         "",
         *_section("Primitives", prims),
         *_section("NumPy ufuncs", ufuncs),
         *_section("NumPy functions", functions),
+        *_section("SciPy ufuncs", scipy_ufuncs),
         *_section("Passed through without a derivative", plain),
         "## Batched tangents and cotangents",
         "",
@@ -70,6 +214,7 @@ def coverage_markdown() -> str:
         "",
         ", ".join(f"`{p}`" for p in prims if _batches(registry.PRIMITIVES[p])),
         "",
+        *_parity_section(),
         "## Deliberately not covered",
         "",
         *[f"- {what}: {why}." for what, why in NOT_COVERED.items()],

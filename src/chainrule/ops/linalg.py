@@ -18,6 +18,10 @@ Conventions and limits, each an error rather than a wrong number:
   non-square matrix none where a singular value is zero: their rules raise
   ``LinAlgError`` naming the values. Eigen- and singular *values* are
   differentiated at repeated values too (the usual convention).
+- ``eigvals`` of a general (real or complex) matrix is differentiated where its
+  eigenvalues are distinct; at a repeated one its rules raise ``LinAlgError``.
+  ``eig``'s eigenvectors have no derivative here: LAPACK scales each by a phase
+  of its own choosing, which is not a smooth function of the matrix.
 - ``svd(full_matrices=True)`` (NumPy's default) and ``qr(mode='complete')`` of a
   non-square matrix add columns to U, Vh or Q that are any orthonormal basis of a
   complement. Those columns have no derivative: reverse mode raises if a
@@ -48,6 +52,7 @@ import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import Primitive, strip
+from .complex import real_part_for
 from .products import matmul
 from .reductions import expand_reduced, sum_, where
 from .registry import FUNCTIONS, defprim, implements, nondifferentiable
@@ -739,6 +744,79 @@ orthonormal_complement.defvjp(_complement_vjp)
 orthonormal_complement.defjvp(_complement_jvp)
 
 
+# --- eigvals: the eigenvalues of a general matrix ------------------------------------
+# With A = V diag(w) V^-1 and distinct eigenvalues, dw = diag(V^-1 dA V), and its
+# transpose (unconjugated, the convention of ops/complex.py) is V^-T diag(g) V^T.
+# V enters only through expressions that do not change when its columns are
+# rescaled, so any smooth choice of eigenvectors serves at higher orders: the
+# internal primitive below moves them by dV = V (F o (V^-1 dA V)), with
+# F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it.
+def _eig(a):
+    """``numpy.linalg.eig(a)``, computed once per ``_sharing`` block."""
+    return _computed_once(np.linalg.eig, a)
+
+
+def _check_simple(w, what: str) -> None:
+    """Raise if two eigenvalues (last axis, possibly complex) coincide to working precision."""
+    w = np.asarray(strip(w))
+    n = w.shape[-1]
+    if n < 2:
+        return
+    gaps = np.abs(w[..., :, None] - w[..., None, :]) + np.where(np.eye(n, dtype=bool), np.inf, 0)
+    scale = np.max(np.abs(w), axis=-1)[..., None, None]
+    close = gaps <= 100 * n * np.finfo(w.dtype).eps * scale
+    if np.any(close):
+        at = tuple(int(i) for i in np.argwhere(close)[0])
+        first, second = complex(w[at[:-1]]), complex(w[at[:-2] + at[-1:]])
+        raise LinAlgError(
+            f"{what}: the derivative does not exist here, because two eigenvalues are equal "
+            f"to working precision ({first:.6g} and {second:.6g}); a repeated eigenvalue of "
+            f"a general matrix is not differentiable. Break the tie, or differentiate a "
+            f"symmetric function of the eigenvalues directly (np.trace, np.linalg.det).")
+
+
+def _eig_factors(a, what: str):
+    """Eigenvalues and eigenvectors as chainrule values (differentiable), checked simple."""
+    with _sharing():
+        w, v = eigvals(a), eig_vectors(a)
+    _check_simple(w, what)
+    return w, v
+
+
+def _eigvals_vjp(g, ans, a):
+    _, v = _eig_factors(a, "the derivative of numpy.linalg.eigvals")
+    vt = _mT(v)
+    return real_part_for(solve(vt, _as_columns(g) * vt), a.dtype)
+
+
+def _eigvals_jvp(t, ans, a):
+    _, v = _eig_factors(a, "the derivative of numpy.linalg.eigvals")
+    return np.sum(solve(v, t) * _mT(v), axis=-1)
+
+
+def _eig_vectors_vjp(g, ans, a):
+    w, v = _eig_factors(a, "the derivative of the eigenvectors of numpy.linalg.eig")
+    vt = _mT(v)
+    return real_part_for(solve(vt, _reciprocal_gaps(w) * (vt @ g)) @ vt, a.dtype)
+
+
+def _eig_vectors_jvp(t, ans, a):
+    w, v = _eig_factors(a, "the derivative of the eigenvectors of numpy.linalg.eig")
+    return v @ (_reciprocal_gaps(w) * solve(v, t @ v))
+
+
+eigvals = defprim(lambda a: _eig(a)[0], "eigvals")
+eigvals.defvjp(_eigvals_vjp)
+eigvals.defjvp(_eigvals_jvp)
+# Not in the registry and not behind numpy.linalg.eig: LAPACK normalises each
+# eigenvector to unit length with a phase of its choosing, which these rules do not
+# follow. They serve the eigenvalues' higher derivatives, which see V only through
+# products that rescaling its columns leaves unchanged.
+eig_vectors = Primitive(lambda a: _eig(a)[1], "eig_vectors")
+eig_vectors.defvjp(_eig_vectors_vjp)
+eig_vectors.defjvp(_eig_vectors_jvp)
+
+
 # --- pinv and lstsq -------------------------------------------------------------------
 # For a locally constant rank, with P = pinv(A):
 #   dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P
@@ -946,6 +1024,15 @@ def _np_eigh(a, UPLO="L"):
 @implements(np.linalg.eigvalsh)
 def _np_eigvalsh(a, UPLO="L"):
     return eigh_values(_operand(a), UPLO=UPLO)
+
+
+@implements(np.linalg.eigvals)
+def _np_eigvals(a):
+    """Eigenvalues of general (also complex) matrices: complex unless all are real, as
+    in NumPy; differentiable where they are distinct."""
+    a = _array_operand(a)
+    _check_stacked_square(a)
+    return eigvals(a)
 
 
 def _hermitian_svd(a, compute_uv: bool):

@@ -10,12 +10,20 @@ The rules are written with these primitives and NumPy calls, so they work at
 every order: the derivative of ``gammaln`` is ``digamma``, whose derivative is
 ``polygamma(1, x)``, and so on.
 
-Arguments that are orders or counts (``n`` of ``polygamma``, ``v`` of the
-Bessel functions, ``d`` of ``multigammaln``) are not differentiable. The shape
-parameters of the regularised incomplete functions (``a`` of
-``gammainc``/``gammaincc``, ``a, b`` of ``betainc``, ``df`` of ``stdtr``) are
-differentiable: their derivatives are integrals, computed by tanh-sinh quadrature
-(relative accuracy about 1e-10 for shape parameters between 0.02 and 2000).
+Arguments that are orders or counts (``n`` of ``polygamma`` and ``expn``, ``v``
+of the Bessel functions, ``d`` of ``multigammaln``), the parameters of the
+hypergeometric functions, ``x`` of the Hurwitz ``zeta(x, q)`` and the branch of
+``lambertw`` are not differentiable. The shape parameters of the regularised
+incomplete functions (``a`` of ``gammainc``/``gammaincc``, ``a, b`` of
+``betainc``/``betaincc``, ``df`` of ``stdtr``) are differentiable: their
+derivatives are integrals, computed by tanh-sinh quadrature (relative accuracy
+about 1e-10 for shape parameters between 0.02 and 2000). The inverses
+(``gammaincinv``, ``betaincinv``, ``stdtrit`` ...) are differentiated through the
+implicit-function theorem from those.
+
+Where a derivative's closed form is 0/0 at a point (``exprel`` and the Box-Cox
+transforms at ``lmbda = 0``, ``ellipk``/``ellipe`` at ``m = 0``, ``spence`` at 1),
+it is replaced near that point by its Taylor series, exact at every order.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ import math
 import numpy as np
 import scipy.special as _sp
 
+from .._core.graph import Box
 from .._core.primitive import strip
+from ..ops.numeric import near_zero_series
 from ..ops.reductions import logsumexp as _logsumexp_reduction
 from ..ops.registry import UFUNCS, defprim, nondifferentiable
 
@@ -35,13 +45,21 @@ _HALF_SQRT_PI = 0.5 * math.sqrt(math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _LOG_PI = math.log(math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_TWO_I_OVER_SQRT_PI = 2j / math.sqrt(math.pi)
 
 __all__ = [
-    "beta", "betainc", "betaln", "digamma", "erf", "erfc", "erfcinv", "erfinv", "expit",
-    "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "iv",
-    "ive", "j0", "j1", "jn", "jv", "kv", "log_expit", "log_ndtr", "log_softmax", "logit",
-    "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "rgamma", "softmax",
-    "stdtr", "xlog1py", "xlogy", "y0", "y1", "yn",
+    "beta", "betainc", "betaincc", "betainccinv", "betaincinv", "betaln", "binom", "boxcox",
+    "boxcox1p", "cosm1", "dawsn", "digamma", "ellipe", "ellipk", "ellipkm1", "entr", "erf",
+    "erfc", "erfcinv", "erfcx", "erfi", "erfinv", "exp1", "expi", "expit", "expn", "exprel",
+    "gamma", "gammainc", "gammaincc", "gammainccinv", "gammaincinv", "gammaln", "gammasgn",
+    "huber", "hyp1f1", "hyp2f1", "hyperu", "i0", "i0e", "i1", "i1e", "inv_boxcox",
+    "inv_boxcox1p", "iv", "ive", "j0", "j1", "jn", "jv", "k0", "k0e", "k1", "k1e", "kl_div",
+    "kn", "kv", "kve", "lambertw", "log_expit", "log_ndtr", "log_softmax", "loggamma", "logit",
+    "logsumexp", "multigammaln", "ndtr", "ndtri", "ndtri_exp", "owens_t", "poch", "polygamma",
+    "powm1", "pseudo_huber", "psi", "rel_entr", "rgamma", "softmax", "softplus", "spence",
+    "stdtr", "stdtrit", "wofz", "wrightomega", "xlog1py", "xlogy", "y0", "y1", "yn", "yv",
+    "zeta",
 ]
 
 
@@ -376,6 +394,263 @@ ive = _elementwise(_promoting(_sp.ive), "ive", None,
                                              - np.sign(x) * ans), ufunc=_sp.ive)
 kv = _elementwise(_promoting(_sp.kv), "kv", None,
                   lambda g, ans, v, x: -g * 0.5 * (kv(v - 1, x) + kv(v + 1, x)), ufunc=_sp.kv)
+
+
+# --- forward functions that keep their arguments' precision ------------------------------
+def _precision(args) -> np.dtype:
+    """The floating dtype of a result from ``args``: that of the floating arrays among
+    them (Python numbers are weak, integer arrays such as orders do not count)."""
+    floats = [a for a in args if not isinstance(a, (bool, int))
+              and np.result_type(a).kind in "fc"]
+    return np.result_type(*floats) if floats else np.dtype(np.float64)
+
+
+def _same_precision(ufunc):
+    """``ufunc``, with its result cast to the precision of its floating arguments.
+
+    SciPy computes several functions in float64 only, or picks a float64 loop when
+    an order is an integer array; float32 data keep float32 (complex64) results.
+    """
+
+    def forward(*args):
+        out = ufunc(*args)
+        dtype = _precision(args)
+        if out.dtype.kind == "c":
+            dtype = np.result_type(dtype, np.complex64)
+        return out if out.dtype == dtype else out.astype(dtype)
+
+    forward.__name__ = ufunc.__name__
+    forward.__doc__ = ufunc.__doc__
+    return forward
+
+
+def _special(name: str, *rules, ufunc=None):
+    """The primitive for ``scipy.special.<name>``, routed from its ufunc."""
+    ufunc = getattr(_sp, name) if ufunc is None else ufunc
+    return _elementwise(_same_precision(ufunc), name, *rules, ufunc=ufunc)
+
+
+# --- more of the gamma family ---------------------------------------------------------------
+loggamma = _special("loggamma", lambda g, ans, x: g * digamma(x))
+poch = _special("poch", lambda g, ans, z, m: g * ans * (digamma(z + m) - digamma(z)),
+                lambda g, ans, z, m: g * ans * digamma(z + m))
+binom = _special("binom", lambda g, ans, n, k: g * ans * (digamma(n + 1) - digamma(n - k + 1)),
+                 lambda g, ans, n, k: g * ans * (digamma(n - k + 1) - digamma(k + 1)))
+
+
+# --- inverses of distribution functions, by the implicit-function theorem ----------------
+# If F(p, x) = y defines x(p, y), then dx/dy = 1 / F_x and dx/dp = -F_p / F_x, with F_x
+# the density and F_p the shape derivative (by quadrature, as above).
+def _gamma_inverse_slope(a, x):
+    """d/da of the x solving P(a, x) = y (or Q(a, x) = 1 - y)."""
+    return -_incomplete_gamma_slope(a, x) / _gamma_density(a, x)
+
+
+def _beta_inverse_slope(a, b, x, wrt: str):
+    """d/da (or d/db) of the x solving I_x(a, b) = y."""
+    return -_incomplete_beta_slope(a, b, x, wrt) / _beta_density(a, b, x)
+
+
+gammaincinv = _special("gammaincinv", lambda g, ans, a, y: g * _gamma_inverse_slope(a, ans),
+                       lambda g, ans, a, y: g / _gamma_density(a, ans))
+gammainccinv = _special("gammainccinv", lambda g, ans, a, y: g * _gamma_inverse_slope(a, ans),
+                        lambda g, ans, a, y: -g / _gamma_density(a, ans))
+betaincc = _special("betaincc", lambda g, ans, a, b, x: -g * _incomplete_beta_slope(a, b, x, "a"),
+                    lambda g, ans, a, b, x: -g * _incomplete_beta_slope(a, b, x, "b"),
+                    lambda g, ans, a, b, x: -g * _beta_density(a, b, x))
+betaincinv = _special("betaincinv",
+                      lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "a"),
+                      lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "b"),
+                      lambda g, ans, a, b, y: g / _beta_density(a, b, ans))
+betainccinv = _special("betainccinv",
+                       lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "a"),
+                       lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "b"),
+                       lambda g, ans, a, b, y: -g / _beta_density(a, b, ans))
+stdtrit = _special("stdtrit",
+                   lambda g, ans, df, p: -g * _student_t_df_slope(df, ans)
+                   / _student_t_density(df, ans),
+                   lambda g, ans, df, p: g / _student_t_density(df, ans))
+# x = ndtri(exp(y)): dx/dy = exp(y) / pdf(x).
+ndtri_exp = _special("ndtri_exp", lambda g, ans, y: g * _SQRT_2PI * np.exp(y + 0.5 * ans * ans))
+
+
+# --- relatives of the error function -------------------------------------------------------
+erfcx = _special("erfcx", lambda g, ans, x: g * (2 * x * ans - _TWO_OVER_SQRT_PI))
+erfi = _special("erfi", lambda g, ans, x: g * _TWO_OVER_SQRT_PI * np.exp(x * x))
+dawsn = _special("dawsn", lambda g, ans, x: g * (1 - 2 * x * ans))
+wofz = _special("wofz", lambda g, ans, z: g * (_TWO_I_OVER_SQRT_PI - 2 * z * ans))
+# T(h, a) = integral_0^a exp(-h^2 (1 + t^2) / 2) / (2 pi (1 + t^2)) dt.
+owens_t = _special("owens_t",
+                   lambda g, ans, h, a: -g * 0.5 * _INV_SQRT_2PI * np.exp(-0.5 * h * h)
+                   * erf(a * h * _INV_SQRT_2),
+                   lambda g, ans, h, a: g * np.exp(-0.5 * h * h * (1 + a * a))
+                   / (2 * math.pi * (1 + a * a)))
+
+
+# --- exponential integrals and the Hurwitz zeta function -----------------------------------
+def _expn_slope(n, x, ans):
+    """d/dx E_n(x) = -E_{n-1}(x), and for n = 0 (E_0 = exp(-x) / x) -E_0 (1 + 1/x)."""
+    n = np.asarray(strip(n))
+    lower = -expn(np.maximum(n - 1, 0), x)
+    return np.where(n == 0, -ans * (1 + 1 / x), lower) if np.any(n == 0) else lower
+
+
+exp1 = _special("exp1", lambda g, ans, x: -g * np.exp(-x) / x)
+expi = _special("expi", lambda g, ans, x: g * np.exp(x) / x)
+expn = _special("expn", None, lambda g, ans, n, x: g * _expn_slope(n, x, ans))
+_hurwitz_zeta = _special("zeta", None, lambda g, ans, x, q: -g * strip(x) * _hurwitz_zeta(x + 1, q),
+                         ufunc=_sp._ufuncs._zeta)
+
+
+def zeta(x, q=None):
+    """The Riemann zeta function, or with ``q`` the Hurwitz zeta function ``sum (k + q)**-x``.
+
+    Differentiable in ``q`` (``d/dq = -x zeta(x + 1, q)``); ``x`` is not (its
+    derivative has no closed form), nor is the Riemann zeta function.
+    """
+    if q is not None:
+        return _hurwitz_zeta(x, q)
+    if isinstance(x, Box) and x._node is not None:
+        raise NotImplementedError("chainrule differentiates zeta(x, q) in q only; the "
+                                  "derivative of the Riemann zeta function in x has no closed "
+                                  "form here. Pass x through .detach() if it is a constant.")
+    return _sp.zeta(strip(x))
+
+
+# --- Bessel functions of the second kind and modified ones of order 0, 1, n, v --------------
+k0 = _special("k0", lambda g, ans, x: -g * k1(x))
+k1 = _special("k1", lambda g, ans, x: -g * (k0(x) + ans / x))
+k0e = _special("k0e", lambda g, ans, x: g * (ans - k1e(x)))
+k1e = _special("k1e", lambda g, ans, x: g * (ans * (1 - 1 / x) - k0e(x)))
+kn = _special("kn", None, lambda g, ans, n, x: -g * 0.5 * (kn(n - 1, x) + kn(n + 1, x)))
+kve = _special("kve", None,
+               lambda g, ans, v, x: g * (ans - 0.5 * (kve(v - 1, x) + kve(v + 1, x))))
+yv = _special("yv", None, lambda g, ans, v, x: g * 0.5 * (yv(v - 1, x) - yv(v + 1, x)))
+
+
+# --- complete elliptic integrals and the dilogarithm ---------------------------------------
+# K(m) = pi/2 sum c_n^2 m^n and E(m) = pi/2 sum c_n^2 m^n / (1 - 2n), c_n = binom(2n, n) / 4^n:
+# their derivatives' series near m = 0, where the closed forms are 0/0.
+_CENTRAL = [math.comb(2 * n, n) / 4 ** n for n in range(1, 20)]
+_ELLIPK_SLOPE_SERIES = [0.5 * math.pi * (k + 1) * c * c for k, c in enumerate(_CENTRAL)]
+_ELLIPE_SLOPE_SERIES = [-0.5 * math.pi * (k + 1) * c * c / (2 * k + 1)
+                        for k, c in enumerate(_CENTRAL)]
+# log(z) / (1 - z) = -log1p(u) / u with u = z - 1, as a series in u.
+_SPENCE_SLOPE_SERIES = [-(-1) ** k / (k + 1) for k in range(18)]
+
+
+def _ellipk_slope(m, p):
+    """dK/dm = (E - p K) / (2 m p) at m = 1 - p, with p given so that K = ellipkm1(p)
+    keeps its precision near m = 1."""
+    near = np.abs(strip(m)) < 0.1
+
+    def formula(m_far):
+        p_far = np.where(near, 1 - m_far, p) if np.any(near) else p
+        return (ellipe(m_far) - p_far * ellipkm1(p_far)) / (2 * m_far * p_far)
+
+    return near_zero_series(m, _ELLIPK_SLOPE_SERIES, formula)
+
+
+def _ellipe_slope(m):
+    """dE/dm = (E - K) / (2 m)."""
+    return near_zero_series(m, _ELLIPE_SLOPE_SERIES,
+                            lambda m: (ellipe(m) - ellipkm1(1 - m)) / (2 * m))
+
+
+ellipk = _special("ellipk", lambda g, ans, m: g * _ellipk_slope(m, 1 - m))
+ellipkm1 = _special("ellipkm1", lambda g, ans, p: -g * _ellipk_slope(1 - p, p))
+ellipe = _special("ellipe", lambda g, ans, m: g * _ellipe_slope(m))
+spence = _special("spence", lambda g, ans, z: g * near_zero_series(
+    z - 1, _SPENCE_SLOPE_SERIES, lambda u: -np.log1p(u) / u))
+
+
+# --- Lambert W, Wright omega and hypergeometric functions -----------------------------------
+# W exp(W) = z gives W' = exp(-W) / (1 + W), finite at z = 0; omega + log(omega) = z gives
+# omega' = omega / (1 + omega). Branch k, tolerance and the hypergeometric parameters are
+# not differentiable.
+_lambertw = _special("lambertw", lambda g, ans, z, k, tol: g * np.exp(-ans) / (1 + ans),
+                     None, None, ufunc=_sp._ufuncs._lambertw)
+
+
+def lambertw(z, k=0, tol: float = 1e-8):
+    """Branch ``k`` of the Lambert W function (complex), differentiable in ``z``."""
+    return _lambertw(z, np.asarray(k, dtype=np.dtype("long")), tol)
+
+
+wrightomega = _special("wrightomega", lambda g, ans, z: g * ans / (1 + ans))
+hyp1f1 = _special("hyp1f1", None, None,
+                  lambda g, ans, a, b, x: g * (a / b) * hyp1f1(a + 1, b + 1, x))
+hyp2f1 = _special("hyp2f1", None, None, None,
+                  lambda g, ans, a, b, c, z: g * (a * b / c) * hyp2f1(a + 1, b + 1, c + 1, z))
+hyperu = _special("hyperu", None, None,
+                  lambda g, ans, a, b, x: -g * a * hyperu(a + 1, b + 1, x))
+
+
+# --- information measures and robust losses -------------------------------------------------
+entr = _special("entr", lambda g, ans, x: -g * (np.log(x) + 1))
+rel_entr = _special("rel_entr", lambda g, ans, x, y: g * (np.log(x / y) + 1),
+                    lambda g, ans, x, y: -g * x / y)
+kl_div = _special("kl_div", lambda g, ans, x, y: g * np.log(x / y),
+                  lambda g, ans, x, y: g * (1 - x / y))
+# huber: r^2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond.
+huber = _special("huber", lambda g, ans, delta, r: g * np.maximum(np.abs(r) - delta, 0),
+                 lambda g, ans, delta, r: g * np.clip(r, -delta, delta))
+
+
+def _pseudo_huber_scale(delta, r):
+    return np.sqrt(1 + (r / delta) ** 2)
+
+
+# pseudo_huber = delta^2 (s - 1) = r^2 / (s + 1) with s = sqrt(1 + (r / delta)^2):
+# d/d(delta) = r^4 / (delta^3 s (s + 1)^2), free of the cancellation in s - 1.
+pseudo_huber = _special(
+    "pseudo_huber",
+    lambda g, ans, delta, r: g * r ** 4 / (delta ** 3 * _pseudo_huber_scale(delta, r)
+                                           * (_pseudo_huber_scale(delta, r) + 1) ** 2),
+    lambda g, ans, delta, r: g * r / _pseudo_huber_scale(delta, r))
+
+
+# --- small-argument exponentials and the Box-Cox transforms ---------------------------------
+# exprel(z) = expm1(z) / z = sum z^k / (k + 1)!, so exprel'(z) = sum (k + 1) z^k / (k + 2)!;
+# log1p(z) / z = sum (-z)^k / (k + 1), whose derivative is sum_k (-1)^k k z^(k-1) / (k + 1).
+_EXPREL_SLOPE_SERIES = [(k + 1) / math.factorial(k + 2) for k in range(18)]
+_LOG1P_RATIO_SLOPE_SERIES = [(-1) ** (k + 1) * (k + 1) / (k + 2) for k in range(20)]
+
+
+def _exprel_slope(z):
+    """d/dz exprel(z) = (exp(z) (z - 1) + 1) / z^2."""
+    return near_zero_series(z, _EXPREL_SLOPE_SERIES,
+                            lambda z: (np.exp(z) * (z - 1) + 1) / (z * z), radius=0.5)
+
+
+def _log1p_ratio_slope(z):
+    """d/dz (log1p(z) / z) = (z / (1 + z) - log1p(z)) / z^2."""
+    return near_zero_series(z, _LOG1P_RATIO_SLOPE_SERIES,
+                            lambda z: (z / (1 + z) - np.log1p(z)) / (z * z))
+
+
+exprel = _special("exprel", lambda g, ans, x: g * _exprel_slope(x))
+cosm1 = _special("cosm1", lambda g, ans, x: -g * np.sin(x))
+powm1 = _special("powm1", lambda g, ans, x, y: g * y * x ** (y - 1),
+                 lambda g, ans, x, y: g * (ans + 1) * np.log(x))
+# boxcox(x, l) = L exprel(l L) with L = log x (log1p x for boxcox1p); the inverses are
+# exp(y log1p(l y) / (l y)), minus 1 for inv_boxcox1p.
+boxcox = _special("boxcox", lambda g, ans, x, lmbda: g * x ** (lmbda - 1),
+                  lambda g, ans, x, lmbda: g * np.log(x) ** 2 * _exprel_slope(lmbda * np.log(x)))
+boxcox1p = _special("boxcox1p", lambda g, ans, x, lmbda: g * (1 + x) ** (lmbda - 1),
+                    lambda g, ans, x, lmbda: g * np.log1p(x) ** 2
+                    * _exprel_slope(lmbda * np.log1p(x)))
+inv_boxcox = _special("inv_boxcox", lambda g, ans, y, lmbda: g * ans / (1 + lmbda * y),
+                      lambda g, ans, y, lmbda: g * ans * y * y * _log1p_ratio_slope(lmbda * y))
+inv_boxcox1p = _special("inv_boxcox1p",
+                        lambda g, ans, y, lmbda: g * (ans + 1) / (1 + lmbda * y),
+                        lambda g, ans, y, lmbda: g * (ans + 1) * y * y
+                        * _log1p_ratio_slope(lmbda * y))
+
+
+def softplus(x, **kwargs):
+    """``log(1 + exp(x))`` without overflow (``np.logaddexp(0, x)``), like SciPy's."""
+    return np.logaddexp(0, x, **kwargs)
 
 
 # --- reductions along an axis, built from chainrule operations --------------------------------
