@@ -472,3 +472,14 @@ def test_rejected_in_place_update_of_a_leaf_keeps_its_grad():
     with pytest.raises(RuntimeError):
         w += 1.0
     assert_grads_unchanged([w], before)
+
+
+@pytest.mark.parametrize("mode", [cr.grad, lambda f: lambda a: cr.jvp(f, (a,), (a,))[1]])
+def test_eigvals_at_a_repeated_eigenvalue_is_an_error_not_nan(mode):
+    sum_of_real_parts = lambda a: np.sum(np.real(np.linalg.eigvals(a)))
+    with pytest.raises(np.linalg.LinAlgError) as excinfo:
+        mode(sum_of_real_parts)(np.diag([3.0, 3.0, 1.0]))
+    assert_mentions(excinfo, "eigvals", "equal", "np.trace")
+    # Away from the tie the gradient exists: d trace(A) / dA = I.
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(cr.grad(sum_of_real_parts)(a), np.eye(2), atol=1e-12)
