@@ -1,0 +1,46 @@
+"""Linear algebra: ``numpy.linalg`` for Tensors, batched over leading axes as NumPy is.
+
+Every output of a decomposition is its own primitive (``eigh_values`` and
+``eigh_vectors``, ``svd_u``/``svd_values``/``svd_vh``, ``qr_q``/``qr_r`` ...)
+carrying the derivative of that output alone; the NumPy wrappers return NumPy's
+(named) tuples of them. Inside a wrapper, or a rule that needs several factors,
+one LAPACK call serves every output (``_sharing``). Rules are written with
+NumPy calls and these primitives, so they run on Tensors for higher orders.
+
+Conventions and limits, each an error rather than a wrong number:
+
+- ``cholesky`` and ``eigh``/``eigvalsh`` read one triangle of their input (the
+  lower, by default), as NumPy does; the derivative is that of NumPy's function,
+  so the gradient lives on that triangle. For a symmetric input built from
+  other values (``x @ x.T``) this is the usual symmetric derivative.
+- Eigenvectors (``eigh``) and singular vectors (``svd``) have no derivative where
+  eigenvalues or singular values repeat, and thin singular vectors of a
+  non-square matrix none where a singular value is zero: their rules raise
+  ``LinAlgError`` naming the values. Eigen- and singular *values* are
+  differentiated at repeated values too (the usual convention).
+- ``eigvals`` of a general (real or complex) matrix is differentiated where its
+  eigenvalues are distinct; at a repeated one its rules raise ``LinAlgError``.
+  ``eig``'s eigenvectors have no derivative here: LAPACK scales each by a phase
+  of its own choosing, which is not a smooth function of the matrix.
+- ``svd(full_matrices=True)`` (NumPy's default) and ``qr(mode='complete')`` of a
+  non-square matrix add columns to U, Vh or Q that are any orthonormal basis of a
+  complement. Those columns have no derivative: reverse mode raises if a
+  gradient reaches them, forward mode (``jvp``, ``jacfwd``) raises as soon as they
+  are computed from a traced input, as JAX does. The other columns and the
+  singular values are differentiated as usual.
+- ``inv``, ``solve`` and the triangular solve raise ``LinAlgError`` at singular
+  matrices, as NumPy does; so do the derivatives of ``det``/``slogdet`` there,
+  and that of ``qr`` at an input without full rank.
+- ``pinv`` and ``lstsq`` are differentiated for a locally constant rank; only
+  ``lstsq``'s solution is differentiable (residuals, rank and singular values
+  are plain arrays).
+- ``norm`` uses subgradients where it has a kink: 0 for the 2-norm of a zero
+  vector, ``sign(0) = 0`` for absolute values, ties of a max or min share equally.
+"""
+
+
+from . import base, decompositions, norms, numpy_api, solves  # noqa: F401  (registers)
+from .decompositions import cholesky
+from .solves import det, inv, solve, solve_triangular, triangular_solve
+
+__all__ = ["cholesky", "det", "inv", "solve", "solve_triangular", "triangular_solve"]
