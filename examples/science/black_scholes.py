@@ -20,12 +20,11 @@ Run: python examples/science/black_scholes.py [--plot-dir DIR]
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
+from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 from chainrule.scipy.stats import norm
@@ -135,12 +134,7 @@ def check_monte_carlo_delta() -> list[bool]:
     ]
 
 
-def plot_delta_and_gamma(plot_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a display
-    import matplotlib.pyplot as plt
-
+def plot_delta_and_gamma(plt, plot_dir: Path) -> None:
     spots = np.linspace(60.0, 160.0, 201)
     call_delta = cr.elementwise_grad(call_price)
     put_delta = cr.elementwise_grad(put_price)
@@ -159,33 +153,20 @@ def plot_delta_and_gamma(plot_dir: Path) -> None:
                     f"r={RATE:g}, T={MATURITY:g})")
     figure.tight_layout()
     path = plot_dir / "black_scholes_greeks.png"
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"plot saved to {path}")
+    save_figure(plt, figure, path)
 
 
 def save_plots(plot_dir: Path | None) -> None:
-    if plot_dir is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot: pip install "chainrule[plot]"')
-        return
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    plot_delta_and_gamma(plot_dir)
+    plt = pyplot_for(plot_dir)
+    if plt is not None:
+        plot_delta_and_gamma(plt, plot_dir)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot-dir", type=Path, help="save PNG plots in this directory")
-    args = parser.parse_args()
+    plot_dir = plot_dir_argument(__doc__)
     results = check_greeks() + check_monte_carlo_delta()
-    save_plots(args.plot_dir)
-    if not all(results):
-        print(f"FAILED: {results.count(False)} of {len(results)} checks")
-        sys.exit(1)
-    print(f"all {len(results)} checks passed")
+    save_plots(plot_dir)
+    finish(results)
 
 
 if __name__ == "__main__":

@@ -26,13 +26,12 @@ Run: python examples/science/gp_regression.py [--plot-dir DIR]
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 from chainrule.optimize import minimize
@@ -179,12 +178,7 @@ def check_prediction(fitted: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[b
                         MEAN_SDS)]
 
 
-def plot_posterior(fitted: np.ndarray, x: np.ndarray, y: np.ndarray, plot_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a display
-    import matplotlib.pyplot as plt
-
+def plot_posterior(plt, fitted: np.ndarray, x: np.ndarray, y: np.ndarray, plot_dir: Path) -> None:
     grid = np.linspace(-4.5, 4.5, 300)
     mean, sd = posterior(fitted, x, y, grid)
     figure, axes = plt.subplots(figsize=(9, 4.5))
@@ -201,36 +195,23 @@ def plot_posterior(fitted: np.ndarray, x: np.ndarray, y: np.ndarray, plot_dir: P
     axes.grid(alpha=0.3)
     figure.tight_layout()
     path = plot_dir / "gp_regression.png"
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"plot saved to {path}")
+    save_figure(plt, figure, path)
 
 
 def save_plots(plot_dir: Path | None, fitted: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
-    if plot_dir is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot: pip install "chainrule[plot]"')
-        return
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    plot_posterior(fitted, x, y, plot_dir)
+    plt = pyplot_for(plot_dir)
+    if plt is not None:
+        plot_posterior(plt, fitted, x, y, plot_dir)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot-dir", type=Path, help="save PNG plots in this directory")
-    args = parser.parse_args()
+    plot_dir = plot_dir_argument(__doc__)
     x, y = make_data()
     results = check_gradient(x, y)
     fit_results, fitted = fit(x, y)
     results += fit_results + check_prediction(fitted, x, y)
-    save_plots(args.plot_dir, fitted, x, y)
-    if not all(results):
-        print(f"FAILED: {results.count(False)} of {len(results)} checks")
-        sys.exit(1)
-    print(f"all {len(results)} checks passed")
+    save_plots(plot_dir, fitted, x, y)
+    finish(results)
 
 
 if __name__ == "__main__":

@@ -27,12 +27,11 @@ Run: python examples/science/lennard_jones_md.py [--plot-dir DIR]
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 
@@ -191,12 +190,7 @@ def check_energy_conservation(rng: np.random.Generator) -> tuple[list[bool], dic
     return results + [passed], run, half_step
 
 
-def plot_energies(run: dict, half_step: dict, plot_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a display
-    import matplotlib.pyplot as plt
-
+def plot_energies(plt, run: dict, half_step: dict, plot_dir: Path) -> None:
     figure, (energy_axes, error_axes) = plt.subplots(1, 2, figsize=(11, 4))
     for key in ("kinetic", "potential", "total"):
         energy_axes.plot(run["time"], run[key] / PARTICLES, label=key)
@@ -216,38 +210,25 @@ def plot_energies(run: dict, half_step: dict, plot_dir: Path) -> None:
                     f"forces by chainrule")
     figure.tight_layout()
     path = plot_dir / "lennard_jones_energy.png"
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"plot saved to {path}")
+    save_figure(plt, figure, path)
 
 
 def save_plots(plot_dir: Path | None, run: dict, half_step: dict) -> None:
-    if plot_dir is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot: pip install "chainrule[plot]"')
-        return
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    plot_energies(run, half_step, plot_dir)
+    plt = pyplot_for(plot_dir)
+    if plt is not None:
+        plot_energies(plt, run, half_step, plot_dir)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot-dir", type=Path, help="save PNG plots in this directory")
-    args = parser.parse_args()
+    plot_dir = plot_dir_argument(__doc__)
     rng = np.random.default_rng(SEED)
     print(f"{PARTICLES} particles, box side {BOX:.4f}, cutoff {CUTOFF}, "
           f"{len(FIRST)} pairs")
     results = check_forces(rng)
     conservation, run, half_step = check_energy_conservation(rng)
     results += conservation
-    save_plots(args.plot_dir, run, half_step)
-    if not all(results):
-        print(f"FAILED: {results.count(False)} of {len(results)} checks")
-        sys.exit(1)
-    print(f"all {len(results)} checks passed")
+    save_plots(plot_dir, run, half_step)
+    finish(results)
 
 
 if __name__ == "__main__":

@@ -20,12 +20,11 @@ Run: python examples/science/linear_regression_mle.py [--plot-dir DIR]
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
+from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 
@@ -103,12 +102,7 @@ def run_checks(result: cr.mle.MLEResult, X: np.ndarray, y: np.ndarray) -> list[b
     ]
 
 
-def plot_estimates(result: cr.mle.MLEResult, true_beta: np.ndarray, plot_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a display
-    import matplotlib.pyplot as plt
-
+def plot_estimates(plt, result: cr.mle.MLEResult, true_beta: np.ndarray, plot_dir: Path) -> None:
     positions = np.arange(COEFFICIENTS)
     low, high = result.conf_int[:-1].T
     estimates = result.estimates[:-1]
@@ -123,36 +117,23 @@ def plot_estimates(result: cr.mle.MLEResult, true_beta: np.ndarray, plot_dir: Pa
     axes.legend()
     figure.tight_layout()
     path = plot_dir / "linear_regression_mle.png"
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"plot saved to {path}")
+    save_figure(plt, figure, path)
 
 
 def save_plots(plot_dir: Path | None, result: cr.mle.MLEResult, true_beta: np.ndarray) -> None:
-    if plot_dir is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot: pip install "chainrule[plot]"')
-        return
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    plot_estimates(result, true_beta, plot_dir)
+    plt = pyplot_for(plot_dir)
+    if plt is not None:
+        plot_estimates(plt, result, true_beta, plot_dir)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot-dir", type=Path, help="save PNG plots in this directory")
-    args = parser.parse_args()
+    plot_dir = plot_dir_argument(__doc__)
     X, y, true_beta = simulate()
     result = fit(X, y)
     print(result.summary())
     results = run_checks(result, X, y)
-    save_plots(args.plot_dir, result, true_beta)
-    if not all(results):
-        print(f"FAILED: {results.count(False)} of {len(results)} checks")
-        sys.exit(1)
-    print(f"all {len(results)} checks passed")
+    save_plots(plot_dir, result, true_beta)
+    finish(results)
 
 
 if __name__ == "__main__":

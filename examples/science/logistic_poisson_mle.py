@@ -22,12 +22,11 @@ Run: python examples/science/logistic_poisson_mle.py [--plot-dir DIR]
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
+from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 
@@ -118,12 +117,7 @@ def run_model(model: str, X: np.ndarray, y: np.ndarray) -> tuple[cr.mle.MLEResul
     return result, [*checks, result.success]
 
 
-def plot_estimates(fits: dict, plot_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a display
-    import matplotlib.pyplot as plt
-
+def plot_estimates(plt, fits: dict, plot_dir: Path) -> None:
     figure, all_axes = plt.subplots(1, len(fits), figsize=(11, 4))
     for axes, (model, (result, true_beta)) in zip(all_axes, fits.items()):
         positions = np.arange(result.n_params)
@@ -140,37 +134,24 @@ def plot_estimates(fits: dict, plot_dir: Path) -> None:
     figure.suptitle(f"GLMs by maximum likelihood with chainrule (N={ROWS:,})")
     figure.tight_layout()
     path = plot_dir / "logistic_poisson_mle.png"
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"plot saved to {path}")
+    save_figure(plt, figure, path)
 
 
 def save_plots(plot_dir: Path | None, fits: dict) -> None:
-    if plot_dir is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot: pip install "chainrule[plot]"')
-        return
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    plot_estimates(fits, plot_dir)
+    plt = pyplot_for(plot_dir)
+    if plt is not None:
+        plot_estimates(plt, fits, plot_dir)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot-dir", type=Path, help="save PNG plots in this directory")
-    args = parser.parse_args()
+    plot_dir = plot_dir_argument(__doc__)
     fits, results = {}, []
     for model, (X, y, true_beta) in simulate().items():
         result, checks = run_model(model, X, y)
         fits[model] = (result, true_beta)
         results += checks
-    save_plots(args.plot_dir, fits)
-    if not all(results):
-        print(f"FAILED: {results.count(False)} of {len(results)} checks")
-        sys.exit(1)
-    print(f"all {len(results)} checks passed")
+    save_plots(plot_dir, fits)
+    finish(results)
 
 
 if __name__ == "__main__":

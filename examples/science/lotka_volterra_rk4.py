@@ -24,12 +24,11 @@ needs matplotlib).
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 from chainrule.optimize import minimize
@@ -135,12 +134,7 @@ def fit(observations: np.ndarray) -> tuple[list[bool], np.ndarray]:
     return results + [passed], fitted
 
 
-def plot_fit(observations: np.ndarray, fitted: np.ndarray, plot_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a display
-    import matplotlib.pyplot as plt
-
+def plot_fit(plt, observations: np.ndarray, fitted: np.ndarray, plot_dir: Path) -> None:
     fine_times = DT * np.arange(STEPS + 1)
     observed_times = fine_times[::STEPS_PER_OBSERVATION]
     true_path = simulate(TRUE_PARAMETERS, record_every=1)
@@ -159,36 +153,23 @@ def plot_fit(observations: np.ndarray, fitted: np.ndarray, plot_dir: Path) -> No
     axes.grid(alpha=0.3)
     figure.tight_layout()
     path = plot_dir / "lotka_volterra_fit.png"
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"plot saved to {path}")
+    save_figure(plt, figure, path)
 
 
 def save_plots(plot_dir: Path | None, observations: np.ndarray, fitted: np.ndarray) -> None:
-    if plot_dir is None:
-        return
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot: pip install "chainrule[plot]"')
-        return
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    plot_fit(observations, fitted, plot_dir)
+    plt = pyplot_for(plot_dir)
+    if plt is not None:
+        plot_fit(plt, observations, fitted, plot_dir)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot-dir", type=Path, help="save PNG plots in this directory")
-    args = parser.parse_args()
+    plot_dir = plot_dir_argument(__doc__)
     observations = observe()
     results = check_gradient(observations)
     fit_results, fitted = fit(observations)
     results += fit_results
-    save_plots(args.plot_dir, observations, fitted)
-    if not all(results):
-        print(f"FAILED: {results.count(False)} of {len(results)} checks")
-        sys.exit(1)
-    print(f"all {len(results)} checks passed")
+    save_plots(plot_dir, observations, fitted)
+    finish(results)
 
 
 if __name__ == "__main__":
