@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 
+from .reductions import batch_by_axes_from_end, batch_by_own_rules
 from .registry import defprim
+from .shape import broadcast_each
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -94,6 +96,7 @@ log_softmax.defvjp(lambda g, ans, x, *, axis:
                    g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True))
 log_softmax.defjvp(lambda t, ans, x, *, axis:
                    t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True))
+batch_by_axes_from_end(softmax, log_softmax)
 
 
 # --- the linear layer --------------------------------------------------------------------
@@ -120,6 +123,23 @@ linear.defjvp(lambda t, ans, x, w, b=None: t @ w.T,
               lambda t, ans, x, w, b=None: t)
 
 
+def _batched_linear_jvp_w(t, ans, x, w, b=None):
+    rows = _rows(x) @ np.swapaxes(t, -1, -2)  # (batch, rows of x, out)
+    return np.reshape(rows, t.shape[:1] + ans.shape)
+
+
+def _batched_linear_grad_w(g, ans, x, w, b=None):
+    rows = np.reshape(g, (g.shape[0], -1, g.shape[-1]))  # (batch, rows of x, out)
+    return np.swapaxes(rows, -1, -2) @ _rows(x)
+
+
+# Batched: x's rules and b's VJP broadcast over a batch stacked in front of t or g
+# (the engine sums b's gradient over the rows).
+linear.batched_vjps = (linear.vjps[0], _batched_linear_grad_w, linear.vjps[2])
+linear.batched_jvps = (linear.jvps[0], _batched_linear_jvp_w,
+                       lambda t, ans, x, w, b=None: broadcast_each(t, ans.shape))
+
+
 # --- cross-entropy on class indices ------------------------------------------------------
 def _target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_index):
     """The matrix ``T`` with per-sample loss ``-sum_c T[m, c] log p[m, c]``, and the
@@ -140,18 +160,20 @@ def _target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_in
     return table, sample_weight.sum()
 
 
+# The helpers below sum over the last axis and append axes, so that the rules also
+# take a batch of tangents or cotangents stacked in front.
 def _reduce_per_sample(per_sample, reduction, denominator):
     if reduction == "none":
         return per_sample
-    total = np.sum(per_sample)
+    total = np.sum(per_sample, axis=-1)
     return total if reduction == "sum" else total / denominator
 
 
 def _spread_cotangent(g, reduction, denominator):
-    """The cotangent of the reduced loss as a column over the samples."""
+    """The cotangent of the loss as a column over the samples: ``(samples, 1)``."""
     if reduction == "none":
-        return g[:, None]
-    return g if reduction == "sum" else g / denominator
+        return g[..., None]
+    return g[..., None, None] if reduction == "sum" else g[..., None, None] / denominator
 
 
 def _cross_entropy_indices(logits, target, *, weight, label_smoothing, ignore_index,
@@ -178,10 +200,11 @@ def _cross_entropy_vjp(g, ans, logits, target, *, weight, label_smoothing, ignor
 def _cross_entropy_jvp(t, ans, logits, target, *, weight, label_smoothing, ignore_index,
                        reduction):
     slope, denominator = _logit_slope(logits, target, weight, label_smoothing, ignore_index)
-    return _reduce_per_sample(np.sum(slope * t, axis=1), reduction, denominator)
+    return _reduce_per_sample(np.sum(slope * t, axis=-1), reduction, denominator)
 
 
 # ``logits`` is ``(samples, classes)``, ``target`` the integer class of each sample.
 cross_entropy_indices = defprim(_cross_entropy_indices, "cross_entropy_indices")
 cross_entropy_indices.defvjp(_cross_entropy_vjp, None)
 cross_entropy_indices.defjvp(_cross_entropy_jvp, None)
+batch_by_own_rules(cross_entropy_indices)

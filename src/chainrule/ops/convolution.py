@@ -15,6 +15,10 @@ Derivatives of every order come from closing each family under its own rules:
 * ``max_pool`` routes gradient through the largest entry of each window:
   ``max_pool_spread`` (its VJP) and ``max_pool_select`` are adjoint linear maps
   that take the input only to say where the maxima are.
+
+For jacobian, jacfwd and hessian, pooling takes any leading axes, so its rules take
+a batch stacked in front as they are; convolution folds the batch into the samples
+or the channels, runs once, and unfolds it from the result.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._core.primitive import strip
+from .reductions import batch_by_own_rules
 from .registry import defprim
 
 
@@ -77,30 +82,39 @@ def _windows(x, kernel, stride, padding, dilation):
                 + tuple(slice(None, None, d) for d in dilation)]
 
 
+# The helpers from here to _fold, and pooling, act on the last (spatial) axes and take
+# any leading ones: (N, C), or a batch of tangents or cotangents stacked in front.
+def _split_spatial(shape, ndim: int) -> tuple:
+    """``shape`` as (leading axes, the last ``ndim`` spatial axes)."""
+    shape = tuple(shape)
+    return shape[:len(shape) - ndim], shape[len(shape) - ndim:]
+
+
 def _padded(x, padding, fill=0.0):
     if any(p != (0, 0) for p in padding):
-        return np.pad(x, ((0, 0), (0, 0)) + padding, constant_values=fill)
+        return np.pad(x, ((0, 0),) * (x.ndim - len(padding)) + padding, constant_values=fill)
     return x
 
 
 def _offsets(kernel, stride, dilation, out_sizes):
     """For each kernel offset, the index of the entries it reads, one per window, in the
     padded input: strided slices, so every window is handled at once."""
-    every = (slice(None), slice(None))
     for offset in np.ndindex(*kernel):
-        yield offset, every + tuple(
+        yield offset, (Ellipsis,) + tuple(
             slice(o * d, o * d + s * (n - 1) + 1, s)
             for o, d, s, n in zip(offset, dilation, stride, out_sizes, strict=True))
 
 
 def _zeros_padded(shape, padding, dtype):
-    padded = tuple(n + lo + hi for n, (lo, hi) in zip(shape[2:], padding, strict=True))
-    return np.zeros(shape[:2] + padded, dtype=dtype)
+    lead, spatial = _split_spatial(shape, len(padding))
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, padding, strict=True))
+    return np.zeros(lead + padded, dtype=dtype)
 
 
 def _cropped(total, shape, padding):
-    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape[2:], padding, strict=True))
-    return np.ascontiguousarray(total[(slice(None), slice(None)) + crop])
+    spatial = _split_spatial(shape, len(padding))[1]
+    crop = tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, padding, strict=True))
+    return np.ascontiguousarray(total[(Ellipsis,) + crop])
 
 
 def _fold(cols, input_shape, kernel, stride, padding, dilation):
@@ -198,6 +212,83 @@ conv_weight_grad.defjvp(
                                                                **geo))
 
 
+# Batched rules (jacobian, jacfwd, hessian). A batch stacked in front of one argument
+# is folded into that argument, the primitive runs once, and the batch is unfolded
+# from its result: a batch of inputs or output cotangents becomes more samples; a
+# batch of kernels, or of inputs to conv_weight_grad, more channels in each group.
+# For each (primitive, argument): where the batch folds in and where it comes out,
+# as (axis, whether it goes inside each group of that axis).
+_BATCH_LAYOUT = {
+    (conv, 0): ((0, False), (0, False)),
+    (conv, 1): ((0, True), (1, True)),
+    (conv_input_grad, 0): ((0, False), (0, False)),
+    (conv_input_grad, 1): ((1, False), (1, True)),
+    (conv_weight_grad, 0): ((1, True), (1, False)),
+    (conv_weight_grad, 1): ((1, True), (0, True)),
+}
+
+
+def _fold_batch(v, axis: int, groups: int):
+    """``(B, ..., G * c, ...) -> (..., G * B * c, ...)``: the batch on ``v``'s first axis
+    moved into ``axis``, inside each of its ``groups`` blocks."""
+    size, shape = v.shape[0], tuple(v.shape[1:])
+    split = shape[:axis] + (groups, shape[axis] // groups) + shape[axis + 1:]
+    v = np.moveaxis(np.reshape(v, (size,) + split), 0, axis + 1)
+    return np.reshape(v, shape[:axis] + (size * shape[axis],) + shape[axis + 1:])
+
+
+def _unfold_batch(y, axis: int, groups: int, size: int):
+    """The inverse of ``_fold_batch``: ``(..., G * B * c, ...) -> (B, ..., G * c, ...)``."""
+    shape = tuple(y.shape)
+    split = shape[:axis] + (groups, size, shape[axis] // (groups * size)) + shape[axis + 1:]
+    y = np.moveaxis(np.reshape(y, split), axis + 1, 0)
+    return np.reshape(y, (size,) + shape[:axis] + (shape[axis] // size,) + shape[axis + 1:])
+
+
+def _conv_each(prim, argnum: int, *args, **kwargs):
+    """``prim(*args, **kwargs)`` for each member of a batch stacked in front of argument
+    ``argnum``, with the batch in front of the result."""
+    (into, into_groups), (out, out_groups) = _BATCH_LAYOUT[prim, argnum]
+    groups = kwargs["groups"]
+    size = args[argnum].shape[0]
+    args = list(args)
+    args[argnum] = _fold_batch(args[argnum], into, groups if into_groups else 1)
+    for key in ("input_shape", "weight_shape"):  # the result's shape grows along `out`
+        if key in kwargs:
+            shape = list(kwargs[key])
+            shape[out] *= size
+            kwargs[key] = tuple(shape)
+    return _unfold_batch(prim(*args, **kwargs), out, groups if out_groups else 1, size)
+
+
+# Each batched rule is its plain rule above with _conv_each in place of the call.
+conv.batched_vjps = (
+    lambda g, ans, x, w, **geo: _conv_each(conv_input_grad, 0, g, w, input_shape=x.shape,
+                                           **geo),
+    lambda g, ans, x, w, **geo: _conv_each(conv_weight_grad, 1, x, g, weight_shape=w.shape,
+                                           **geo))
+conv_input_grad.batched_vjps = (
+    lambda h, ans, g, w, input_shape, **geo: _conv_each(conv, 0, h, w, **geo),
+    lambda h, ans, g, w, input_shape, **geo: _conv_each(conv_weight_grad, 0, h, g,
+                                                        weight_shape=w.shape, **geo))
+conv_weight_grad.batched_vjps = (
+    lambda h, ans, x, g, weight_shape, **geo: _conv_each(conv_input_grad, 1, g, h,
+                                                         input_shape=x.shape, **geo),
+    lambda h, ans, x, g, weight_shape, **geo: _conv_each(conv, 1, x, h, **geo))
+conv.batched_jvps = (lambda t, ans, x, w, **geo: _conv_each(conv, 0, t, w, **geo),
+                     lambda t, ans, x, w, **geo: _conv_each(conv, 1, x, t, **geo))
+conv_input_grad.batched_jvps = (
+    lambda t, ans, g, w, input_shape, **geo: _conv_each(conv_input_grad, 0, t, w,
+                                                        input_shape=input_shape, **geo),
+    lambda t, ans, g, w, input_shape, **geo: _conv_each(conv_input_grad, 1, g, t,
+                                                        input_shape=input_shape, **geo))
+conv_weight_grad.batched_jvps = (
+    lambda t, ans, x, g, weight_shape, **geo: _conv_each(conv_weight_grad, 0, t, g,
+                                                         weight_shape=weight_shape, **geo),
+    lambda t, ans, x, g, weight_shape, **geo: _conv_each(conv_weight_grad, 1, x, t,
+                                                         weight_shape=weight_shape, **geo))
+
+
 def convolution(x, w, stride=1, padding=0, dilation=1, groups: int = 1):
     """Cross-correlate ``x`` ``(N, C_in, *spatial)`` with kernels ``w``
     ``(C_out, C_in / groups, *kernel)``, as ``torch.nn.functional.conv{1,2,3}d`` (no bias).
@@ -236,7 +327,8 @@ def _check_fits(sizes, kernel, stride, pads, dilation, what):
 # --- pooling: one pass over the windows per kernel offset ------------------------------------
 def _pool_output_sizes(shape, kernel, stride, padding, dilation):
     return tuple(output_size(n, k, s, p, d) for n, k, s, p, d in
-                 zip(shape[2:], kernel, stride, padding, dilation, strict=True))
+                 zip(_split_spatial(shape, len(kernel))[1], kernel, stride, padding, dilation,
+                     strict=True))
 
 
 @functools.lru_cache(maxsize=64)
@@ -252,14 +344,15 @@ def _window_sums(x, kernel, stride, padding):
     ones = (1,) * len(kernel)
     out_sizes = _pool_output_sizes(x.shape, kernel, stride, padding, ones)
     padded = _padded(x, padding)
-    total = np.zeros(x.shape[:2] + out_sizes, dtype=x.dtype)
+    total = np.zeros(_split_spatial(x.shape, len(kernel))[0] + out_sizes, dtype=x.dtype)
     for _, where in _offsets(kernel, stride, ones, out_sizes):
         total += padded[where]
     return total
 
 
 def _avg_pool(x, *, kernel, stride, padding, count_include_pad):
-    counts = _window_counts(x.shape[2:], kernel, stride, padding, count_include_pad)
+    spatial = _split_spatial(x.shape, len(kernel))[1]
+    counts = _window_counts(spatial, kernel, stride, padding, count_include_pad)
     return (_window_sums(x, kernel, stride, padding) / counts).astype(x.dtype, copy=False)
 
 
@@ -267,8 +360,10 @@ def _avg_pool_adjoint(g, *, input_shape, kernel, stride, padding, count_include_
     ones = (1,) * len(kernel)
     counts = _window_counts(input_shape[2:], kernel, stride, padding, count_include_pad)
     share = (g / counts).astype(g.dtype, copy=False)
-    total = _zeros_padded(input_shape, padding, g.dtype)
-    for _, where in _offsets(kernel, stride, ones, g.shape[2:]):
+    out_sizes = _split_spatial(g.shape, len(kernel))[1]
+    batch = g.shape[:g.ndim - len(input_shape)]
+    total = _zeros_padded(batch + tuple(input_shape), padding, g.dtype)
+    for _, where in _offsets(kernel, stride, ones, out_sizes):
         total[where] += share
     return _cropped(total, input_shape, padding)
 
@@ -280,6 +375,8 @@ avg_pool_adjoint.defvjp(lambda h, ans, g, input_shape, **pool: avg_pool(h, **poo
 avg_pool.defjvp(lambda t, ans, x, **pool: avg_pool(t, **pool))
 avg_pool_adjoint.defjvp(lambda t, ans, g, input_shape, **pool:
                         avg_pool_adjoint(t, input_shape=input_shape, **pool))
+# Pooling takes any leading axes, so these rules take a batch stacked in front as it is.
+batch_by_own_rules(avg_pool, avg_pool_adjoint)
 
 
 def _lowest(dtype):
@@ -312,7 +409,7 @@ def _first_maxima(x, kernel, stride, padding, dilation):
 
 def _max_pool_spread(g, x, *, kernel, stride, padding, dilation):
     """Each entry of ``g`` added at the place of its window's maximum in ``x``."""
-    total = _zeros_padded(x.shape, padding, g.dtype)
+    total = _zeros_padded(g.shape[:g.ndim - x.ndim] + x.shape, padding, g.dtype)
     for where, hit in _first_maxima(x, kernel, stride, padding, dilation):
         total[where] += g * hit
     return _cropped(total, x.shape, padding)
@@ -338,6 +435,7 @@ max_pool_select.defvjp(lambda g, ans, h, x, **pool: max_pool_spread(g, strip(x),
 max_pool.defjvp(lambda t, ans, x, **pool: max_pool_select(t, strip(x), **pool))
 max_pool_spread.defjvp(lambda t, ans, g, x, **pool: max_pool_spread(t, strip(x), **pool), None)
 max_pool_select.defjvp(lambda t, ans, h, x, **pool: max_pool_select(t, strip(x), **pool), None)
+batch_by_own_rules(max_pool, max_pool_spread, max_pool_select)
 
 
 def _pool_arguments(x, kernel_size, stride, padding, dilation, what):

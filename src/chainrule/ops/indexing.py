@@ -90,27 +90,50 @@ def _batched_index(index):
     return (slice(None), *parts)
 
 
-def _batched_getitem(t, ans, x, index):
-    batched = _batched_index(index)
-    return None if batched is None else getitem(t, batched)
-
-
-def _batched_scatter(g, index, shape):
-    batched = _batched_index(index)
-    return None if batched is None else scatter_add(g, batched, g.shape[:1] + tuple(shape))
-
-
-# Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
-getitem.batched_jvps = (_batched_getitem, None)
-getitem.batched_vjps = (lambda g, ans, x, index: _batched_scatter(g, index, np.shape(x)), None)
-scatter_add.batched_jvps = (lambda t, ans, h, index, shape: _batched_scatter(t, index, shape),
-                            None, None)
-scatter_add.batched_vjps = (lambda g, ans, h, index, shape: _batched_getitem(g, None, h, index),
-                            None, None)
 scatter_add.defjvp(lambda t, ans, h, index, shape: scatter_add(t, index, shape))
 zeros_at.defjvp(lambda t, ans, h, index: zeros_at(t, index))
 setitem.defjvp(lambda t, ans, x, index, v: zeros_at(t, index), None,
                lambda t, ans, x, index, v: setitem(np.zeros_like(ans), index, t))
+
+
+def batch_aligned(t, ndim: int):
+    """A batch stacked on ``t``'s first axis, with axes of length 1 inserted after it
+    so that each member has at least ``ndim`` axes: broadcasting against arrays of
+    ``ndim`` axes then pairs the members' axes, not the batch axis, with theirs."""
+    missing = ndim + 1 - t.ndim
+    if missing <= 0:
+        return t
+    return np.reshape(t, t.shape[:1] + (1,) * missing + t.shape[1:])
+
+
+def _each(op, v, index, *rest):
+    """``op(v, index, *rest)`` for each member of a batch stacked on ``v``'s first
+    axis, or None (the fallback loops) when the index would move the batch axis."""
+    batched = _batched_index(index)
+    return None if batched is None else op(v, batched, *rest)
+
+
+def _set_each(zeros, index, t):
+    """``setitem(zeros, index, t)`` for a batch stacked in front of ``zeros`` and
+    ``t``; each member of ``t`` broadcast to the indexed region as NumPy would."""
+    return _each(setitem, zeros, index, batch_aligned(t, np.ndim(zeros[0][index])))
+
+
+# Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
+getitem.batched_jvps = (lambda t, ans, x, index: _each(getitem, t, index), None)
+getitem.batched_vjps = (lambda g, ans, x, index:
+                        _each(scatter_add, g, index, g.shape[:1] + np.shape(x)), None)
+scatter_add.batched_jvps = (lambda t, ans, h, index, shape:
+                            _each(scatter_add, t, index, t.shape[:1] + tuple(shape)), None, None)
+scatter_add.batched_vjps = (lambda g, ans, h, index, shape: _each(getitem, g, index),
+                            None, None)
+zeros_at.batched_vjps = zeros_at.batched_jvps = (lambda v, ans, h, index:
+                                                 _each(zeros_at, v, index), None)
+setitem.batched_vjps = (lambda g, ans, x, index, v: _each(zeros_at, g, index), None,
+                        lambda g, ans, x, index, v: _each(_assigned_part, g, index))
+setitem.batched_jvps = (lambda t, ans, x, index, v: _each(zeros_at, t, index), None,
+                        lambda t, ans, x, index, v:
+                        _set_each(np.zeros(t.shape[:1] + ans.shape, ans.dtype), index, t))
 
 
 def _assigned_part(g, index):
@@ -129,10 +152,12 @@ def _assigned_part(g, index):
 astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
 astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
 astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
+astype.batch_safe = True
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
 copy.defvjp(lambda g, ans, x: g)
 copy.defjvp(lambda t, ans, x: t)
+copy.batch_safe = True
 
 
 @implements(np.copy)

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._core.graph import Box
 from .elementwise import multiply
+from .indexing import batch_aligned
 from .registry import UFUNCS, defprim, implements
 
 # --- helpers -----------------------------------------------------------------
@@ -70,32 +71,36 @@ matmul.defvjp(_matmul_grad_a, _matmul_grad_b)
 matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 
 
+# Batched rules (jacfwd, jacobian, hessian): a batch of tangents or cotangents stacked
+# on a new first axis. matmul broadcasts over leading axes, so most cases are the plain
+# rule with the batch's members aligned; a 1-D operand needs its batch axis moved.
 def _batched_matmul_jvp_a(t, ans, a, b):
-    """matmul(t_k, b) for every tangent t_k stacked on t's first axis (no batch dims)."""
-    return matmul(t, b) if np.ndim(a) <= 2 and np.ndim(b) <= 2 else None
+    if np.ndim(a) == 1:  # the batch of vectors t is a matrix with one row per member
+        out = matmul(t, b)
+        return np.moveaxis(out, -2, 0) if np.ndim(b) > 2 else out
+    return matmul(batch_aligned(t, np.ndim(b)), b)
 
 
 def _batched_matmul_jvp_b(t, ans, a, b):
-    """matmul(a, t_k) for every tangent t_k stacked on t's first axis (no batch dims)."""
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        return None
-    if np.ndim(b) == 1:
-        return np.swapaxes(matmul(a, np.swapaxes(t, 0, -1)), 0, -1)
-    return matmul(a, t)
+    if np.ndim(b) == 1:  # the batch of vectors t is a matrix with one column per member
+        return np.moveaxis(matmul(a, np.swapaxes(t, 0, 1)), -1, 0)
+    return matmul(a, batch_aligned(t, np.ndim(a)))
 
 
-def _matrix_times_matrix_or_vector(a, b) -> bool:
-    return np.ndim(a) == 2 and np.ndim(b) in (1, 2)
+def _batched_matmul_grad_a(g, ans, a, b):
+    if a.ndim == 1:  # the plain rule's b @ g and g * b would meet g's batch axis
+        return g[..., None] * b if b.ndim == 1 else (b @ g[..., None])[..., 0]
+    return _matmul_grad_a(g, ans, a, b)
 
 
-# Used by batched forward and reverse mode (jacfwd, jacobian, hessian) instead of
-# one call per tangent. For a matrix times a matrix or a vector, the plain VJP
-# rules already broadcast over a leading batch axis of g.
+def _batched_matmul_grad_b(g, ans, a, b):
+    if a.ndim == 1 and b.ndim == 1:
+        return g[..., None] * a
+    return _matmul_grad_b(g, ans, a, b)
+
+
 matmul.batched_jvps = (_batched_matmul_jvp_a, _batched_matmul_jvp_b)
-matmul.batched_vjps = tuple(
-    lambda g, ans, a, b, _rule=rule: _rule(g, ans, a, b)
-    if _matrix_times_matrix_or_vector(a, b) else None
-    for rule in (_matmul_grad_a, _matmul_grad_b))
+matmul.batched_vjps = (_batched_matmul_grad_a, _batched_matmul_grad_b)
 # np.matmul is a ufunc, so calls on Tensors arrive through __array_ufunc__, which
 # checks the keywords; FUNCTIONS[np.matmul] only serves the ``@`` operator, which
 # always passes two operands: it gets the primitive itself, one call cheaper.
@@ -162,6 +167,31 @@ tensordot.defjvp(lambda t, ans, a, b, axes: tensordot(t, b, axes=axes),
                  lambda t, ans, a, b, axes: tensordot(a, t, axes=axes))
 
 
+def _tensordot_each(a, b, axes: tuple, batched: int):
+    """``tensordot(a, b)`` for each member of a batch stacked in front of argument
+    ``batched`` (0 for a, 1 for b), with the batch in front of the result."""
+    a_axes, b_axes = axes
+    if batched == 0:
+        return tensordot(a, b, axes=(tuple(i + 1 for i in a_axes), b_axes))
+    out = tensordot(a, b, axes=(a_axes, tuple(j + 1 for j in b_axes)))
+    return np.moveaxis(out, a.ndim - len(a_axes), 0)
+
+
+def _tensordot_grad_each(wrt: int):
+    def rule(g, ans, a, b, axes):
+        contraction, order = _tensordot_plan(axes, a.ndim, b.ndim, wrt)
+        h = _tensordot_each(g, b, contraction, 0) if wrt == 0 else \
+            _tensordot_each(a, g, contraction, 1)
+        return _transpose_to(h, (0,) + tuple(i + 1 for i in order))
+
+    return rule
+
+
+tensordot.batched_vjps = (_tensordot_grad_each(0), _tensordot_grad_each(1))
+tensordot.batched_jvps = (lambda t, ans, a, b, axes: _tensordot_each(t, b, axes, 0),
+                          lambda t, ans, a, b, axes: _tensordot_each(a, t, axes, 1))
+
+
 @implements(np.tensordot)
 def _np_tensordot(a, b, axes=2):
     a, b = _as_operand(a), _as_operand(b)
@@ -210,6 +240,10 @@ def _np_vdot(a, b, /):
 outer = defprim(np.outer, "outer")
 outer.defvjp(lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g)
 outer.defjvp(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t))
+# Batched: the VJP rules' products broadcast over a batch stacked in front of g.
+outer.batched_vjps = tuple(outer.vjps)
+outer.batched_jvps = (lambda t, ans, a, b: t[:, :, None] * b,
+                      lambda t, ans, a, b: a[:, None] * t[:, None, :])
 
 
 @implements(np.outer)
@@ -271,14 +305,30 @@ def _interleaved_subscripts(args: tuple) -> tuple:
     return (inputs + "->" + letters(args[-1]) if has_output else inputs), operands
 
 
+def _free_label(subscripts: str) -> str | None:
+    return next((c for c in string.ascii_letters if c not in subscripts), None)
+
+
 @functools.lru_cache(maxsize=1024)
-def _einsum_gradient_plan(subscripts: str, k: int) -> tuple:
+def _batched_subscripts(subscripts: str, k: int) -> str:
+    """``subscripts`` with a new label in front of operand ``k`` and of the output: the
+    same einsum for each member of a batch stacked in front of operand ``k``."""
+    label = _free_label(subscripts)
+    inputs, output = subscripts.split("->")
+    terms = inputs.split(",")
+    terms[k] = label + terms[k]
+    return ",".join(terms) + "->" + label + output
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_gradient_plan(subscripts: str, k: int, batched: bool = False) -> tuple:
     """How to get operand ``k``'s gradient: an einsum of g with the other operands.
 
     Labels that only operand ``k`` has are summed in the forward pass, so the
     gradient is constant along them: they come from vectors of ones. A label
     repeated within operand ``k`` (a diagonal) gives a gradient that lives on that
-    diagonal: it is computed with the label once, then embedded.
+    diagonal: it is computed with the label once, then embedded. ``batched``: for a
+    batch of cotangents stacked in front of g, kept in front of the gradient.
     """
     inputs, output = subscripts.split("->")
     terms = inputs.split(",")
@@ -291,12 +341,17 @@ def _einsum_gradient_plan(subscripts: str, k: int) -> tuple:
     is_copy = not others and not lonely and output == unique
     lonely_axes = tuple(target.index(c) for c in lonely)
     diagonal = target if len(unique) < len(target) else None
+    if batched:
+        spec = _batched_subscripts(spec, 0)
+        diagonal = diagonal and _free_label(diagonal) + diagonal
     return None if is_copy else spec, lonely_axes, diagonal
 
 
-def _einsum_vjp(k: int):
+def _einsum_vjp(k: int, batched: bool = False):
     def rule(g, ans, *operands, subscripts, optimize=False):
-        spec, lonely_axes, diagonal = _einsum_gradient_plan(subscripts, k)
+        if batched and _free_label(subscripts) is None:
+            return None  # no label left for the batch: the fallback loops
+        spec, lonely_axes, diagonal = _einsum_gradient_plan(subscripts, k, batched)
         if spec is None:
             h = g
         else:
@@ -310,8 +365,12 @@ def _einsum_vjp(k: int):
     return rule
 
 
-def _einsum_jvp(k: int):
+def _einsum_jvp(k: int, batched: bool = False):
     def rule(t, ans, *operands, subscripts, optimize=False):
+        if batched:
+            if _free_label(subscripts) is None:
+                return None
+            subscripts = _batched_subscripts(subscripts, k)
         # Multilinear: the same einsum with the tangent in operand k's slot.
         return einsum(*operands[:k], t, *operands[k + 1:], subscripts=subscripts,
                       optimize=optimize)
@@ -337,11 +396,17 @@ einsum = defprim(_einsum, "einsum")
 einsum.defvjp(*(_einsum_vjp(k) for k in range(64)))
 einsum.defjvp(*(_einsum_jvp(k) for k in range(64)))
 einsum.saves_ans = False  # the rules take *operands, which hides that none reads ans
+einsum.batched_vjps = tuple(_einsum_vjp(k, batched=True) for k in range(64))
+einsum.batched_jvps = tuple(_einsum_jvp(k, batched=True) for k in range(64))
 
 embed_diagonal = defprim(_embed_diagonal, "embed_diagonal")
 embed_diagonal.defvjp(
     lambda g, ans, h, labels: einsum(g, subscripts=f"{labels}->{_unique(labels)}"))
 embed_diagonal.defjvp(lambda t, ans, h, labels: embed_diagonal(t, labels=labels))
+embed_diagonal.batched_vjps = (lambda g, ans, h, labels: einsum(
+    g, subscripts=_batched_subscripts(f"{labels}->{_unique(labels)}", 0)),)
+embed_diagonal.batched_jvps = (lambda t, ans, h, labels:
+                               embed_diagonal(t, labels=_free_label(labels) + labels),)
 
 
 @implements(np.einsum)
@@ -380,11 +445,13 @@ def _interleaved_shape(a_shape: tuple, b_shape: tuple) -> tuple:
     return tuple(d for pair in zip(a_shape, b_shape, strict=True) for d in pair)
 
 
-def _kron_grad(wrt: int):
+def _kron_grad(wrt: int, batched: bool = False):
     def rule(g, ans, a, b):
-        g = g.reshape(_interleaved_shape(a.shape, b.shape))
-        other = b if wrt == 0 else a
-        return einsum(g, other, subscripts=_kron_plan(a.ndim, b.ndim, wrt))
+        lead = g.shape[:1] if batched else ()
+        g = g.reshape(lead + _interleaved_shape(a.shape, b.shape))
+        spec = _kron_plan(a.ndim, b.ndim, wrt)
+        return einsum(g, b if wrt == 0 else a,
+                      subscripts=_batched_subscripts(spec, 0) if batched else spec)
 
     return rule
 
@@ -392,6 +459,28 @@ def _kron_grad(wrt: int):
 kron = defprim(np.kron, "kron")
 kron.defvjp(_kron_grad(0), _kron_grad(1))
 kron.defjvp(lambda t, ans, a, b: kron(t, b), lambda t, ans, a, b: kron(a, t))
+
+
+def _kron_factor(x, ndim: int, slot: int, lead: int):
+    """``x`` (after ``lead`` batch axes, padded to ``ndim`` axes) laid on slot 0 (a's)
+    or 1 (b's) of the interleaved axis pairs whose product ``kron`` flattens."""
+    shape = (1,) * (ndim + lead - x.ndim) + tuple(x.shape[lead:])
+    pairs = [(n, 1) if slot == 0 else (1, n) for n in shape]
+    return np.reshape(x, tuple(x.shape[:lead]) + tuple(n for pair in pairs for n in pair))
+
+
+def _kron_jvp_each(wrt: int):
+    def rule(t, ans, a, b):
+        n = ans.ndim
+        a_part = _kron_factor(t, n, 0, 1) if wrt == 0 else _kron_factor(a, n, 0, 0)
+        b_part = _kron_factor(t, n, 1, 1) if wrt == 1 else _kron_factor(b, n, 1, 0)
+        return np.reshape(a_part * b_part, t.shape[:1] + ans.shape)
+
+    return rule
+
+
+kron.batched_vjps = (_kron_grad(0, batched=True), _kron_grad(1, batched=True))
+kron.batched_jvps = (_kron_jvp_each(0), _kron_jvp_each(1))
 
 
 @implements(np.kron)
@@ -410,6 +499,9 @@ cross = defprim(_cross, "cross")
 # <g, a x b> = <a, b x g> = <b, g x a>
 cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a))
 cross.defjvp(lambda t, ans, a, b: cross(t, b), lambda t, ans, a, b: cross(a, t))
+# The vectors lie along the last axis and the rules broadcast over the rest, so a
+# batch stacked in front goes through them in one call.
+cross.batch_safe = True
 
 
 def _as_3_vectors(x):

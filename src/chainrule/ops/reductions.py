@@ -20,7 +20,7 @@ from .._core.graph import Box
 from .._core.primitive import strip
 from .complex import conj_if_complex, is_complex, real, real_cotangent
 from .control import stop_gradient
-from .indexing import astype, getitem
+from .indexing import astype, batch_aligned, getitem
 from .registry import defprim, implements, nondifferentiable
 
 try:
@@ -52,6 +52,48 @@ def _count(shape: tuple, axis) -> int:
 
 def _reversing_index(axis: int) -> tuple:
     return (slice(None),) * axis + (slice(None, None, -1),)
+
+
+def axes_from_end(axis, ndim: int):
+    """``axis`` (None for all, an int or a sequence) of an ``ndim``-dimensional array,
+    counted from the end: the same axes once a batch axis is stacked in front."""
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a - ndim if a >= 0 else a for a in axis)
+    return axis - ndim if axis >= 0 else axis
+
+
+def _batched_along_axes(rule):
+    """``rule`` for a batch of tangents or cotangents stacked in front of its first
+    argument (jacobian, jacfwd, hessian). With ``axis`` counted from the end it names
+    the same axes in every member of the batch, and the rule's NumPy calls broadcast
+    the unbatched arguments over the batch (once the members of a tangent have as many
+    axes as the output, when the inputs broadcast)."""
+    if rule is None:
+        return None
+
+    def batched(v, ans, x, *args, axis=None, **kwargs):
+        ndim = np.ndim(v) - 1 if x is None else np.ndim(x)  # x is None when not saved
+        if ans is not None:
+            v = batch_aligned(v, np.ndim(ans))
+        return rule(v, ans, x, *args, axis=axes_from_end(axis, ndim), **kwargs)
+
+    return batched
+
+
+def batch_by_own_rules(*prims) -> None:
+    """Mark primitives whose own rules already take a batch stacked in front."""
+    for prim in prims:
+        prim.batched_vjps = tuple(prim.vjps)
+        prim.batched_jvps = tuple(prim.jvps)
+
+
+def batch_by_axes_from_end(*prims) -> None:
+    """Give each primitive batched rules: its own rules, with axes counted from the end."""
+    for prim in prims:
+        prim.batched_vjps = tuple(map(_batched_along_axes, prim.vjps))
+        prim.batched_jvps = tuple(map(_batched_along_axes, prim.jvps))
 
 
 # --- the linear pair sum / expand_reduced ------------------------------------
@@ -100,8 +142,11 @@ expand_reduced.batched_vjps = (
 
 
 def _spread(g, x, axis, keepdims):
-    """The cotangent of a reduction of ``x`` spread back over ``x``'s shape."""
-    return expand_reduced(g, x.shape, axis=axis, keepdims=keepdims)
+    """The cotangent of a reduction of ``x`` spread back over ``x``'s shape; a batch
+    stacked in front of ``g`` stays in front (then ``axis`` counts from the end)."""
+    reduced_ndim = x.ndim if keepdims else x.ndim - len(_axes(axis, x.ndim))
+    lead = g.shape[:g.ndim - reduced_ndim]
+    return expand_reduced(g, lead + x.shape, axis=axis, keepdims=keepdims)
 
 
 # --- mean, var, std ------------------------------------------------------------
@@ -169,6 +214,7 @@ mean.batched_vjps = (lambda g, ans, x, axis=None, keepdims=False:
                                     keepdims=keepdims) / _count(x.shape, axis),)
 var.defjvp(_var_jvp)
 std.defjvp(_std_jvp)
+batch_by_axes_from_end(var, std)
 
 
 # --- max and min ---------------------------------------------------------------
@@ -203,6 +249,7 @@ max_.defvjp(_extremum_vjp)
 min_.defvjp(_extremum_vjp)
 max_.defjvp(_extremum_jvp)
 min_.defjvp(_extremum_jvp)
+batch_by_axes_from_end(max_, min_)
 
 
 # --- logsumexp -----------------------------------------------------------------
@@ -230,6 +277,7 @@ logsumexp.defvjp(lambda g, ans, x, axis=None, keepdims=False:
 logsumexp.defjvp(lambda t, ans, x, axis=None, keepdims=False:
                  sum_(t * np.exp(x - _spread(ans, x, axis, keepdims)), axis=axis,
                       keepdims=keepdims))
+batch_by_axes_from_end(logsumexp)
 
 
 # --- shifting and linear recurrences (helpers for products) --------------------
@@ -287,6 +335,8 @@ linear_scan.defvjp(lambda g, ans, b, a, axis, reverse=False: _scan_adjoint(g, a,
 shift.defjvp(lambda t, ans, x, axis, by, fill=0.0: shift(t, axis=axis, by=by))
 linear_scan.defjvp(lambda t, ans, b, a, axis, reverse=False:
                    linear_scan(t, a, axis=axis, reverse=reverse), _scan_jvp_a)
+# Batched: the rules' own linear_scan calls carry the batch on b; a broadcasts over it.
+batch_by_axes_from_end(shift, linear_scan)
 
 
 # --- prod and cumprod ------------------------------------------------------------
@@ -360,6 +410,7 @@ prod.defvjp(_prod_vjp)
 cumprod.defvjp(_cumprod_vjp)
 prod.defjvp(_prod_jvp)
 cumprod.defjvp(_cumprod_jvp)
+batch_by_axes_from_end(prod, cumprod)
 
 
 # --- cumsum ----------------------------------------------------------------------
@@ -384,6 +435,25 @@ reverse_cumsum.defjvp(lambda t, ans, h, shape, axis=None: reverse_cumsum(t, shap
                       None)
 
 
+# Batched: axis=None means the flattened array, which for a batch is each member's.
+def _cumsum_each(v, axis):
+    if axis is None:
+        return cumsum(np.reshape(v, (v.shape[0], -1)), axis=-1)
+    return cumsum(v, axis=axes_from_end(axis, v.ndim - 1))
+
+
+def _reverse_cumsum_each(v, shape, axis):
+    along = -1 if axis is None else axes_from_end(axis, len(shape))
+    return reverse_cumsum(v, v.shape[:1] + tuple(shape), axis=along)
+
+
+cumsum.batched_jvps = (lambda t, ans, x, axis=None: _cumsum_each(t, axis),)
+cumsum.batched_vjps = (lambda g, ans, x, axis=None: _reverse_cumsum_each(g, x.shape, axis),)
+reverse_cumsum.batched_jvps = (lambda t, ans, h, shape, axis=None:
+                               _reverse_cumsum_each(t, shape, axis), None)
+reverse_cumsum.batched_vjps = (lambda g, ans, h, shape, axis=None: _cumsum_each(g, axis), None)
+
+
 # --- where, clip, sort -------------------------------------------------------------
 def _where(condition, x, y):
     return np.where(condition, x, y)
@@ -392,8 +462,10 @@ def _where(condition, x, y):
 where = defprim(_where, "where")
 where.defvjp(None, lambda g, ans, c, x, y: where(c, g, 0.0),
              lambda g, ans, c, x, y: where(c, 0.0, g))
-# where and clip pick entries, so the VJP rules, which pick the tangent's, serve as JVP rules.
+# where and clip pick entries, so the VJP rules, which pick the tangent's, serve as JVP
+# rules, and they broadcast over a batch stacked in front.
 where.defjvp(*where.vjps)
+where.batch_safe = True
 
 
 def _clip(x, low, high):
@@ -416,9 +488,12 @@ clip.defvjp(lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[0], g
             lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[1], g, 0.0),
             lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[2], g, 0.0))
 clip.defjvp(*clip.vjps)
+clip.batch_safe = True
 
 
 def _permute_along(x, order, axis):
+    if order.ndim < x.ndim:  # x has a batch in front (batched rules): permute each member
+        order = np.reshape(order, (1,) * (x.ndim - order.ndim) + order.shape)
     return np.take_along_axis(x, order, axis=axis)
 
 
@@ -443,6 +518,7 @@ sort = defprim(_sort, "sort")
 sort.defvjp(_sort_vjp)
 sort.defjvp(lambda t, ans, x, axis=-1, kind=None:
             permute_along(t, np.argsort(strip(x), axis=axis, kind="stable"), axis=axis))
+batch_by_axes_from_end(permute_along, sort)
 
 
 # --- NumPy signatures ------------------------------------------------------------------

@@ -14,14 +14,16 @@ signatures that compose those primitives.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import _EveryArgument, strip
-from .indexing import astype, getitem, scatter_add
+from .indexing import astype, batch_aligned, getitem, scatter_add
 from .indexing import copy as copy_array
+from .reductions import axes_from_end, batch_by_axes_from_end
 from .registry import defprim, implements, nondifferentiable
 
 AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
@@ -55,39 +57,52 @@ broadcast_to = defprim(lambda x, *, shape: np.broadcast_to(x, shape), "broadcast
 broadcast_to.defvjp(lambda g, ans, x, *, shape: g)
 broadcast_to.defjvp(lambda t, ans, x, *, shape: broadcast_to(t, shape=shape))
 broadcast_to.batched_vjps = (lambda g, ans, x, *, shape: g,)
-broadcast_to.batched_jvps = (lambda t, ans, x, *, shape: broadcast_to(
-    reshape(t, shape=t.shape[:1] + (1,) * (len(shape) - np.ndim(x)) + np.shape(x),
-            in_shape=t.shape), shape=t.shape[:1] + tuple(shape)),)
+broadcast_to.batched_jvps = (lambda t, ans, x, *, shape: broadcast_each(t, shape),)
 
 concatenate = defprim(lambda *arrays, axis, bounds: np.concatenate(arrays, axis=axis),
                       "concatenate")
 concatenate.defvjp_all(lambda argnum, g, ans, *arrays, axis, bounds:
                        getitem(g, _along(axis, slice(*bounds[argnum]))))
-# One rule for every argument (there is no defjvp_all): the tangent of array
-# ``argnum`` in its place, zeros over the other arrays' places, in the output's
-# dtype (a float32 piece joined with a float64 one gives float64).
-concatenate.jvps = _EveryArgument(
-    lambda argnum, t, ans, *arrays, axis, bounds:
-    _in_dtype(pad(t, pad_width=_around(axis, len(t.shape), bounds[argnum], bounds[-1][1]),
-                  constant_values=0), ans.dtype))
+
+
+def _concatenate_jvp(argnum, t, ans, *arrays, axis, bounds, lead=0):
+    """The tangent of array ``argnum`` in its place, zeros over the other arrays'
+    places, in the output's dtype (a float32 piece joined with a float64 one gives
+    float64); ``lead`` batch axes stacked in front of ``t``."""
+    widths = _around(axis + lead, len(t.shape), bounds[argnum], bounds[-1][1])
+    return _in_dtype(pad(t, pad_width=widths, constant_values=0), ans.dtype)
+
+
+# One rule for every argument (there is no defjvp_all).
+concatenate.jvps = _EveryArgument(_concatenate_jvp)
+concatenate.batched_jvps = _EveryArgument(functools.partial(_concatenate_jvp, lead=1))
+concatenate.batched_vjps = _EveryArgument(
+    lambda argnum, g, ans, *arrays, axis, bounds:
+    getitem(g, _along(axis + 1, slice(*bounds[argnum]))))
 
 flip = defprim(lambda x, *, axis: np.flip(x, axis), "flip")
 flip.defvjp(lambda g, ans, x, *, axis: flip(g, axis=axis))
 flip.defjvp(lambda t, ans, x, *, axis: flip(t, axis=axis))
+batch_by_axes_from_end(flip)
 
 roll = defprim(lambda x, *, shift, axis: np.roll(x, shift, axis), "roll")
 roll.defvjp(lambda g, ans, x, *, shift, axis:
             roll(g, shift=np.negative(shift).tolist(), axis=axis))
 roll.defjvp(lambda t, ans, x, *, shift, axis: roll(t, shift=shift, axis=axis))
+roll.batched_vjps = (lambda g, ans, x, *, shift, axis:
+                     _roll_each(g, np.negative(shift).tolist(), axis),)
+roll.batched_jvps = (lambda t, ans, x, *, shift, axis: _roll_each(t, shift, axis),)
 
 pad = defprim(lambda x, *, pad_width, constant_values:
               np.pad(x, pad_width, constant_values=constant_values), "pad")
-pad.defvjp(lambda g, ans, x, *, pad_width, constant_values:
-           getitem(g, tuple(slice(before, n - after)
-                            for (before, after), n in zip(pad_width, g.shape, strict=True))))
+pad.defvjp(lambda g, ans, x, *, pad_width, constant_values: _unpadded(g, pad_width))
 # Affine in x: the padding constant is no part of the tangent.
 pad.defjvp(lambda t, ans, x, *, pad_width, constant_values:
            pad(t, pad_width=pad_width, constant_values=0))
+pad.batched_vjps = (lambda g, ans, x, *, pad_width, constant_values:
+                    _unpadded(g, _NO_PAD + tuple(pad_width)),)
+pad.batched_jvps = (lambda t, ans, x, *, pad_width, constant_values:
+                    pad(t, pad_width=_NO_PAD + tuple(pad_width), constant_values=0),)
 
 triu = defprim(lambda x, *, k: np.triu(x, k), "triu")
 triu.defvjp(lambda g, ans, x, *, k: triu(g, k=k))
@@ -96,6 +111,12 @@ triu.defjvp(lambda t, ans, x, *, k: triu(t, k=k))
 tril = defprim(lambda x, *, k: np.tril(x, k), "tril")
 tril.defvjp(lambda g, ans, x, *, k: tril(g, k=k))
 tril.defjvp(lambda t, ans, x, *, k: tril(t, k=k))
+# Batched: the VJP rules take a batch as it is; a 1-D x stands for the matrix with x
+# in every row, so its tangents are spread over the rows first.
+triu.batched_vjps = tuple(triu.vjps)
+tril.batched_vjps = tuple(tril.vjps)
+triu.batched_jvps = (lambda t, ans, x, *, k: triu(broadcast_each(t, ans.shape), k=k),)
+tril.batched_jvps = (lambda t, ans, x, *, k: tril(broadcast_each(t, ans.shape), k=k),)
 
 trace = defprim(lambda x, *, offset, axis1, axis2, in_shape:
                 np.asarray(np.trace(x, offset, axis1, axis2)), "trace")
@@ -103,6 +124,12 @@ trace.defvjp(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
              _spread_on_diagonal(g, offset, axis1, axis2, in_shape))
 trace.defjvp(lambda t, ans, x, *, offset, axis1, axis2, in_shape:
              trace(t, offset=offset, axis1=axis1, axis2=axis2, in_shape=in_shape))
+trace.batched_vjps = (lambda g, ans, x, *, offset, axis1, axis2, in_shape:
+                      _spread_on_diagonal(g, offset, axis1 + 1, axis2 + 1,
+                                          g.shape[:1] + tuple(in_shape)),)
+trace.batched_jvps = (lambda t, ans, x, *, offset, axis1, axis2, in_shape:
+                      trace(t, offset=offset, axis1=axis1 + 1, axis2=axis2 + 1,
+                            in_shape=t.shape),)
 
 
 # --- helpers --------------------------------------------------------------------
@@ -187,6 +214,30 @@ def _diagonal_indices(rows: int, cols: int, offset: int):
     first_row, first_col = max(-offset, 0), max(offset, 0)
     length = max(0, min(rows - first_row, cols - first_col))
     return np.arange(length) + first_row, np.arange(length) + first_col
+
+
+_NO_PAD = ((0, 0),)
+
+
+def _unpadded(g, pad_width):
+    return getitem(g, tuple(slice(before, n - after)
+                            for (before, after), n in zip(pad_width, g.shape, strict=True)))
+
+
+def broadcast_each(t, shape):
+    """A batch stacked on ``t``'s first axis, each member broadcast to ``shape``."""
+    shape = tuple(shape)
+    if t.shape[1:] == shape:
+        return t
+    return broadcast_to(batch_aligned(t, len(shape)), shape=t.shape[:1] + shape)
+
+
+def _roll_each(v, shift, axis):
+    """``roll`` of each member of a batch stacked on ``v``'s first axis."""
+    if axis is not None:
+        return roll(v, shift=shift, axis=axes_from_end(axis, v.ndim - 1))
+    flat = _reshaped(v, (v.shape[0], -1))  # axis=None rolls the flattened array
+    return _reshaped(roll(flat, shift=shift, axis=-1), v.shape)
 
 
 def _spread_on_diagonal(g, offset, axis1, axis2, shape):
