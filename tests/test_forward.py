@@ -406,8 +406,9 @@ def _cube_with_only_a_vjp():
 FORWARD_TRANSFORMS = {
     "jvp": lambda f, x: cr.jvp(f, (x,), (np.ones_like(x),)),
     "jacfwd": lambda f, x: cr.jacfwd(f)(x),
-    "hessian": lambda f, x: cr.hessian(lambda x: np.sum(f(x)))(x),
-    "hvp": lambda f, x: cr.hvp(lambda x: np.sum(f(x)), x, np.ones_like(x)),
+    # Second order needs the tangent of cube's output: square's gradient reads it.
+    "hessian": lambda f, x: cr.hessian(lambda x: np.sum(f(x) ** 2))(x),
+    "hvp": lambda f, x: cr.hvp(lambda x: np.sum(f(x) ** 2), x, np.ones_like(x)),
 }
 
 
@@ -417,6 +418,15 @@ def test_primitive_without_a_jvp_rule_fails_under_forward_mode_naming_it(transfo
     with pytest.raises(NotImplementedError, match=r"'cube' has no forward-mode \(JVP\) rule"
                                                   r".*cube\.defjvp"):
         FORWARD_TRANSFORMS[transform](cube, np.array([1.0, 2.0]))
+
+
+def test_second_order_needs_no_jvp_rule_where_no_tangent_of_its_output_is_read():
+    # hessian(sum(cube(x))) differentiates cube's gradient rule 3 g x^2, which is made
+    # of primitives with JVP rules; cube's own tangent is never read, so never computed.
+    cube = _cube_with_only_a_vjp()
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(cr.hessian(lambda x: np.sum(cube(x)))(x), np.diag(6 * x))
+    np.testing.assert_allclose(cr.hvp(lambda x: np.sum(cube(x)), x, np.ones(2)), 6 * x)
 
 
 def test_primitive_with_defjvp_works_under_jvp():
@@ -581,3 +591,40 @@ def test_jvp_and_linearize_with_aux():
     assert aux["note"] == "kept"
     out, f_jvp, aux = cr.linearize(_with_aux, x, has_aux=True)
     assert f_jvp(v) == pytest.approx(tangent) and aux["note"] == "kept"
+
+
+def test_a_tangent_nobody_reads_is_never_computed():
+    calls = []
+
+    @cr.primitive
+    def double(x):
+        return 2 * x
+
+    double.defvjp(lambda g, ans, x: 2 * g)
+    double.defjvp(lambda t, ans, x: calls.append(1) or 2 * t)
+    _, tangent = cr.jvp(lambda x: (double(x), np.sin(x))[1], (0.5,), (1.0,))
+    assert tangent == pytest.approx(np.cos(0.5)) and calls == []
+    _, tangent = cr.jvp(lambda x: double(x) + np.sin(x), (0.5,), (1.0,))
+    assert tangent == pytest.approx(2 + np.cos(0.5)) and calls == [1]
+
+
+def test_long_forward_computations_do_not_keep_every_intermediate():
+    # Unread tangents wait with their inputs; past PENDING_DEPTH operations they are
+    # computed, so 400 steps over 0.8 MB arrays hold a few dozen of them, not 400.
+    import tracemalloc
+
+    def steps(x):
+        for _ in range(400):
+            x = 0.5 * (np.sin(x) + x)
+        return x
+
+    x = np.linspace(0.0, 1.0, 100_000)
+    tracemalloc.start()
+    try:
+        _, tangent = cr.jvp(steps, (x,), (np.ones_like(x),))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 150e6, f"peak {peak / 1e6:.0f} MB"
+    numeric = (steps(x + 1e-6) - steps(x - 1e-6)) / 2e-6  # elementwise: all at once
+    np.testing.assert_allclose(tangent, numeric, rtol=1e-5, atol=1e-8)

@@ -9,20 +9,42 @@ A tangent may be *batched*: a leading axis holds many tangents at once, so
 ``jacfwd`` pushes a whole basis through one evaluation of the function.
 Primitives whose rules broadcast elementwise (``batch_safe``) take the batch in
 one call; for the others the engine applies the rule to each tangent in turn.
+
+Tangents are computed when first read, not when the value is: a tangent nobody
+reads costs nothing. That matters for ``hessian`` and ``hvp`` (forward over
+reverse), where the function's own value and its intermediate sums have
+tangents that no gradient rule reads. To keep memory bounded in long
+computations (whose pending rules hold their inputs), a chain of unread
+tangents is computed once it grows ``PENDING_DEPTH`` operations deep.
 """
 
 from __future__ import annotations
 
+from .state import state
+
+PENDING_DEPTH = 64
+
 
 class TangentNode:
-    """The tangent of a value on a forward-mode level (``batched``: leading batch axis)."""
+    """The tangent of a value on a forward-mode level (``batched``: leading batch axis).
 
-    __slots__ = ("level", "tangent", "batched")
+    ``tangent`` is computed on first read from the rule call recorded in ``pending``.
+    """
+
+    __slots__ = ("level", "_tangent", "batched", "pending", "depth")
 
     def __init__(self, level: int, tangent, batched: bool = False):
         self.level = level
-        self.tangent = tangent
+        self._tangent = tangent
         self.batched = batched
+        self.pending = None
+        self.depth = 0
+
+    @property
+    def tangent(self):
+        if self.pending is not None:
+            _settle(self)
+        return self._tangent
 
     parents = ()
     hooks = None
@@ -46,20 +68,51 @@ def set_array_functions(broadcast_to, reshape, stack) -> None:
 
 
 def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
+    """The output's tangent node: its tangent is computed from the inputs' when read."""
+    level = depth = 0
+    batched = False
+    for node in parents:
+        if node is not None:
+            level = node.level
+            batched = batched or node.batched
+            depth = max(depth, node.depth)
+    out = TangentNode(level, None, batched)
+    out.pending = (prim, ans, vals, kwargs, parents, state.record_from)
+    out.depth = depth + 1
+    if out.depth > PENDING_DEPTH:
+        _settle(out)
+    return out
+
+
+def _settle(node: TangentNode) -> None:
+    """Compute a pending tangent, its pending inputs' first (at most PENDING_DEPTH deep)."""
+    prim, ans, vals, kwargs, parents, record_from = node.pending
+    for parent in parents:
+        if parent is not None and parent.pending is not None:
+            _settle(parent)
+    # Rules run as they would have when the value was computed (no_grad included).
+    outer, state.record_from = state.record_from, record_from
+    try:
+        node._tangent = _tangent_of(prim, ans, vals, kwargs, parents, node.batched)
+    finally:
+        state.record_from = outer
+    node.pending = None
+    node.depth = 0
+
+
+def _tangent_of(prim, ans, vals, kwargs, parents, batched: bool):
     """The output tangent of ``prim`` from its inputs' tangents."""
-    level = next(node.level for node in parents if node is not None)
-    if not any(node is not None and node.batched for node in parents):
-        return TangentNode(level, _combine(prim, ans, vals, kwargs, parents, None))
+    if not batched:
+        return _combine(prim, ans, vals, kwargs, parents, None)
     if getattr(prim, "batch_safe", False):
-        tangent = _combine(prim, ans, vals, kwargs, parents, _aligned_batch(ans, vals))
-        return TangentNode(level, tangent, batched=True)
+        return _combine(prim, ans, vals, kwargs, parents, _aligned_batch(ans, vals))
     whole = _whole_batch(prim, ans, vals, kwargs, parents)
     if whole is not None:
-        return TangentNode(level, whole, batched=True)
+        return whole
     size = next(node.tangent.shape[0] for node in parents
                 if node is not None and node.batched)
     slices = [_combine(prim, ans, vals, kwargs, parents, index) for index in range(size)]
-    return TangentNode(level, array_functions.stack(slices), batched=True)
+    return array_functions.stack(slices)
 
 
 def _whole_batch(prim, ans, vals, kwargs, parents):
