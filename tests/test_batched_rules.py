@@ -47,7 +47,7 @@ from chainrule.ops.reductions import (
     reverse_cumsum,
     shift,
 )
-from chainrule.ops.registry import PRIMITIVES
+from chainrule.ops.registry import PRIMITIVES, UFUNCS
 
 conv2d = convolution.convolution
 RNG = np.random.default_rng(3)
@@ -324,8 +324,9 @@ def _primitives_in(*modules) -> set:
 
 
 def test_every_primitive_here_batches_and_has_a_case_unless_it_loops():
+    ufuncs = {prim.name for prim in UFUNCS.values()}  # elementwise: the conformance table
     here = _primitives_in(shape, reductions, products, activations, convolution, control,
-                          indexing) - _primitives_in(elementwise, complex_ops)
+                          indexing) - _primitives_in(elementwise, complex_ops) - ufuncs
     batched = {name for name in here
                if PRIMITIVES[name].batch_safe or PRIMITIVES[name].batched_jvps}
     assert here - batched == LOOPING

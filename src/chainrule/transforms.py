@@ -18,7 +18,7 @@ from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import new_level
 from ._pytree import flatten, unflatten
-from .ops.broadcast import reduce_batch_to_shape, reduce_to_shape
+from .ops.broadcast import identity_basis, reduce_batch_to_shape, reduce_to_shape
 from .ops.complex import real_part_for
 from .tensor import Tensor, _as_leaf_gradient
 
@@ -513,7 +513,9 @@ def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux, holomorp
             f"jacfwd(holomorphic=True) needs complex inputs, got dtype {strip(x).dtype}")
     shape = np.shape(strip(x))
     size = int(np.prod(shape))
-    basis = np.eye(size, dtype=strip(x).dtype).reshape((size,) + shape)
+    basis = identity_basis(size, strip(x).dtype)
+    if shape != (size,):
+        basis = basis.reshape((size,) + shape)
     with new_level() as level:
         traced = list(leaves)
         traced[k] = make_box(x, TangentNode(level, basis, batched=True))
@@ -530,7 +532,9 @@ def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux, holomorp
         node = leaf._node if isinstance(leaf, Box) else None
         if type(node) is TangentNode and node.level == level:
             columns = np.moveaxis(node.tangent, 0, -1)
-            blocks.append(np.reshape(columns, out_shape + shape))
+            block = np.reshape(columns, out_shape + shape)
+            # A fresh array: a rule may have answered with a view of the user's data.
+            blocks.append(block if isinstance(block, Box) else np.array(block))
         else:
             blocks.append(np.zeros(out_shape + shape, dtype=_float_dtype(value)))
     return out_structure, blocks

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .elementwise import LOG2, _ufunc
 from .reductions import batch_by_axes_from_end, batch_by_own_rules
 from .registry import defprim
 from .shape import broadcast_each
@@ -43,8 +44,17 @@ def _sigmoid(x):
 
 
 sigmoid = _elementwise(defprim(_sigmoid, "sigmoid"))
-sigmoid.defvjp(lambda g, ans, x: g * ans * (1 - ans))
-sigmoid.defjvp(lambda t, ans, x: t * ans * (1 - ans))
+sigmoid.defvjp(lambda g, ans, x: g * (ans * (1 - ans)))
+sigmoid.defjvp(lambda t, ans, x: t * (ans * (1 - ans)))
+
+# log(e^x + e^y) (the smooth maximum; softplus is logaddexp(0, x)). Its partial
+# derivatives are sigmoid(x - y) and sigmoid(y - x), written so rather than as
+# exp(x - ans) so that no rule reads the output: under hessian (forward over
+# reverse) the output's tangent is then never needed, so never computed.
+logaddexp = _ufunc(np.logaddexp, lambda g, ans, x, y: g * sigmoid(x - y),
+                   lambda g, ans, x, y: g * sigmoid(y - x))
+logaddexp2 = _ufunc(np.logaddexp2, lambda g, ans, x, y: g * sigmoid((x - y) * LOG2),
+                    lambda g, ans, x, y: g * sigmoid((y - x) * LOG2))
 
 
 @functools.lru_cache(maxsize=1)

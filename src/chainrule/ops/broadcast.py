@@ -29,3 +29,26 @@ def reduce_to_shape(g, shape: tuple):
 
 
 forward.set_array_functions(np.broadcast_to, np.reshape, np.stack)
+
+
+# jacfwd and hessian start from the identity: the k-th tangent of an input with k
+# entries is the k-th unit vector. Rules may recognise that basis (by identity, as
+# an object) and skip a product with it, e.g. A @ x for a matrix A, whose batch of
+# tangents is then A's transpose.
+_IDENTITY_BASES: dict = {}
+
+
+def identity_basis(size: int, dtype) -> np.ndarray:
+    """The read-only ``size`` x ``size`` identity, one shared array per size and dtype."""
+    key = (size, np.dtype(dtype))
+    basis = _IDENTITY_BASES.get(key)
+    if basis is None:
+        basis = _IDENTITY_BASES[key] = np.eye(size, dtype=dtype)
+        basis.flags.writeable = False
+    return basis
+
+
+def is_identity_basis(t) -> bool:
+    """True if ``t`` is the batch of unit vectors that ``identity_basis`` made."""
+    shape = getattr(t, "shape", ())
+    return len(shape) == 2 and _IDENTITY_BASES.get((shape[0], t.dtype)) is t

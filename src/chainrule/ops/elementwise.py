@@ -65,7 +65,7 @@ add = _ufunc(np.add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 subtract = _ufunc(np.subtract, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
 multiply = _ufunc(np.multiply, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
 divide = _ufunc(np.true_divide, lambda g, ans, x, y: g / y,
-                lambda g, ans, x, y: -g * ans / y, name="divide")
+                lambda g, ans, x, y: g * (-ans / y), name="divide")
 negative = _ufunc(np.negative, lambda g, ans, x: -g)
 positive = _ufunc(np.positive, lambda g, ans, x: g)
 def _lowered(y):
@@ -79,15 +79,17 @@ def _lowered(y):
 
 
 power = _ufunc(np.power,
-               lambda g, ans, x, y: g * y * x ** _lowered(y),
-               lambda g, ans, x, y: g * ans * _safe_log(x))
+               lambda g, ans, x, y: g * (y * x ** _lowered(y)),
+               lambda g, ans, x, y: g * (ans * _safe_log(x)))
 float_power = _ufunc(np.float_power,
-                     lambda g, ans, x, y: g * y * np.float_power(x, _lowered(y)),
-                     lambda g, ans, x, y: g * ans * _safe_log(x))
-square = _ufunc(np.square, lambda g, ans, x: g * 2.0 * x)
-sqrt = _ufunc(np.sqrt, lambda g, ans, x: g * 0.5 / ans)
+                     lambda g, ans, x, y: g * (y * np.float_power(x, _lowered(y))),
+                     lambda g, ans, x, y: g * (ans * _safe_log(x)))
+# Each rule multiplies g by one factor computed from the values: when g is a batch
+# of tangents (jacfwd, hessian) that is one pass over the batch, not several.
+square = _ufunc(np.square, lambda g, ans, x: g * (2.0 * x))
+sqrt = _ufunc(np.sqrt, lambda g, ans, x: g * (0.5 / ans))
 cbrt = _ufunc(np.cbrt, lambda g, ans, x: g / (3.0 * ans ** 2))
-reciprocal = _ufunc(np.reciprocal, lambda g, ans, x: -g * ans ** 2)
+reciprocal = _ufunc(np.reciprocal, lambda g, ans, x: g * -(ans ** 2))
 absolute = _ufunc(np.absolute, lambda g, ans, x: real_cotangent(g) * _unit_conj(x),
                   name="absolute")
 # For complex z, |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|, so the
@@ -101,20 +103,16 @@ fmod = _ufunc(np.fmod, lambda g, ans, x, y: g,
 
 # --- exponentials and logarithms --------------------------------------------
 exp = _ufunc(np.exp, lambda g, ans, x: g * ans)
-exp2 = _ufunc(np.exp2, lambda g, ans, x: g * ans * LOG2)
+exp2 = _ufunc(np.exp2, lambda g, ans, x: g * (ans * LOG2))
 expm1 = _ufunc(np.expm1, lambda g, ans, x: g * (ans + 1.0))
 log = _ufunc(np.log, lambda g, ans, x: g / x)
 log2 = _ufunc(np.log2, lambda g, ans, x: g / (x * LOG2))
 log10 = _ufunc(np.log10, lambda g, ans, x: g / (x * LOG10))
 log1p = _ufunc(np.log1p, lambda g, ans, x: g / (1.0 + x))
-logaddexp = _ufunc(np.logaddexp, lambda g, ans, x, y: g * np.exp(x - ans),
-                   lambda g, ans, x, y: g * np.exp(y - ans))
-logaddexp2 = _ufunc(np.logaddexp2, lambda g, ans, x, y: g * np.exp2(x - ans),
-                    lambda g, ans, x, y: g * np.exp2(y - ans))
 
 # --- trigonometric and hyperbolic -------------------------------------------
 sin = _ufunc(np.sin, lambda g, ans, x: g * np.cos(x))
-cos = _ufunc(np.cos, lambda g, ans, x: -g * np.sin(x))
+cos = _ufunc(np.cos, lambda g, ans, x: g * -np.sin(x))
 tan = _ufunc(np.tan, lambda g, ans, x: g * (1.0 + ans ** 2))
 arcsin = _ufunc(np.arcsin, lambda g, ans, x: g / np.sqrt(1.0 - x ** 2))
 arccos = _ufunc(np.arccos, lambda g, ans, x: -g / np.sqrt(1.0 - x ** 2))
@@ -127,7 +125,7 @@ arccosh = _ufunc(np.arccosh, lambda g, ans, x: g / np.sqrt(x ** 2 - 1.0))
 arctanh = _ufunc(np.arctanh, lambda g, ans, x: g / (1.0 - x ** 2))
 arctan2 = _ufunc(np.arctan2, lambda g, ans, y, x: g * x / (x ** 2 + y ** 2),
                  lambda g, ans, y, x: -g * y / (x ** 2 + y ** 2))
-hypot = _ufunc(np.hypot, lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans)
+hypot = _ufunc(np.hypot, lambda g, ans, x, y: g * (x / ans), lambda g, ans, x, y: g * (y / ans))
 deg2rad = _ufunc(np.deg2rad, lambda g, ans, x: g * (np.pi / 180.0))
 rad2deg = _ufunc(np.rad2deg, lambda g, ans, x: g * (180.0 / np.pi))
 

@@ -16,6 +16,7 @@ from collections import Counter
 import numpy as np
 
 from .._core.graph import Box
+from .broadcast import is_identity_basis
 from .elementwise import multiply
 from .indexing import batch_aligned
 from .registry import UFUNCS, defprim, implements
@@ -82,6 +83,10 @@ def _batched_matmul_jvp_a(t, ans, a, b):
 
 
 def _batched_matmul_jvp_b(t, ans, a, b):
+    if np.ndim(b) == 1 and np.ndim(a) == 2:  # members a @ t_k are the rows of t @ a^T
+        if is_identity_basis(t) and t.dtype == a.dtype:
+            return np.swapaxes(a, 0, 1)
+        return matmul(t, np.swapaxes(a, 0, 1))
     if np.ndim(b) == 1:  # the batch of vectors t is a matrix with one column per member
         return np.moveaxis(matmul(a, np.swapaxes(t, 0, 1)), -1, 0)
     return matmul(a, batch_aligned(t, np.ndim(a)))
