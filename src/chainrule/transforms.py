@@ -16,11 +16,23 @@ import numpy as np
 from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
-from ._core.state import new_level
+from ._core.state import new_level, transform_call
 from ._pytree import flatten, unflatten
 from .ops.broadcast import identity_basis, reduce_batch_to_shape, reduce_to_shape
 from .ops.complex import real_part_for
 from .tensor import Tensor, _as_leaf_gradient
+
+
+def _one_call(transformed: Callable) -> Callable:
+    """Run ``transformed`` as one transform call, forward and backward passes both
+    (caches scoped to a call, such as shared LU factors, are dropped after it)."""
+
+    @functools.wraps(transformed)
+    def call(*args, **kwargs):
+        with transform_call():
+            return transformed(*args, **kwargs)
+
+    return call
 
 
 class _Input:
@@ -131,6 +143,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
     """Return a function giving ``(fun(*args), gradient)``; see ``grad``."""
 
     @functools.wraps(fun)
+    @_one_call
     def value_and_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
@@ -177,6 +190,7 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     """
 
     @functools.wraps(fun)
+    @_one_call
     def elementwise_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         value = _untrace(out, level)
@@ -187,6 +201,7 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     return elementwise_grad_fun
 
 
+@_one_call
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     """Evaluate ``fun(*primals)`` and return ``(out, vjp_fn)``.
 
@@ -232,6 +247,7 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
     """
 
     @functools.wraps(fun)
+    @_one_call
     def jacobian_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
@@ -383,6 +399,7 @@ def _untrace_tree(tree: Any, level: int) -> Any:
 
 # --- forward mode -------------------------------------------------------------
 
+@_one_call
 def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False):
     """Evaluate ``fun(*primals)`` and its directional derivative along ``tangents``.
@@ -455,6 +472,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
     """
 
     @functools.wraps(fun)
+    @_one_call
     def jacfwd_fun(*args):
         aux = []
         nums, single = _checked_argnums(argnums, len(args))

@@ -18,9 +18,27 @@ class _State(threading.local):
         self.top_level = 0
         self.record_from = 0
         self.detect_anomaly = False
+        self.transform_calls = 0  # transform calls under way (grad, jacobian ...)
 
 
 state = _State()
+
+# Called (in this thread) when the outermost transform call returns: caches that
+# may live only as long as one call (ops/linalg/lu.py) register their clearing here.
+at_transform_end: list = []
+
+
+@contextmanager
+def transform_call() -> Iterator[None]:
+    """The extent of one transform call, its forward and backward passes both."""
+    state.transform_calls += 1
+    try:
+        yield
+    finally:
+        state.transform_calls -= 1
+        if not state.transform_calls:
+            for clear in at_transform_end:
+                clear()
 
 # Bumped by every in-place change of an array; a node remembers the value at the
 # time it was recorded, so backward() checks its saved arrays only when it moved.

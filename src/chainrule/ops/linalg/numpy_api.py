@@ -40,7 +40,8 @@ from .decompositions import (
     svd_values,
     svd_vh,
 )
-from .solves import _is_vector_rhs, det, inv, logabsdet, lstsq_solution, pinv, solve
+from .lu import share_factors
+from .solves import _is_vector_rhs, det, inv, logabsdet, lstsq_solution, pinv, slogdet_of, solve
 
 # --- NumPy signatures -----------------------------------------------------------------
 
@@ -65,26 +66,32 @@ def _no_out(name: str, out) -> None:
 
 @implements(np.linalg.inv)
 def _np_inv(a):
-    return inv(_array_operand(a))
+    a = _array_operand(a)
+    share_factors(a)
+    return inv(a)
 
 
 @implements(np.linalg.det)
 def _np_det(a):
-    return det(_array_operand(a))
+    a = _array_operand(a)
+    share_factors(a)
+    return det(a)
 
 
 @implements(np.linalg.slogdet)
 def _np_slogdet(a):
     a = _operand(a)
+    share_factors(a)
     with _sharing():
         log_magnitude = logabsdet(a)
-        sign = _computed_once(np.linalg.slogdet, strip(a))[0]  # piecewise constant
+        sign = slogdet_of(strip(a))[0]  # piecewise constant
     return SlogdetResult(sign, log_magnitude)
 
 
 @implements(np.linalg.solve)
 def _np_solve(a, b):
     a, b = _array_operand(a), _array_operand(b)
+    share_factors(a)
     if _is_vector_rhs(a.ndim, b.ndim):
         return solve(a, b[..., None])[..., 0]
     return solve(a, b)

@@ -18,24 +18,43 @@ from .base import (
     _trace,
     _triangle_mask,
 )
+from .lu import shared_inverse, shared_slogdet, shared_solve
 
 
 def _inverse_for(what: str, a):
     try:
-        return inv(a)
+        shared = shared_inverse(a)
+        return inv(a) if shared is None else shared
     except LinAlgError as error:
         raise _singular(what, error) from error
 
 
 def _solve_for(what: str, a, b):
     try:
-        return solve(a, b)
+        shared = shared_solve(a, b)
+        return solve(a, b) if shared is None else shared
     except LinAlgError as error:
         raise _singular(what, error) from error
 
 
+def _solve_transposed(a, g):
+    """``solve(a.T, g)``, the adjoint solve of the rules."""
+    shared = shared_solve(a, g, transposed=True)
+    return solve(_mT(a), g) if shared is None else shared
+
+
 # --- inv, det, slogdet ----------------------------------------------------------------
-inv = defprim(np.linalg.inv, "inv")
+def _inv(a):
+    shared = shared_inverse(a)
+    return np.linalg.inv(a) if shared is None else shared
+
+
+def _det(a):
+    shared = shared_slogdet(a)
+    return np.linalg.det(a) if shared is None else shared[0] * np.exp(shared[1])
+
+
+inv = defprim(_inv, "inv")
 inv.defvjp(lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)))
 inv.defjvp(lambda t, ans, a: -(ans @ t @ ans))
 
@@ -49,9 +68,15 @@ def _det_jvp(t, ans, a):
     return ans * _trace(_solve_for("the derivative of numpy.linalg.det", a, t))
 
 
+def slogdet_of(a):
+    """``numpy.linalg.slogdet(a)`` of a plain array, from shared LU factors if there are."""
+    shared = shared_slogdet(a)
+    return _computed_once(np.linalg.slogdet, a) if shared is None else shared
+
+
 def _logabsdet(a):
     """``log|det(a)|``, the second output of ``numpy.linalg.slogdet``."""
-    return _computed_once(np.linalg.slogdet, a)[1]
+    return slogdet_of(a)[1]
 
 
 def _logabsdet_vjp(g, ans, a):
@@ -63,7 +88,7 @@ def _logabsdet_jvp(t, ans, a):
     return _trace(_solve_for("the derivative of numpy.linalg.slogdet", a, t))
 
 
-det = defprim(np.linalg.det, "det")
+det = defprim(_det, "det")
 det.defvjp(_det_vjp)
 det.defjvp(_det_jvp)
 logabsdet = defprim(_logabsdet, "logabsdet")
@@ -74,15 +99,16 @@ logabsdet.defjvp(_logabsdet_jvp)
 # --- solve ----------------------------------------------------------------------------
 def _solve_matrices(a, b):
     """``numpy.linalg.solve`` with ``b`` a stack of matrices ``(..., M, K)``."""
-    return np.linalg.solve(a, b)
+    shared = shared_solve(a, b)
+    return np.linalg.solve(a, b) if shared is None else shared
 
 
 def _solve_vjp_a(g, ans, a, b):
-    return -(solve(_mT(a), g) @ _mT(ans))
+    return -(_solve_transposed(a, g) @ _mT(ans))
 
 
 solve = defprim(_solve_matrices, "solve")
-solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: solve(_mT(a), g))
+solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: _solve_transposed(a, g))
 solve.defjvp(lambda t, ans, a, b: -solve(a, t @ ans), lambda t, ans, a, b: solve(a, t))
 
 
