@@ -25,11 +25,6 @@ NOT_COVERED = {
         "`numpy.concatenate`, `numpy.stack` or `chainrule.numpy.array`",
     "numpy.c_": "an indexing object, not a function: use `numpy.column_stack` or "
         "`numpy.concatenate`",
-    "scipy.linalg.sqrtm": "not yet in `chainrule.scipy.linalg`: its derivative solves a "
-        "Sylvester equation, which waits for `solve_sylvester`",
-    "scipy.linalg.solve_sylvester": "not yet in `chainrule.scipy.linalg`",
-    "scipy.linalg.solve_banded": "not yet in `chainrule.scipy.linalg`; `numpy.linalg.solve` "
-        "on the dense matrix has the same derivatives",
     "scipy.signal.convolve": "chainrule has no `scipy.signal`; `numpy.convolve` and "
         "`numpy.correlate` (1-D) and `chainrule.nn.Conv2d` differentiate convolutions",
     "scipy.integrate.odeint": "a black-box ODE solver has no derivative rule here; write the "

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg as _scipy_linalg
 
 from ..ops import linalg as _linalg
+from ..ops.registry import defprim
 
 
 def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
@@ -60,6 +62,116 @@ def expm(a: Any) -> Any:
     for _ in range(squarings):
         result = result @ result
     return result
+
+
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+# --- Sylvester equations and the matrix square root --------------------------------------
+# X solving A X + X B = Q changes by dX = S(dQ - dA X - X dB), S solving with A and B;
+# the adjoint of S solves with A^T and B^T.
+sylvester = defprim(lambda a, b, q: _scipy_linalg.solve_sylvester(a, b, q), "solve_sylvester")
+
+
+def _sylvester_adjoint(g, a, b):
+    return sylvester(_mT(a), _mT(b), g)
+
+
+sylvester.defvjp(lambda g, ans, a, b, q: -(_sylvester_adjoint(g, a, b) @ _mT(ans)),
+                 lambda g, ans, a, b, q: -(_mT(ans) @ _sylvester_adjoint(g, a, b)),
+                 lambda g, ans, a, b, q: _sylvester_adjoint(g, a, b))
+sylvester.defjvp(lambda t, ans, a, b, q: -sylvester(a, b, t @ ans),
+                 lambda t, ans, a, b, q: -sylvester(a, b, ans @ t),
+                 lambda t, ans, a, b, q: sylvester(a, b, t))
+
+
+def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
+    """``X`` with ``a X + X b = q`` (``scipy.linalg.solve_sylvester``), differentiable in
+    all three."""
+    return sylvester(a, b, q)
+
+
+# X = sqrtm(A) has X dX + dX X = dA: a Sylvester equation with A = B = X.
+_sqrtm = defprim(lambda a: _scipy_linalg.sqrtm(a), "sqrtm")
+_sqrtm.defvjp(lambda g, ans, a: sylvester(_mT(ans), _mT(ans), g))
+_sqrtm.defjvp(lambda t, ans, a: sylvester(ans, ans, t))
+
+
+def sqrtm(a: Any, **_: Any) -> Any:
+    """The principal matrix square root (``scipy.linalg.sqrtm``), differentiable where it
+    is (no eigenvalue of ``a`` on the closed negative real axis)."""
+    return _sqrtm(a)
+
+
+# --- banded systems ----------------------------------------------------------------------
+# ``ab`` holds A in LAPACK's band storage: A[i, j] = ab[upper + i - j, j]. The rules stay
+# in band storage, so their cost grows with n (l + u + 1), not n^2.
+def _shifted(row, shift: int):
+    """``out[j] = row[j + shift]``, zero where ``j + shift`` falls outside."""
+    n = row.shape[0]
+    if shift == 0:
+        return row
+    if abs(shift) >= n:
+        return row * 0.0
+    if shift > 0:
+        return np.concatenate([row[shift:], np.zeros(shift, dtype=row.dtype)])
+    return np.concatenate([np.zeros(-shift, dtype=row.dtype), row[:shift]])
+
+
+def _band_transpose(ab, lower: int, upper: int):
+    """The band storage of A^T (which has ``upper`` subdiagonals, ``lower`` superdiagonals)."""
+    return np.stack([_shifted(ab[upper + lower - r], r - lower)
+                     for r in range(lower + upper + 1)])
+
+
+def _band_product(ab, x, upper: int):
+    """``A @ x`` from band storage (x a vector or a matrix)."""
+    total = 0.0
+    for r in range(ab.shape[0]):
+        diagonal = ab[r] if x.ndim == 1 else ab[r][:, None]
+        term = diagonal * x  # entry j feeds row j + r - upper
+        total = total + (_shifted(term, upper - r) if x.ndim == 1 else
+                         np.stack([_shifted(term[:, k], upper - r)
+                                   for k in range(x.shape[1])], axis=1))
+    return total
+
+
+def _band_outer(y, x, upper: int, rows: int):
+    """The band-stored entries of ``y @ x.T``: entry (r, j) is y[j + r - upper] . x[j]."""
+    if y.ndim == 1:
+        y, x = y[:, None], x[:, None]
+    return np.stack([np.sum(_shifted_rows(y, r - upper) * x, axis=1) for r in range(rows)])
+
+
+def _shifted_rows(y, shift: int):
+    return np.stack([_shifted(y[:, k], shift) for k in range(y.shape[1])], axis=1)
+
+
+_banded = defprim(lambda ab, b, *, lower, upper:
+                  _scipy_linalg.solve_banded((lower, upper), ab, b), "solve_banded")
+
+
+def _banded_vjp_b(g, ans, ab, b, *, lower, upper):
+    return _banded(_band_transpose(ab, lower, upper), g, lower=upper, upper=lower)
+
+
+_banded.defvjp(
+    lambda g, ans, ab, b, *, lower, upper:
+    -_band_outer(_banded_vjp_b(g, ans, ab, b, lower=lower, upper=upper), ans, upper,
+                 ab.shape[0]),
+    _banded_vjp_b)
+_banded.defjvp(
+    lambda t, ans, ab, b, *, lower, upper:
+    -_banded(ab, _band_product(t, ans, upper), lower=lower, upper=upper),
+    lambda t, ans, ab, b, *, lower, upper: _banded(ab, t, lower=lower, upper=upper))
+
+
+def solve_banded(l_and_u: tuple, ab: Any, b: Any, **_: Any) -> Any:
+    """``scipy.linalg.solve_banded``: solve A x = b for A in band storage ``ab`` with
+    ``(l, u)`` sub- and superdiagonals; differentiable in ``ab`` and ``b``."""
+    lower, upper = (int(n) for n in l_and_u)
+    return _banded(ab, b, lower=lower, upper=upper)
 
 
 def _plain(x: Any) -> np.ndarray:
