@@ -1,4 +1,5 @@
-"""Conformance cases for chainrule.scipy.linalg's primitives (empty without SciPy)."""
+"""Conformance cases for chainrule.scipy.linalg's primitives and chainrule.scipy.signal
+(composed of the FFT primitives); empty without SciPy."""
 
 import importlib.util
 
@@ -16,6 +17,7 @@ DOMINANT[2] = 4.0
 
 def _cases():
     import chainrule.scipy.linalg as crl
+    import chainrule.scipy.signal as crs
 
     return [
         Case("solve_sylvester", lambda a, b, q: crl.solve_sylvester(a + 3 * EYE, b + 2 * EYE, q),
@@ -31,6 +33,13 @@ def _cases():
              (BAND, (5, 2)), name="matrix"),
         Case("solve_banded", lambda ab, b: crl.solve_banded((0, 0), ab * 0.1 + 2.0, b),
              (Arg((1, 4), -1.0, 1.0), (4,)), name="diagonal"),
+        Case("irfft", lambda a, b: crs.convolve(a, b), ((4, 3), (2, 3)), name="convolve"),
+        Case("irfft", lambda a, b: crs.convolve(a, b, "same"), ((5,), (3,)),
+             name="convolve-same"),
+        Case("irfft", lambda a, b: crs.correlate(a, b, "valid"), ((4, 5), (2, 3)),
+             name="correlate-valid"),
+        Case("ifft", lambda a, b: crs.convolve(a, b, "same"), ((4, 3), (2, 2)),
+             name="convolve-complex", complex=True),
     ]
 
 

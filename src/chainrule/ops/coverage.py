@@ -25,8 +25,6 @@ NOT_COVERED = {
         "`numpy.concatenate`, `numpy.stack` or `chainrule.numpy.array`",
     "numpy.c_": "an indexing object, not a function: use `numpy.column_stack` or "
         "`numpy.concatenate`",
-    "scipy.signal.convolve": "chainrule has no `scipy.signal`; `numpy.convolve` and "
-        "`numpy.correlate` (1-D) and `chainrule.nn.Conv2d` differentiate convolutions",
     "scipy.integrate.odeint": "a black-box ODE solver has no derivative rule here; write the "
         "integrator with chainrule operations (examples/science/lotka_volterra_rk4.py)",
 }

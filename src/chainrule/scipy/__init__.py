@@ -1,4 +1,4 @@
-"""SciPy with derivatives: ``chainrule.scipy.special``, ``.stats`` and ``.linalg``.
+"""SciPy with derivatives: ``chainrule.scipy.special``, ``.stats``, ``.linalg``, ``.signal``.
 
 SciPy is an optional dependency, imported only here (``import chainrule`` never
 imports it). Importing this package registers the differentiable
@@ -19,6 +19,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         'chainrule.scipy needs SciPy, which is not installed; install it with '
         'pip install "chainrule[scipy]"') from error
 
-from . import linalg, special, stats  # noqa: E402
+from . import linalg, signal, special, stats  # noqa: E402
 
-__all__ = ["linalg", "special", "stats"]
+__all__ = ["linalg", "signal", "special", "stats"]
