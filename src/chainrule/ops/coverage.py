@@ -200,12 +200,13 @@ def coverage_markdown() -> str:
         *_section("Passed through without a derivative", plain),
         "## Batched tangents and cotangents",
         "",
-        "`jacfwd`, `jacobian` and `hessian` push a whole basis through one pass. These "
-        "primitives take the batch in one call, in both modes (their rules broadcast "
-        "elementwise, or they have batched rules); every other primitive loops over it "
-        "inside that pass:",
+        "`jacfwd`, `jacobian` and `hessian` push a whole basis through one pass. "
+        f"{sum(map(_batches, registry.PRIMITIVES.values()))} of the {len(prims)} primitives "
+        "take the batch in one call, in both modes (their rules broadcast elementwise, "
+        "or they have batched rules). These loop over it inside that pass, one rule call "
+        "per basis vector:",
         "",
-        ", ".join(f"`{p}`" for p in prims if _batches(registry.PRIMITIVES[p])),
+        ", ".join(f"`{p}`" for p in prims if not _batches(registry.PRIMITIVES[p])),
         "",
         *_parity_section(),
         "## Deliberately not covered",

@@ -93,11 +93,14 @@ for _prim, _vjp in ((fft, _fft_vjp), (ifft, _ifft_vjp), (rfft, _rfft_vjp),
     _prim.defvjp(_vjp)
     # Linear maps: the derivative along t is the map applied to t.
     _prim.defjvp(lambda t, ans, x, *, _p=_prim, **kw: _p(t, **kw))
+    # ``axis`` counts from the end, so a batch of tangents in front changes nothing.
+    _prim.batch_safe = True
 
 
 # --- NumPy signatures -------------------------------------------------------------
 def _axis_length(a, n, axis: int, default) -> tuple[int, int]:
-    axis = axis % a.ndim if a.ndim else 0
+    """The transform length, and ``axis`` counted from the end (negative)."""
+    axis = axis % a.ndim - a.ndim if a.ndim else -1
     return (default(a.shape[axis]) if n is None else int(n)), axis
 
 
