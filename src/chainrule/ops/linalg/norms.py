@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..._core.primitive import strip
-from ..reductions import expand_reduced, sum_, where
+from ..reductions import _spread, batch_by_axes_from_end, expand_reduced, sum_, where
 from ..registry import defprim, implements
 from .base import _as_inexact, _operand
 from .decompositions import svd_values
@@ -57,8 +57,7 @@ def _norm_slope(x, norm, ord, axis, keepdims):
 
 
 def _vector_norm_vjp(g, ans, x, ord=2, axis=None, keepdims=False):
-    spread = expand_reduced(g, x.shape, axis=axis, keepdims=keepdims)
-    return spread * _norm_slope(x, ans, ord, axis, keepdims)
+    return _spread(g, x, axis, keepdims) * _norm_slope(x, ans, ord, axis, keepdims)
 
 
 def _vector_norm_jvp(t, ans, x, ord=2, axis=None, keepdims=False):
@@ -68,6 +67,7 @@ def _vector_norm_jvp(t, ans, x, ord=2, axis=None, keepdims=False):
 vector_norm = defprim(_vector_norm, "vector_norm")
 vector_norm.defvjp(_vector_norm_vjp)
 vector_norm.defjvp(_vector_norm_jvp)
+batch_by_axes_from_end(vector_norm)
 
 
 # --- norm -----------------------------------------------------------------------------
