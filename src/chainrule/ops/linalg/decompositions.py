@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..._core.primitive import Primitive, strip
@@ -24,7 +22,7 @@ from .base import (
     _symmetric_from,
     _triangle_mask,
 )
-from .solves import solve, triangular_solve
+from .solves import _solve_triangular, solve, triangular_solve
 
 
 # --- cholesky -------------------------------------------------------------------------
@@ -35,39 +33,50 @@ def _cholesky(a, upper=False):
 
 
 def _cholesky_lower_vjp(l_bar, l):
+    if _plain_matrices(l, l_bar) and l.shape[-1] > 2 * CHOLESKY_BLOCK:
+        return _cholesky_lower_vjp_blocked(l_bar, l)
+    return _cholesky_lower_vjp_symbolic(l_bar, l)
+
+
+def _cholesky_lower_vjp_symbolic(l_bar, l):
     # A = L L^T gives dL = L Phi(L^-1 dA L^-T), Phi keeping the lower triangle and half
     # the diagonal. The cotangent of the symmetric matrix is G = L^-T Phi(L^T L_bar) L^-1;
     # moved onto the lower triangle NumPy reads, tril(G) + tril(G^T, -1), it is
     # Phi(G + G^T).
     phi = _triangle_mask(l.shape[-1], l.dtype, True, 0.5)
-    left = triangular_solve(l, _lower_transposed_times(l, l_bar) * phi, lower=True,
-                            transposed=True)
+    left = triangular_solve(l, (_mT(l) @ l_bar) * phi, lower=True, transposed=True)
     g_transposed = triangular_solve(l, _mT(left), lower=True, transposed=True)
     return (g_transposed + _mT(g_transposed)) * phi
 
 
-def _lower_transposed_times(l, x):
-    """``L^T x`` for a lower-triangular ``L``. On plain matrices, with SciPy, BLAS's
-    triangular product does it in half the work of a general one."""
-    if (type(l) is np.ndarray and type(x) is np.ndarray and l.ndim == x.ndim == 2
-            and l.dtype == x.dtype and l.dtype in (np.float32, np.float64)):
-        trmm = _scipy_blas("trmm", l)
-        if trmm is not None:
-            return trmm(1.0, l, x, side=0, lower=1, trans_a=1)
-    return _mT(l) @ x
+CHOLESKY_BLOCK = 64
 
 
-@functools.lru_cache(maxsize=4)
-def _blas_for(name: str, dtype):
-    try:
-        from scipy.linalg.blas import get_blas_funcs
-    except ImportError:
-        return None
-    return get_blas_funcs(name, dtype=dtype)
+def _plain_matrices(*arrays) -> bool:
+    return all(type(a) is np.ndarray and a.ndim == 2 and a.dtype in (np.float32, np.float64)
+               for a in arrays) and len({a.dtype for a in arrays}) == 1
 
 
-def _scipy_blas(name: str, like):
-    return _blas_for(name, np.dtype(like.dtype))
+def _cholesky_lower_vjp_blocked(l_bar, l):
+    """The same cotangent, block column by block column from the last (Murray 2016,
+    "Differentiation of the Cholesky decomposition"): about a third of the symbolic
+    form's work on large matrices. First order only: plain arrays, updated in place."""
+    n = l.shape[0]
+    a_bar = np.tril(l_bar)
+    for stop in range(n, 0, -CHOLESKY_BLOCK):
+        start = max(0, stop - CHOLESKY_BLOCK)
+        diagonal = l[start:stop, start:stop]
+        left, below, below_left = l[start:stop, :start], l[stop:, start:stop], l[stop:, :start]
+        below_bar = _solve_triangular(diagonal, _mT(a_bar[stop:, start:stop]),
+                                      transposed=True).T
+        a_bar[stop:, start:stop] = below_bar
+        a_bar[stop:, :start] -= below_bar @ left
+        a_bar[start:stop, start:stop] -= np.tril(below_bar.T @ below)
+        diagonal_bar = _cholesky_lower_vjp_symbolic(a_bar[start:stop, start:stop], diagonal)
+        a_bar[start:stop, start:stop] = diagonal_bar
+        a_bar[start:stop, :start] -= (below_bar.T @ below_left
+                                      + (diagonal_bar + diagonal_bar.T) @ left)
+    return a_bar
 
 
 def _cholesky_lower_jvp(t, l):

@@ -104,7 +104,7 @@ def _solve_matrices(a, b):
 
 
 def _solve_vjp_a(g, ans, a, b):
-    return -(_solve_transposed(a, g) @ _mT(ans))
+    return -_solve_transposed(a, g) @ _mT(ans)  # negates the small factor, not the product
 
 
 solve = defprim(_solve_matrices, "solve")
