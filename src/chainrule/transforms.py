@@ -585,3 +585,39 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
 def hvp(fun: Callable, x: Any, v: Any) -> Any:
     """Hessian-vector product ``H(x) @ v`` of a scalar function, without forming H."""
     return jvp(grad(fun), (x,), (v,))[1]
+
+
+# --- batches of tangents and cotangents for rules (used by checkpoint) -----------------
+
+def batched_jvp(fun: Callable, primals: Sequence[Any], argnum: int, tangents: Any) -> Any:
+    """The derivatives of ``fun(*primals)`` (one array) along a batch of tangents of
+    ``primals[argnum]`` stacked on a leading axis, in one forward pass."""
+    primals = list(primals)
+    with new_level() as level:
+        primals[argnum] = make_box(primals[argnum], TangentNode(level, tangents, batched=True))
+        out = fun(*primals)
+    node = out._node if isinstance(out, Box) else None
+    if type(node) is TangentNode and node.level == level:
+        return node.tangent
+    value = _untrace(out, level)
+    return np.zeros((np.shape(tangents)[0],) + np.shape(strip(value)), _float_dtype(value))
+
+
+def batched_vjp(fun: Callable, primals: Sequence[Any], cotangents: Any) -> list:
+    """The gradients of every primal for a batch of cotangents of ``fun(*primals)`` (one
+    array) stacked on a leading axis, in one backward walk."""
+    out, trees, _, level = _trace(fun, tuple(primals), tuple(range(len(primals))))
+    seeds = []
+    if isinstance(out, Box) and out._node is not None and out._node.level == level:
+        seeds.append((out._node, cotangents))
+    nodes = {i.node for _, inputs in trees for i in inputs}
+    captured, _ = backward_pass(seeds, make_box=make_box, reduce_to_shape=reduce_batch_to_shape,
+                                capture=nodes, accumulate=False, batched=True)
+    batch = np.shape(cotangents)[:1]
+    grads = []
+    for _, (item,) in trees:
+        g = captured.get(item.node)
+        like = strip(item.value)
+        grads.append(np.zeros(batch + like.shape, like.dtype) if g is None else
+                     real_part_for(g, like.dtype))
+    return grads

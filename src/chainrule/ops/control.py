@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._core.graph import Box
-from .._core.primitive import make_box, strip
+from .._core.primitive import _EveryArgument, make_box, strip
 from .registry import defprim
 
 
@@ -58,9 +58,26 @@ def _checkpoint_jvp(argnum, t, ans, fn, *xs):
     return jvp(along, (xs[argnum - 1],), (t,))[1]
 
 
+def _checkpoint_batched_vjp(argnum, g, ans, fn, *xs):
+    from ..transforms import batched_vjp
+
+    if argnum == 0:
+        raise TypeError("checkpoint: the function argument is not differentiable")
+    return batched_vjp(fn, xs, g)[argnum - 1]
+
+
+def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
+    from ..transforms import batched_jvp
+
+    return batched_jvp(fn, xs, argnum - 1, t)
+
+
 _checkpoint = defprim(_run_checkpointed, "checkpoint")
 _checkpoint.defvjp_all(_checkpoint_vjp)
 _checkpoint.defjvp_all(_checkpoint_jvp)
+# jacobian and jacfwd: one recomputation for the whole batch.
+_checkpoint.batched_vjps = _EveryArgument(_checkpoint_batched_vjp)
+_checkpoint.batched_jvps = _EveryArgument(_checkpoint_batched_jvp)
 
 
 def checkpoint(fn: Callable, *args: Any) -> Any:

@@ -45,11 +45,11 @@ from .solves import det, inv, solve, solve_triangular, triangular_solve
 
 # Every rule here is written for stacks of matrices (leading axes broadcast), so a
 # batch of tangents or cotangents in front (jacfwd, jacobian) is one more stacked axis.
-# (qr's and lstsq's rules treat wide and tall matrices apart: they loop instead.)
 for _prim in (inv, det, solves.logabsdet, solve, triangular_solve, cholesky,
               decompositions.eigh_values, decompositions.eigh_vectors,
               decompositions.svd_values, decompositions.svd_u, decompositions.svd_vh,
-              decompositions.eigvals, solves.pinv):
+              decompositions.qr_q, decompositions.qr_r, decompositions.eigvals, solves.pinv,
+              solves.lstsq_solution):
     _prim.batch_safe = True
 
 __all__ = ["cholesky", "det", "inv", "solve", "solve_triangular", "triangular_solve"]

@@ -338,7 +338,7 @@ def _qr_vjp(a, mode, q_bar=None, r_bar=None):
     if not wide:
         return x_bar
     if y_bar is None:
-        y_bar = np.zeros(a.shape[:-2] + (m, a.shape[-1] - m), dtype=x_bar.dtype)
+        y_bar = np.zeros(x_bar.shape[:-1] + (a.shape[-1] - m,), dtype=x_bar.dtype)
     return np.concatenate([x_bar, y_bar], axis=-1)
 
 

@@ -256,7 +256,7 @@ def _lstsq_pinv(a, options):
 
 
 def _columns_if(vector: bool, *arrays):
-    return [x[:, None] for x in arrays] if vector else list(arrays)
+    return [x[..., None] for x in arrays] if vector else list(arrays)
 
 
 def _lstsq_vjp_a(g, ans, a, b, **options):
@@ -274,7 +274,7 @@ def _lstsq_jvp_a(t, ans, a, b, **options):
     tt = _mT(t)
     dx = (-(p @ (t @ x)) + p @ (_mT(p) @ (tt @ (b - a @ x)))
           + _minus_from_identity(p @ a) @ (tt @ (_mT(p) @ x)))
-    return dx[:, 0] if vector else dx
+    return dx[..., 0] if vector else dx
 
 
 lstsq_solution = defprim(_lstsq_solution, "lstsq_solution")
