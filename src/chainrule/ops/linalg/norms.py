@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..._core.primitive import strip
-from ..reductions import _spread, batch_by_axes_from_end, expand_reduced, sum_, where
+from ..reductions import batch_by_axes_from_end, expand_reduced, spread_reduced, sum_, where
 from ..registry import defprim, implements
 from .base import _as_inexact, _operand
 from .decompositions import svd_values
@@ -57,7 +57,7 @@ def _norm_slope(x, norm, ord, axis, keepdims):
 
 
 def _vector_norm_vjp(g, ans, x, ord=2, axis=None, keepdims=False):
-    return _spread(g, x, axis, keepdims) * _norm_slope(x, ans, ord, axis, keepdims)
+    return spread_reduced(g, x, axis, keepdims) * _norm_slope(x, ans, ord, axis, keepdims)
 
 
 def _vector_norm_jvp(t, ans, x, ord=2, axis=None, keepdims=False):
