@@ -46,10 +46,6 @@ from .solves import _is_vector_rhs, det, inv, logabsdet, lstsq_solution, pinv, s
 # --- NumPy signatures -----------------------------------------------------------------
 
 
-
-
-
-
 def _check_stacked_square(a) -> None:
     if a.ndim < 2:
         raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least "

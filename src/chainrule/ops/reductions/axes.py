@@ -15,10 +15,6 @@ except ImportError:  # NumPy < 2
     from numpy.core.numeric import normalize_axis_tuple
 
 
-_NO_VALUE = np._NoValue
-
-
-
 # --- axis bookkeeping (plain Python, shared by forward functions and rules) --
 def _axes(axis, ndim: int) -> tuple:
     """``axis`` (None, int or tuple, possibly negative) as sorted non-negative ints."""

@@ -19,7 +19,6 @@ from .sums import mean, std, sum_, var
 _NO_VALUE = np._NoValue
 
 
-
 # --- NumPy signatures ------------------------------------------------------------------
 def _refuse_out(name: str, out) -> None:
     if out is not None:

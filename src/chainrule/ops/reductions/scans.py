@@ -10,9 +10,6 @@ from ..registry import defprim
 from .axes import _axes, _reversing_index, axes_from_end, batch_by_axes_from_end
 from .sums import spread_reduced, sum_
 
-_NO_VALUE = np._NoValue
-
-
 
 # --- shifting and linear recurrences (helpers for products) --------------------
 def _shift(x, axis, by, fill=0.0):

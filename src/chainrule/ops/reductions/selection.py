@@ -11,9 +11,6 @@ from ..registry import defprim
 from .axes import _kept_shape, batch_by_axes_from_end
 from .sums import spread_reduced, sum_
 
-_NO_VALUE = np._NoValue
-
-
 
 # --- max and min ---------------------------------------------------------------
 def _max(x, axis=None, keepdims=False):

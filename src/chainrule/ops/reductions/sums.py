@@ -10,9 +10,6 @@ from ..complex import conj_if_complex, is_complex, real, real_cotangent
 from ..registry import defprim
 from .axes import _axes, _count, _kept_shape, batch_by_axes_from_end
 
-_NO_VALUE = np._NoValue
-
-
 
 # --- the linear pair sum / expand_reduced ------------------------------------
 def _sum(x, axis=None, keepdims=False):
