@@ -71,7 +71,20 @@ def _mT(x):
 # --- Sylvester equations and the matrix square root --------------------------------------
 # X solving A X + X B = Q changes by dX = S(dQ - dA X - X dB), S solving with A and B;
 # the adjoint of S solves with A^T and B^T.
-sylvester = defprim(lambda a, b, q: _scipy_linalg.solve_sylvester(a, b, q), "solve_sylvester")
+def _solve_sylvester_stacked(a, b, q):
+    """SciPy's solve_sylvester, over leading axes that broadcast (as numpy.linalg's
+    functions do), so a batch of right-hand sides goes through one call."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
+    if not batch:
+        return _scipy_linalg.solve_sylvester(a, b, q)
+    a, b, q = (np.broadcast_to(x, batch + x.shape[-2:]) for x in (a, b, q))
+    out = np.empty(batch + q.shape[-2:], dtype=np.result_type(a, b, q))
+    for index in np.ndindex(*batch):
+        out[index] = _scipy_linalg.solve_sylvester(a[index], b[index], q[index])
+    return out
+
+
+sylvester = defprim(_solve_sylvester_stacked, "solve_sylvester")
 
 
 def _sylvester_adjoint(g, a, b):
@@ -96,6 +109,9 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
 _sqrtm = defprim(lambda a: _scipy_linalg.sqrtm(a), "sqrtm")
 _sqrtm.defvjp(lambda g, ans, a: sylvester(_mT(ans), _mT(ans), g))
 _sqrtm.defjvp(lambda t, ans, a: sylvester(ans, ans, t))
+# Their rules are products and (stacked) Sylvester solves: a batch of tangents or
+# cotangents in front (jacfwd, jacobian) is one more stacked axis.
+sylvester.batch_safe = _sqrtm.batch_safe = True
 
 
 def sqrtm(a: Any, **_: Any) -> Any:
