@@ -24,7 +24,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
+from example_tools import check, finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 from chainrule.scipy.stats import norm
@@ -85,13 +85,6 @@ def closed_form_greeks(is_call: bool) -> dict[str, float]:
         "vanna": -normal_pdf(d1) * d2 / VOL,
         "volga": vega * d1 * d2 / VOL,
     }
-
-
-def check(label: str, value: float, reference: float, error: float, tolerance: float) -> bool:
-    passed = error <= tolerance
-    print(f"{label:<22} value {value:+.12e}  reference {reference:+.12e}  "
-          f"error {error:.1e} (tolerance {tolerance:.0e})  {'ok' if passed else 'FAILED'}")
-    return passed
 
 
 def check_greeks() -> list[bool]:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 
 def plot_dir_argument(doc: str) -> Path | None:
     """Parse ``--plot-dir DIR`` (no plots without it); ``doc`` is the script's docstring."""
@@ -35,6 +37,24 @@ def save_figure(plt, figure, path: Path) -> None:
     figure.savefig(path, dpi=100)
     plt.close(figure)
     print(f"plot saved to {path}")
+
+
+def check(label: str, value: float, reference: float, error: float, tolerance: float) -> bool:
+    """Print one check (a value, its independent reference, the error) and whether it holds."""
+    passed = error <= tolerance
+    print(f"{label:<46} value {value:+.12e}  reference {reference:+.12e}  "
+          f"error {error:.1e} (tolerance {tolerance:.0e})  {'ok' if passed else 'FAILED'}")
+    return passed
+
+
+def check_relative(label: str, got, expected, tolerance: float) -> bool:
+    """Print whether arrays agree to ``tolerance`` in their largest relative difference."""
+    got, expected = np.atleast_1d(got), np.atleast_1d(expected)
+    error = float(np.max(np.abs(got - expected) / np.abs(expected)))
+    ok = error <= tolerance
+    print(f"  {label:<44} max relative difference {error:.1e} (tolerance {tolerance:.0e}) "
+          f"{'ok' if ok else 'MISMATCH'}")
+    return ok
 
 
 def finish(results: list[bool]) -> None:

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
+from example_tools import check, finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 from chainrule.optimize import minimize
@@ -111,13 +111,6 @@ def posterior(log_hyperparameters, x, y, x_test) -> tuple[np.ndarray, np.ndarray
     explained = np.linalg.solve(factor, cross.T)  # L^-1 K(x, x_test)
     variance = signal_variance - np.sum(explained**2, axis=0)
     return mean, np.sqrt(np.maximum(variance, 0.0))
-
-
-def check(label: str, value: float, reference: float, error: float, tolerance: float) -> bool:
-    passed = error <= tolerance
-    print(f"{label:<46} value {value:+.10e}  reference {reference:+.10e}  "
-          f"error {error:.1e} (tolerance {tolerance:.0e})  {'ok' if passed else 'FAILED'}")
-    return passed
 
 
 def check_bound(label: str, value: float, tolerance: float) -> bool:

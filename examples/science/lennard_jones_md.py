@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
+from example_tools import check, finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 
@@ -136,13 +136,6 @@ def velocity_verlet(positions, velocities, dt, steps) -> dict[str, np.ndarray]:
 
 def largest_energy_error(run: dict[str, np.ndarray]) -> float:
     return float(np.max(np.abs(run["total"] - run["total"][0])))
-
-
-def check(label: str, value: float, reference: float, error: float, tolerance: float) -> bool:
-    passed = error <= tolerance
-    print(f"{label:<34} value {value:+.10e}  reference {reference:+.10e}  "
-          f"error {error:.1e} (tolerance {tolerance:.0e})  {'ok' if passed else 'FAILED'}")
-    return passed
 
 
 def check_forces(rng: np.random.Generator) -> list[bool]:

@@ -24,6 +24,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from example_tools import check_relative as check
 from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
@@ -66,15 +67,6 @@ def closed_form(X: np.ndarray, y: np.ndarray) -> dict[str, object]:
     return {"beta": beta, "se": np.sqrt(variance * np.diag(gram_inverse)),
             "sigma": math.sqrt(variance), "sigma_se": math.sqrt(variance / (2 * y.size)),
             "loglik": -0.5 * y.size * (math.log(2 * math.pi * variance) + 1.0)}
-
-
-def check(label: str, got, expected, tolerance: float) -> bool:
-    got, expected = np.atleast_1d(got), np.atleast_1d(expected)
-    error = float(np.max(np.abs(got - expected) / np.abs(expected)))
-    ok = error <= tolerance
-    print(f"  {label:<44} max relative difference {error:.1e} (tolerance {tolerance:.0e}) "
-          f"{'ok' if ok else 'MISMATCH'}")
-    return ok
 
 
 def check_converged(result: cr.mle.MLEResult) -> bool:

@@ -26,6 +26,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from example_tools import check_relative as check
 from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
@@ -92,15 +93,6 @@ def irls(model: str, X: np.ndarray, y: np.ndarray) -> dict[str, object]:
     else:
         loglik = np.sum(y * eta - mean) - sum(math.lgamma(count + 1.0) for count in y)
     return {"beta": beta, "se": np.sqrt(np.diag(covariance)), "loglik": float(loglik)}
-
-
-def check(label: str, got, expected, tolerance: float) -> bool:
-    got, expected = np.atleast_1d(got), np.atleast_1d(expected)
-    error = float(np.max(np.abs(got - expected) / np.abs(expected)))
-    ok = error <= tolerance
-    print(f"  {label:<38} max relative difference {error:.1e} (tolerance {tolerance:.0e}) "
-          f"{'ok' if ok else 'MISMATCH'}")
-    return ok
 
 
 def run_model(model: str, X: np.ndarray, y: np.ndarray) -> tuple[cr.mle.MLEResult, list[bool]]:

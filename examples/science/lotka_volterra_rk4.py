@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from example_tools import finish, plot_dir_argument, pyplot_for, save_figure
+from example_tools import check, finish, plot_dir_argument, pyplot_for, save_figure
 
 import chainrule as cr
 from chainrule.optimize import minimize
@@ -88,13 +88,6 @@ def finite_difference_gradient(parameters: np.ndarray, observations: np.ndarray)
         below = squared_error(parameters - step, observations)
         gradient[i] = (above - below) / (2 * step[i])
     return gradient
-
-
-def check(label: str, value: float, reference: float, error: float, tolerance: float) -> bool:
-    passed = error <= tolerance
-    print(f"{label:<34} value {value:+.10e}  reference {reference:+.10e}  "
-          f"error {error:.1e} (tolerance {tolerance:.0e})  {'ok' if passed else 'FAILED'}")
-    return passed
 
 
 def check_gradient(observations: np.ndarray) -> list[bool]:
