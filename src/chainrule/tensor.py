@@ -7,6 +7,7 @@ calls reach the same primitives through ``__array_ufunc__`` and
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from . import ops  # noqa: F401  (registers every primitive before operators are
 from ._core import primitive as _primitive
 from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
-from ._core.state import mark_modified, state, version_of
+from ._core.state import mark_modified, note_handout, state, version_of
 from .ops import elementwise as ew
 from .ops import indexing
 from .ops.broadcast import reduce_to_shape
@@ -35,7 +36,9 @@ class Tensor(Box):
     tensor([7.])
     """
 
-    __slots__ = ()
+    # _view_of  (base tensor, index) when this tensor's array is a view of base's
+    # _views    weak references to the tensors that are views of this one
+    __slots__ = ("_view_of", "_views")
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False):
@@ -47,15 +50,19 @@ class Tensor(Box):
 
     def __getattr__(self, name: str) -> Any:
         # Slots left unset on the hot path read as their defaults.
-        if name == "grad":
+        if name in ("grad", "_view_of", "_views"):
             return None
         raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- attributes ----------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The underlying array (no gradient tracking)."""
-        return strip(self)
+        """The underlying array (no gradient tracking).
+
+        Writing into it changes the tensor; if the graph still needs the old values,
+        backward() reports it (a tensor in a graph keeps a copy to compare with).
+        """
+        return _handed_out(self)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -150,12 +157,20 @@ class Tensor(Box):
 
     # --- conversion ----------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array, without copying and without gradient."""
-        return np.asarray(strip(self))
+        """The data as a NumPy array, without copying and without gradient.
+
+        For a tensor in a graph the array is a read-only view: the graph may need
+        these values. Use ``t.detach().numpy()`` or ``t.numpy().copy()`` to write.
+        """
+        value = np.asarray(strip(self))
+        if self._node is not None and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
+        return value
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, cut off from the graph."""
-        return Tensor._wrap(strip(self))
+        return Tensor._wrap(_handed_out(self))
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph."""
@@ -261,10 +276,18 @@ class Tensor(Box):
 
     # --- indexing ------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
-        return indexing.getitem(self, indexing.plain_index(index))
+        index = indexing.plain_index(index)
+        result = indexing.getitem(self, index)
+        if np.may_share_memory(strip(result), strip(self)):  # a view, as NumPy gives
+            result._view_of = (self, index)
+            self._views = [ref for ref in self._views or () if ref() is not None]
+            self._views.append(weakref.ref(result))
+        return result
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = indexing.plain_index(index)
+        if _is_current_view(value, self, index):
+            return  # y[i] += v: the in-place step already wrote through to y
         result = indexing.setitem(self, index, value)
         self._take_result(result, "index assignment")
 
@@ -291,8 +314,24 @@ class Tensor(Box):
         if result.shape != self._value.shape:
             raise ValueError(f"{what}: result shape {result.shape} does not match "
                              f"the tensor's shape {self._value.shape}")
+        view_of = self._view_of
+        if view_of is not None:  # write through to the base, as NumPy would
+            base, index = view_of
+            base[index] = result
+            return
+        _refuse_untracked_view(self, what)
         self._value = result._value
         self._node = result._node
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """After this tensor took a new value: its views show the new value, as NumPy's do."""
+        for ref in self._views or ():
+            view = ref()
+            if view is not None and view._view_of[0] is self:
+                fresh = indexing.getitem(self, view._view_of[1])
+                view._value, view._node = fresh._value, fresh._node
+                view._refresh_views()
 
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -341,6 +380,46 @@ class Tensor(Box):
 _primitive.set_box_type(Tensor)
 _UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max,
                      np.minimum: np.min}
+
+
+# Primitives whose result may be a view of their input's memory.
+_VIEW_PRIMITIVES = frozenset({"getitem", "reshape", "transpose", "flip", "broadcast_to"})
+
+
+def _refuse_untracked_view(t: Tensor, what: str) -> None:
+    """A traced view made other than by indexing: its base cannot be updated."""
+    node = t._node
+    value = strip(t)
+    if (node is not None and getattr(node, "prim", None) is not None
+            and node.prim.name in _VIEW_PRIMITIVES and getattr(value, "base", None) is not None):
+        raise RuntimeError(
+            f"{what} on a tensor that is a view ({node.prim.name}) of another traced "
+            f"tensor: in NumPy the change would show in the original too, which chainrule "
+            f"can do only for views made by indexing (v = y[0:2]). Change the original "
+            f"instead, or work on a copy (v = v.copy()).")
+
+
+def _is_current_view(value: Any, base: Tensor, index: Any) -> bool:
+    """Whether ``value`` is ``base[index]`` of base as it is now (traced)."""
+    view_of = getattr(value, "_view_of", None)
+    if view_of is None or view_of[0] is not base or base._node is None:
+        return False
+    node = value._node
+    if node is None or not node.parents or node.parents[0] is not base._node:
+        return False
+    try:
+        return view_of[1] is index or bool(view_of[1] == index)
+    except (TypeError, ValueError):  # indices holding arrays: compare no further
+        return False
+
+
+def _handed_out(t: Tensor):
+    """``t``'s array, to be written by anyone: if ``t`` is in a graph, the graph's
+    nodes may have saved it, so its content is noted for backward() to compare."""
+    value = strip(t)
+    if t._node is not None:
+        note_handout(value)
+    return value
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

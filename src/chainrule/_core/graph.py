@@ -17,7 +17,7 @@ import itertools
 import weakref
 
 from .forward import array_functions
-from .state import inplace_epoch, modified_since, state
+from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
 FREED = object()  # what a node's saved values become once backward has used them
@@ -236,13 +236,24 @@ def _rebuild_boxes(node, make_box):
 
 
 def _check_unchanged(node):
-    saved = [(f"argument {i}", v) for i, v in enumerate(node.vals) if v is not None]
-    if node.ans is not None:
-        saved.append(("output", node.ans))
+    check_saved_values(node.prim.name, node.vals, node.ans, node.epoch)
+
+
+def check_saved_values(name, vals, ans, epoch) -> None:
+    """Raise if an array a rule will read was changed after ``epoch``, when it was saved."""
+    saved = [(f"argument {i}", v) for i, v in enumerate(vals) if v is not None]
+    if ans is not None:
+        saved.append(("output", ans))
     for what, value in saved:
-        if not isinstance(value, Box) and modified_since(value, node.epoch):
-            raise RuntimeError(
-                f"the {what} of '{node.prim.name}' (shape {value.shape}) was modified in "
-                f"place after it was used, but backward() needs its old value. Modify a "
-                f"copy instead (t = t.clone()), or make the change before the operation "
-                f"that uses it.")
+        if isinstance(value, Box):
+            continue
+        if modified_since(value, epoch):
+            how = "in place"
+        elif changed_behind_back(value, epoch):
+            how = "through a raw NumPy array (from .data or detach())"
+        else:
+            continue
+        raise RuntimeError(
+            f"the {what} of '{name}' (shape {value.shape}) was modified {how} after it "
+            f"was used, but its derivative needs the old value. Modify a copy instead "
+            f"(t = t.clone()), or make the change before the operation that uses it.")

@@ -39,6 +39,26 @@ def set_box_type(cls: type) -> None:
     _box_type = cls
 
 
+_mutable_array_type: type | None = None  # numpy.ndarray, installed by the ops layer
+
+
+def set_mutable_array_type(cls: type) -> None:
+    """The array type whose untraced inputs a node copies before saving them."""
+    global _mutable_array_type
+    _mutable_array_type = cls
+
+
+def _owned(vals, parents):
+    """``vals`` with every untraced, writeable array replaced by a copy.
+
+    A node keeps its inputs for the derivative rules. Untraced arrays belong to the
+    user, who may change them before backward() (a buffer reused in a loop); traced
+    values are the graph's own, and their changes are counted (see state.py).
+    """
+    return [v.copy() if p is None and type(v) is _mutable_array_type and v.flags.writeable
+            else v for v, p in zip(vals, parents)]
+
+
 def make_box(value, node):
     box = object.__new__(_box_type)
     box._value = value
@@ -129,7 +149,7 @@ class Primitive:
         vals = []
         parents = []
         level = -1
-        boxed = False
+        boxed = untraced_array = False
         for a in args:
             node = None
             if isinstance(a, Box):
@@ -141,6 +161,8 @@ class Primitive:
                         return self._record_mixed(args, kwargs)
                     level = node.level
                     top = node
+            if node is None and type(a) is _mutable_array_type:
+                untraced_array = True
             vals.append(a)
             parents.append(node)
         if level < state.record_from:
@@ -152,11 +174,15 @@ class Primitive:
                 if isinstance(v, Box):
                     return self._record_mixed(args, kwargs)
             if type(top) is TangentNode:
-                return self._forward(self.fun(*vals, **kwargs), vals, kwargs, parents, level)
+                ans = self.fun(*vals, **kwargs)
+                return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
+                                     kwargs, parents, level)
         ans = self.fun(*vals, **kwargs)
         # new_node() and make_box(), written out: this is the hottest path in the library.
         if not self.saves_args:
             vals = _NONES[len(args)]
+        elif untraced_array:
+            vals = _owned(vals, parents)
         node = _new(Node)
         node.prim = self
         node.vals = vals
@@ -197,6 +223,7 @@ class Primitive:
         ans = self(*vals, **kwargs)
         if isinstance(ans, Box) and ans._node is None:
             ans = ans._value
+        vals = _owned(vals, parents)
         if any(type(p) is TangentNode for p in parents):
             return self._forward(ans, vals, kwargs, parents, level)
         try:

@@ -9,6 +9,7 @@ level open at the time, so transforms started inside it still work.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -67,6 +68,33 @@ def mark_modified(array) -> int:
 def modified_since(array, epoch: int) -> bool:
     """Whether ``array``'s memory was changed in place after ``epoch``."""
     return _changed_at.get(id(_owner(array)), -1) > epoch
+
+
+# Arrays of traced values handed out raw (``.data``, ``detach()``): a NumPy write
+# through them bypasses every chainrule operation, so the array's content at hand-out
+# is kept, by owner id, and backward() compares it with the content it finds.
+_handed_out: dict[int, tuple] = {}
+
+
+def note_handout(array) -> None:
+    """Remember ``array``'s memory as it is now: it leaves the graph's control."""
+    owner = _owner(array)
+    key = id(owner)
+    inplace_epoch[0] += 1  # nodes recorded before now get checked at backward()
+    try:
+        ref = weakref.ref(owner, lambda _, key=key: _handed_out.pop(key, None))
+    except TypeError:  # an array type without weak references: nothing to track
+        return
+    _handed_out[key] = (inplace_epoch[0], ref, owner.copy())
+
+
+def changed_behind_back(array, epoch: int) -> bool:
+    """Whether ``array``'s memory was written through a raw hand-out after ``epoch``."""
+    owner = _owner(array)
+    record = _handed_out.get(id(owner))
+    if record is None or record[0] <= epoch or record[1]() is not owner:
+        return False
+    return owner.tobytes() != record[2].tobytes()  # bitwise: a NaN equals itself
 
 
 def version_of(array) -> int:

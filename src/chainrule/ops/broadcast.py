@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import forward
+from .._core import forward, primitive
 
 
 def reduce_batch_to_shape(g, shape: tuple):
@@ -29,6 +29,7 @@ def reduce_to_shape(g, shape: tuple):
 
 
 forward.set_array_functions(np.broadcast_to, np.reshape, np.stack)
+primitive.set_mutable_array_type(np.ndarray)
 
 
 # jacfwd and hessian start from the identity: the k-th tangent of an input with k
