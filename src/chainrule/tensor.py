@@ -280,9 +280,17 @@ class Tensor(Box):
         result = indexing.getitem(self, index)
         if np.may_share_memory(strip(result), strip(self)):  # a view, as NumPy gives
             result._view_of = (self, index)
-            self._views = [ref for ref in self._views or () if ref() is not None]
-            self._views.append(weakref.ref(result))
+            self._add_view(result)
         return result
+
+    def _add_view(self, view: Tensor) -> None:
+        views = self._views
+        if views is None:
+            self._views = views = []
+        views.append(weakref.ref(view))
+        count = len(views)
+        if count >= 8 and not count & (count - 1):  # at powers of two: O(1) amortised
+            views[:] = [ref for ref in views if ref() is not None]
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = indexing.plain_index(index)
