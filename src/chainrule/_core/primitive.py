@@ -10,6 +10,7 @@ the result in a new box whose node points at the unwrapped boxes' nodes.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -96,10 +97,13 @@ class Primitive:
         inputs), ``"ans"`` (the output), ``("args", "ans")`` (both, the
         default: always correct, costs memory only) or ``()`` (neither, for
         rules that use ``g`` and keyword arguments alone). A rule that reads
-        something it did not declare gets None in its place.
+        something it did not declare gets None in its place. A rule taking one
+        positional argument too few, like HIPS autograd's curried
+        ``lambda ans, x: lambda g: ...``, is refused here with a TypeError.
 
         >>> exp.defvjp(lambda g, ans, x: g * ans, reads="ans")
         """
+        self._check_rule_arity(rules, "VJP", "g")
         self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
         self.vjps = list(rules)
         return self
@@ -120,9 +124,32 @@ class Primitive:
         return self
 
     def defjvp(self, *rules: Callable | None) -> Primitive:
-        """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``."""
+        """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``.
+
+        A rule taking one positional argument too few is refused with a TypeError.
+        """
+        self._check_rule_arity(rules, "JVP", "t")
         self.jvps = list(rules)
         return self
+
+    def _check_rule_arity(self, rules, kind: str, seed: str) -> None:
+        # A rule whose positional parameters are the function's with one in
+        # front, not two, is most likely HIPS autograd's curried form
+        # ``lambda ans, x: lambda g: ...``; caught here, not as a bare
+        # TypeError deep inside a later backward pass.
+        if not inspect.isfunction(inspect.unwrap(self.fun)):
+            return  # ufuncs and builtins: their signatures are not reliable
+        params = _positional_params(self.fun)
+        if params is None:
+            return
+        required, accepted = _arity(params)
+        for argnum, rule in enumerate(rules):
+            rule_params = None if rule is None else _positional_params(rule)
+            if rule_params is None:
+                continue
+            rule_required, rule_accepted = _arity(rule_params)
+            if rule_required <= required + 1 and rule_accepted <= accepted + 1:
+                raise _rule_arity_error(self.name, kind, seed, argnum, rule_accepted, params)
 
     def __call__(self, *args, **kwargs):
         # One pass for the common case: every traced input on the same level.
@@ -250,3 +277,31 @@ def _parse_reads(name: str, reads) -> tuple[bool, bool]:
     if unknown:
         raise ValueError(f"primitive '{name}': reads={reads!r} names {unknown[0]!r}; {hint}")
     return "args" in names, "ans" in names
+
+
+def _positional_params(fun: Callable) -> list[inspect.Parameter] | None:
+    """The positional parameters of ``fun``; None if it takes ``*args`` or its
+    signature cannot be read."""
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _arity(params: list[inspect.Parameter]) -> tuple[int, int]:
+    """How many positional arguments these parameters require, and accept."""
+    return sum(p.default is p.empty for p in params), len(params)
+
+
+def _rule_arity_error(name, kind, seed, argnum, accepted, params) -> TypeError:
+    args = ", ".join(p.name for p in params)
+    message = (f"the {kind} rule for argument {argnum} of primitive '{name}' accepts at most "
+               f"{accepted} positional arguments, but chainrule calls it as "
+               f"rule({seed}, ans, {args}): write it as `lambda {seed}, ans, {args}: ...`")
+    if kind == "VJP":
+        message += (f". HIPS autograd's curried form `lambda ans, {args}: lambda g: ...` "
+                    f"becomes that by moving g to the front")
+    return TypeError(message + ".")
