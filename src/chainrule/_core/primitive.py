@@ -133,10 +133,12 @@ class Primitive:
         return self
 
     def _check_rule_arity(self, rules, kind: str, seed: str) -> None:
-        # A rule whose positional parameters are the function's with one in
-        # front, not two, is most likely HIPS autograd's curried form
-        # ``lambda ans, x: lambda g: ...``; caught here, not as a bare
-        # TypeError deep inside a later backward pass.
+        # A rule that requires and accepts at most one positional argument more
+        # than the function has room for only one of (g, ans) before the inputs:
+        # most likely HIPS autograd's curried ``lambda ans, x: lambda g: ...``,
+        # which would otherwise fail as a bare TypeError deep in a backward pass.
+        # (Requiring two more and accepting fewer is fine: callers may pass an
+        # optional parameter by keyword only, like np.outer's ``out``.)
         if not inspect.isfunction(inspect.unwrap(self.fun)):
             return  # ufuncs and builtins: their signatures are not reliable
         params = _positional_params(self.fun)
