@@ -73,7 +73,7 @@ def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
 
 
 _checkpoint = defprim(_run_checkpointed, "checkpoint")
-_checkpoint.defvjp_all(_checkpoint_vjp)
+_checkpoint.defvjp_all(_checkpoint_vjp, reads="args")
 _checkpoint.defjvp_all(_checkpoint_jvp)
 # jacobian and jacfwd: one recomputation for the whole batch.
 _checkpoint.batched_vjps = _EveryArgument(_checkpoint_batched_vjp)

@@ -69,11 +69,11 @@ scatter_add = defprim(_scatter_add, "scatter_add")
 zeros_at = defprim(_zeros_at, "zeros_at")
 setitem = defprim(_set, "setitem")
 
-getitem.defvjp(lambda g, ans, x, index: scatter_add(g, index, np.shape(x)))
-scatter_add.defvjp(lambda g, ans, h, index, shape: getitem(g, index))
-zeros_at.defvjp(lambda g, ans, h, index: zeros_at(g, index))
+getitem.defvjp(lambda g, ans, x, index: scatter_add(g, index, np.shape(x)), reads="args")
+scatter_add.defvjp(lambda g, ans, h, index, shape: getitem(g, index), reads="args")
+zeros_at.defvjp(lambda g, ans, h, index: zeros_at(g, index), reads="args")
 setitem.defvjp(lambda g, ans, x, index, v: zeros_at(g, index), None,
-               lambda g, ans, x, index, v: _assigned_part(g, index))
+               lambda g, ans, x, index, v: _assigned_part(g, index), reads="args")
 
 getitem.defjvp(lambda t, ans, x, index: getitem(t, index))
 
@@ -150,12 +150,12 @@ def _assigned_part(g, index):
 
 
 astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
-astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
+astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype), reads="args")
 astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
 astype.batch_safe = True
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
-copy.defvjp(lambda g, ans, x: g)
+copy.defvjp(lambda g, ans, x: g, reads=())
 copy.defjvp(lambda t, ans, x: t)
 copy.batch_safe = True
 

@@ -55,7 +55,7 @@ def _det(a):
 
 
 inv = defprim(_inv, "inv")
-inv.defvjp(lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)))
+inv.defvjp(lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)), reads="ans")
 inv.defjvp(lambda t, ans, a: -(ans @ t @ ans))
 
 
@@ -89,10 +89,10 @@ def _logabsdet_jvp(t, ans, a):
 
 
 det = defprim(_det, "det")
-det.defvjp(_det_vjp)
+det.defvjp(_det_vjp, reads=("args", "ans"))
 det.defjvp(_det_jvp)
 logabsdet = defprim(_logabsdet, "logabsdet")
-logabsdet.defvjp(_logabsdet_vjp)
+logabsdet.defvjp(_logabsdet_vjp, reads="args")
 logabsdet.defjvp(_logabsdet_jvp)
 
 
@@ -108,7 +108,7 @@ def _solve_vjp_a(g, ans, a, b):
 
 
 solve = defprim(_solve_matrices, "solve")
-solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: _solve_transposed(a, g))
+solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: _solve_transposed(a, g), reads=("args", "ans"))
 solve.defjvp(lambda t, ans, a, b: -solve(a, t @ ans), lambda t, ans, a, b: solve(a, t))
 
 
@@ -176,7 +176,8 @@ triangular_solve = defprim(_solve_triangular, "solve_triangular")
 triangular_solve.defvjp(
     _triangular_solve_vjp_a,
     lambda g, ans, a, b, lower=True, transposed=False, unit_diagonal=False:
-    triangular_solve(a, g, lower=lower, transposed=not transposed, unit_diagonal=unit_diagonal))
+    triangular_solve(a, g, lower=lower, transposed=not transposed, unit_diagonal=unit_diagonal),
+    reads=("args", "ans"))
 triangular_solve.defjvp(
     _triangular_solve_jvp_a,
     lambda t, ans, a, b, lower=True, transposed=False, unit_diagonal=False:
@@ -233,7 +234,7 @@ def _pinv_jvp(t, ans, a, **options):
 
 
 pinv = defprim(_pinv, "pinv")
-pinv.defvjp(_pinv_vjp)
+pinv.defvjp(_pinv_vjp, reads=("args", "ans"))
 pinv.defjvp(_pinv_jvp)
 
 
@@ -279,6 +280,7 @@ def _lstsq_jvp_a(t, ans, a, b, **options):
 
 lstsq_solution = defprim(_lstsq_solution, "lstsq_solution")
 lstsq_solution.defvjp(_lstsq_vjp_a,
-                      lambda g, ans, a, b, **options: _mT(_lstsq_pinv(a, options)) @ g)
+                      lambda g, ans, a, b, **options: _mT(_lstsq_pinv(a, options)) @ g,
+                      reads=("args", "ans"))
 lstsq_solution.defjvp(_lstsq_jvp_a,
                       lambda t, ans, a, b, **options: _lstsq_pinv(a, options) @ t)

@@ -27,9 +27,9 @@ def _expand_reduced(g, shape, axis=None, keepdims=False):
 sum_ = defprim(_sum, "sum")
 expand_reduced = defprim(_expand_reduced, "expand_reduced")
 sum_.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-            expand_reduced(g, x.shape, axis=axis, keepdims=keepdims))
+            expand_reduced(g, x.shape, axis=axis, keepdims=keepdims), reads="args")
 expand_reduced.defvjp(lambda g, ans, h, shape, axis=None, keepdims=False:
-                      sum_(g, axis=axis, keepdims=keepdims), None)
+                      sum_(g, axis=axis, keepdims=keepdims), None, reads="args")
 # Both are linear: the JVP is the primitive itself applied to the tangent.
 sum_.defjvp(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims))
 expand_reduced.defjvp(lambda t, ans, h, shape, axis=None, keepdims=False:
@@ -118,9 +118,9 @@ mean = defprim(_mean, "mean")
 var = defprim(_var, "var")
 std = defprim(_std, "std")
 mean.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-            spread_reduced(g, x, axis, keepdims) / _count(x.shape, axis))
-var.defvjp(_var_vjp)
-std.defvjp(_std_vjp)
+            spread_reduced(g, x, axis, keepdims) / _count(x.shape, axis), reads="args")
+var.defvjp(_var_vjp, reads="args")
+std.defvjp(_std_vjp, reads=("args", "ans"))
 mean.defjvp(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims))
 mean.batched_jvps = (lambda t, ans, x, axis=None, keepdims=False:
                      mean(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
@@ -154,7 +154,7 @@ def _reduced_shape(shape: tuple, axis) -> tuple:
 logsumexp = defprim(_logsumexp, "logsumexp")
 logsumexp.defvjp(lambda g, ans, x, axis=None, keepdims=False:
                  spread_reduced(g, x, axis, keepdims)
-                 * np.exp(x - spread_reduced(ans, x, axis, keepdims)))
+                 * np.exp(x - spread_reduced(ans, x, axis, keepdims)), reads=("args", "ans"))
 logsumexp.defjvp(lambda t, ans, x, axis=None, keepdims=False:
                  sum_(t * np.exp(x - spread_reduced(ans, x, axis, keepdims)), axis=axis,
                       keepdims=keepdims))
