@@ -24,6 +24,14 @@ from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 
 _FLOAT_KINDS = "fc"
+# What to use instead of a conversion to Python numbers inside a transform.
+_PLAIN_HINTS = {
+    "float": "math.* functions call it too; use NumPy functions, e.g. np.sin(x) rather "
+             "than math.sin(x)",
+    "item": "use the Tensor itself, e.g. x[0] or np.sum(x), in place of x.item()",
+    "tolist": "index or iterate over the Tensor itself, e.g. sum(x) or x[i], in place "
+              "of x.tolist()",
+}
 
 
 class Tensor(Box):
@@ -166,12 +174,12 @@ class Tensor(Box):
         return self.clone()
 
     def item(self) -> Any:
-        """The single element as a Python number."""
-        return strip(self).item()
+        """The single element as a Python number (not inside a transform: no gradient)."""
+        return self._plain("item").item()
 
     def tolist(self) -> Any:
-        """The data as nested Python lists."""
-        return strip(self).tolist()
+        """The data as nested Python lists (not inside a transform: no gradient)."""
+        return self._plain("tolist").tolist()
 
     def astype(self, dtype: Any) -> Tensor:
         """Cast to ``dtype`` (differentiable between float dtypes)."""
@@ -197,8 +205,8 @@ class Tensor(Box):
         if node is not None and node.level > 0:
             raise TypeError(
                 f"{what}() of a value being differentiated by a transform would lose "
-                f"its derivative (math.* functions call it too); use NumPy functions, "
-                f"e.g. np.sin(x) rather than math.sin(x).")
+                f"its derivative ({_PLAIN_HINTS.get(what, _PLAIN_HINTS['float'])}); "
+                f"or call it on x.detach() if no gradient is meant to flow through it.")
         return strip(self)
 
     def __index__(self) -> int:
