@@ -46,3 +46,39 @@ def test_item_and_tolist_of_tensors_outside_transforms_still_work():
 def test_item_of_a_detached_value_inside_grad_is_allowed():
     scale = cr.grad(lambda x: x * x.detach().item())(3.0)
     assert scale == 3.0
+
+
+# --- casts ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [int, np.int32, bool])
+def test_cast_to_a_non_float_dtype_cuts_the_gradient_in_reverse_mode(dtype):
+    x = np.array([1.5, 2.5, -0.5])
+    # d/dx [cast(x) * x] = cast(x): the cast itself contributes nothing.
+    gradient = cr.grad(lambda x: np.sum(x.astype(dtype) * x))(x)
+    np.testing.assert_array_equal(gradient, x.astype(dtype).astype(float))
+
+
+@pytest.mark.parametrize("dtype", [int, bool])
+def test_cast_to_a_non_float_dtype_has_a_zero_tangent_in_forward_mode(dtype):
+    x = np.array([1.5, 2.5])
+    value, tangent = cr.jvp(lambda x: x.astype(dtype), (x,), (np.ones(2),))
+    np.testing.assert_array_equal(np.asarray(value), x.astype(dtype))
+    np.testing.assert_array_equal(tangent, np.zeros(2))
+
+
+def test_cast_of_a_leaf_to_int_does_not_require_grad():
+    x = cr.tensor([1.5, 2.5], requires_grad=True)
+    assert not x.astype(int).requires_grad
+    assert x.astype(int).dtype == np.int64
+
+
+def test_cast_between_float_dtypes_keeps_the_gradient():
+    x = cr.tensor([1.5, 2.5], requires_grad=True)
+    (x.astype(np.float32) ** 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 5.0])
+
+
+@pytest.mark.skipif(not hasattr(np, "astype"), reason="numpy.astype is NumPy >= 2.1")
+def test_numpy_astype_to_int_cuts_the_gradient_too():
+    gradient = cr.grad(lambda x: np.sum(np.astype(x, np.int64) * x))(np.array([1.5, 2.5]))
+    np.testing.assert_array_equal(gradient, [1.0, 2.0])

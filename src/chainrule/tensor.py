@@ -182,8 +182,9 @@ class Tensor(Box):
         return self._plain("tolist").tolist()
 
     def astype(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between float dtypes)."""
-        return indexing.astype(self, np.dtype(dtype))
+        """Cast to ``dtype``: differentiable between float dtypes; a cast to an integer
+        or boolean dtype has no derivative, so its result does not require grad."""
+        return indexing.astype(self, dtype)
 
     def __array__(self, dtype=None, copy=None):
         if self._node is not None:

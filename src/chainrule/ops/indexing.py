@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.graph import Box
-from .._core.primitive import strip
+from .._core.primitive import make_box, strip
 from .registry import defprim, implements
 
 
@@ -149,10 +149,20 @@ def _assigned_part(g, index):
     return getitem(g, index)
 
 
-astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
-astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
-astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
-astype.batch_safe = True
+def astype(x, dtype):
+    """``x`` cast to ``dtype``: differentiable between float (and complex) dtypes; a cast
+    to an integer or boolean dtype is piecewise constant, so its result is untraced."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return cast(x, dtype)
+    result = np.asarray(strip(x)).astype(dtype)
+    return make_box(result, None) if isinstance(x, Box) else result
+
+
+cast = defprim(lambda x, dtype: x.astype(dtype), "astype")
+cast.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
+cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
+cast.batch_safe = True
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
 copy.defvjp(lambda g, ans, x: g)
