@@ -82,3 +82,42 @@ def test_cast_between_float_dtypes_keeps_the_gradient():
 def test_numpy_astype_to_int_cuts_the_gradient_too():
     gradient = cr.grad(lambda x: np.sum(np.astype(x, np.int64) * x))(np.array([1.5, 2.5]))
     np.testing.assert_array_equal(gradient, [1.0, 2.0])
+
+
+# --- fmax / fmin against NaN -----------------------------------------------------------
+
+def central_difference(f, x, h=1e-6):
+    """d sum(f(x)) / dx entry by entry, by central differences."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = h
+        out[i] = (np.sum(f(x + step)) - np.sum(f(x - step))) / (2 * h)
+    return out
+
+
+NAN_FACING = np.array([np.nan, 1.0, np.nan, 0.5])
+NUMBERS = np.array([2.0, np.nan, -1.0, 3.0])
+
+
+@pytest.mark.parametrize("fun", [np.fmax, np.fmin])
+def test_fmax_fmin_give_the_whole_gradient_to_the_number_facing_a_nan(fun):
+    expected_x = central_difference(lambda x: fun(x, NAN_FACING), NUMBERS)
+    expected_y = central_difference(lambda y: fun(NUMBERS, y), NAN_FACING)
+    gx, gy = cr.grad(lambda x, y: np.sum(fun(x, y)), argnums=(0, 1))(NUMBERS, NAN_FACING)
+    np.testing.assert_allclose(gx, np.nan_to_num(expected_x), atol=1e-8)
+    np.testing.assert_allclose(gy, np.nan_to_num(expected_y), atol=1e-8)
+    assert gx[0] == 1.0 and gy[1] == 1.0
+
+
+@pytest.mark.parametrize("fun", [np.fmax, np.fmin])
+def test_fmax_fmin_forward_mode_agrees_with_reverse_mode_at_nans(fun):
+    reverse = cr.grad(lambda x: np.sum(fun(x, NAN_FACING)))(NUMBERS)
+    _, tangent = cr.jvp(lambda x: fun(x, NAN_FACING), (NUMBERS,), (np.ones(4),))
+    np.testing.assert_array_equal(tangent, reverse)
+
+
+def test_fmax_of_two_nans_gives_the_gradient_to_the_first_operand_as_torch_does():
+    gx, gy = cr.grad(lambda x, y: np.fmax(x, y), argnums=(0, 1))(np.nan, np.nan)
+    assert (gx, gy) == (1.0, 0.0)

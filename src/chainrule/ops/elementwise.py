@@ -41,6 +41,16 @@ def _share_of_ties(g, x, y):
     return g * (x > y) + (0.5 * g) * ties
 
 
+def _unless_facing_nan(g, share, mine, other, first=True):
+    """An operand's ``share`` of g in fmax/fmin, or all of g where the other operand is
+    NaN: fmax/fmin return the number, so it alone moves the result. (With both NaN the
+    first operand takes g, as in torch.)"""
+    facing_nan = np.isnan(other) if first else np.isnan(other) & ~np.isnan(mine)
+    if not np.any(facing_nan):  # the usual case: no extra pass over the data
+        return share
+    return np.where(facing_nan, g, share)
+
+
 def _unit_conj(x):
     """conj(x) / |x| (0 at 0): the gradient of |x|; sign(x) for real x.
 
@@ -134,10 +144,10 @@ maximum = _ufunc(np.maximum, lambda g, ans, x, y: _share_of_ties(g, x, y),
                  lambda g, ans, x, y: _share_of_ties(g, y, x))
 minimum = _ufunc(np.minimum, lambda g, ans, x, y: _share_of_ties(g, y, x),
                  lambda g, ans, x, y: _share_of_ties(g, x, y))
-fmax = _ufunc(np.fmax, lambda g, ans, x, y: _share_of_ties(g, x, y),
-              lambda g, ans, x, y: _share_of_ties(g, y, x))
-fmin = _ufunc(np.fmin, lambda g, ans, x, y: _share_of_ties(g, y, x),
-              lambda g, ans, x, y: _share_of_ties(g, x, y))
+fmax = _ufunc(np.fmax, lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, x, y), x, y),
+              lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, y, x), y, x, False))
+fmin = _ufunc(np.fmin, lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, y, x), x, y),
+              lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, x, y), y, x, False))
 copysign = _ufunc(np.copysign, lambda g, ans, x, y: g * np.sign(x) * np.sign(ans),
                   _zero)
 ldexp = _ufunc(np.ldexp, lambda g, ans, x, i: np.ldexp(g, i), None)
