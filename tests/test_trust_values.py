@@ -121,3 +121,27 @@ def test_fmax_fmin_forward_mode_agrees_with_reverse_mode_at_nans(fun):
 def test_fmax_of_two_nans_gives_the_gradient_to_the_first_operand_as_torch_does():
     gx, gy = cr.grad(lambda x, y: np.fmax(x, y), argnums=(0, 1))(np.nan, np.nan)
     assert (gx, gy) == (1.0, 0.0)
+
+
+# --- .data of a tensor that requires grad ------------------------------------------------
+
+@pytest.mark.parametrize("data", [np.array([1, 2, 3]), np.array([True, False, True])])
+def test_setting_integer_data_on_a_leaf_that_requires_grad_raises(data):
+    w = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(TypeError) as excinfo:
+        w.data = data
+    assert_mentions(excinfo, ".data", str(data.dtype), "float64")
+    assert w.dtype == np.float64
+
+
+def test_float_data_on_a_leaf_keeps_float_gradients():
+    w = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w.data = np.array([4.0, 5.0, 6.0])
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [8.0, 10.0, 12.0])
+
+
+def test_integer_data_on_a_tensor_without_grad_is_allowed():
+    w = cr.tensor([1.0, 2.0, 3.0])
+    w.data = np.array([1, 2, 3])
+    assert w.dtype.kind == "i"

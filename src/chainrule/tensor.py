@@ -70,6 +70,13 @@ class Tensor(Box):
         value = np.asarray(strip(value))
         if isinstance(self._value, Box):
             raise RuntimeError("cannot set .data of a value traced by a transform")
+        if self._node is not None and value.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f".data of a tensor that requires grad must be floating point (or "
+                f"complex), got dtype {value.dtype}: its gradients would become "
+                f"{value.dtype} too. Assign float data, e.g. "
+                f"np.asarray(values, dtype=np.{self.dtype}), or stop tracking first with "
+                f".requires_grad_(False).")
         self._value = value
 
     shape = property(lambda self: self._value.shape, doc="Shape of the array.")
