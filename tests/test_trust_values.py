@@ -145,3 +145,43 @@ def test_integer_data_on_a_tensor_without_grad_is_allowed():
     w = cr.tensor([1.0, 2.0, 3.0])
     w.data = np.array([1, 2, 3])
     assert w.dtype.kind == "i"
+
+
+# --- std and var of one element ----------------------------------------------------------
+
+@pytest.mark.parametrize("fun", [np.std, np.var])
+@pytest.mark.parametrize("ddof", [0, -1])
+def test_std_and_var_of_one_element_have_gradient_zero(fun, ddof):
+    # With one element x - mean(x) is 0 for every x: the function is constant.
+    x = np.array([3.0])
+    assert cr.grad(lambda x: fun(x, ddof=ddof))(x)[0] == 0.0
+    assert cr.jvp(lambda x: fun(x, ddof=ddof), (x,), (np.ones(1),))[1] == 0.0
+    assert cr.hessian(lambda x: fun(x, ddof=ddof))(x)[0, 0] == 0.0
+
+
+def test_std_over_an_axis_of_length_one_has_gradient_zero():
+    x = cr.tensor([[3.0], [4.0]], requires_grad=True)
+    np.std(x, axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 1)))
+    jac = cr.jacfwd(lambda x: np.std(x, axis=1))(np.array([[3.0], [4.0]]))
+    np.testing.assert_array_equal(jac, np.zeros((2, 2, 1)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fun", [np.std, np.var])
+def test_std_and_var_without_degrees_of_freedom_are_nan_with_nan_gradient(fun):
+    x = np.array([3.0])
+    value, gradient = cr.value_and_grad(lambda x: fun(x, ddof=1))(x)
+    assert np.isnan(value) and np.isnan(fun(x, ddof=1))
+    assert np.isnan(gradient[0])
+
+
+def test_std_of_constant_data_has_the_zero_subgradient_like_norm():
+    assert np.all(cr.grad(np.std)(np.array([2.0, 2.0, 2.0])) == 0.0)
+    assert np.all(cr.grad(np.linalg.norm)(np.zeros(3)) == 0.0)
+
+
+def test_std_gradient_away_from_constant_data_is_unchanged():
+    x = np.array([1.0, 3.0, 4.0])
+    np.testing.assert_allclose(cr.grad(lambda x: np.std(x, ddof=1))(x),
+                               central_difference(lambda x: np.std(x, ddof=1), x), atol=1e-8)
