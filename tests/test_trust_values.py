@@ -185,3 +185,21 @@ def test_std_gradient_away_from_constant_data_is_unchanged():
     x = np.array([1.0, 3.0, 4.0])
     np.testing.assert_allclose(cr.grad(lambda x: np.std(x, ddof=1))(x),
                                central_difference(lambda x: np.std(x, ddof=1), x), atol=1e-8)
+
+
+# --- a negative base ---------------------------------------------------------------------
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")
+@pytest.mark.parametrize("power", [lambda x: (-2.0) ** x, lambda x: np.power(-2.0, x)],
+                         ids=["operator", "np.power"])
+def test_power_of_a_negative_python_base_has_a_nan_derivative_as_numpy_gives(power):
+    # d/dx b**x = b**x log(b), and NumPy's log of a negative number is NaN.
+    with np.errstate(invalid="ignore"):
+        expected = (-2.0) ** 2.0 * np.log(-2.0)
+    assert np.isnan(expected)
+    assert np.isnan(cr.grad(power)(2.0))
+    assert np.isnan(cr.jvp(power, (2.0,), (1.0,))[1])
+
+
+def test_power_of_a_positive_python_base_keeps_its_derivative():
+    assert cr.grad(lambda x: 2.0 ** x)(3.0) == pytest.approx(8.0 * np.log(2.0))

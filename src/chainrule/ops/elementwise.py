@@ -7,8 +7,6 @@ Broadcasting is undone by the engine, never here.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .complex import is_complex, real, real_cotangent
@@ -66,7 +64,7 @@ def _unit_conj(x):
 def _safe_log(x):
     """log(x), with 0 where x == 0 (used where it multiplies a zero anyway)."""
     if isinstance(x, (int, float)):  # keep Python numbers weak: float32 stays float32
-        return math.log(x) if x else 0.0
+        return float(np.log(x)) if x else 0.0  # NaN below 0, as NumPy gives
     return np.log(np.where(x == 0, np.ones_like(x), x))
 
 
