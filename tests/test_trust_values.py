@@ -203,3 +203,86 @@ def test_power_of_a_negative_python_base_has_a_nan_derivative_as_numpy_gives(pow
 
 def test_power_of_a_positive_python_base_keeps_its_derivative():
     assert cr.grad(lambda x: 2.0 ** x)(3.0) == pytest.approx(8.0 * np.log(2.0))
+
+
+# --- what a differentiated function returns ------------------------------------------------
+
+NOT_A_FLOAT_SCALAR = {
+    "comparison": (lambda x: np.sum(x) > 0, "boolean", "comparison"),
+    "None": (lambda x: None, "None", "return"),
+    "tuple": (lambda x: (np.sum(x), np.sum(x)), "tuple of length 2", "has_aux=True"),
+    "dict": (lambda x: {"loss": np.sum(x)}, "dict of length 1", "jacobian()"),
+    "string": (lambda x: "loss", "'loss'", "float scalar"),
+    "int array": (lambda x: np.sum(x).astype(int), "integer", "int64"),
+    "python int": (lambda x: 3, "3 (a Python int)", "float scalar"),
+}
+
+
+@pytest.mark.parametrize("transform", [cr.grad, cr.value_and_grad, cr.hessian])
+@pytest.mark.parametrize("case", NOT_A_FLOAT_SCALAR.values(), ids=NOT_A_FLOAT_SCALAR.keys())
+def test_gradient_transforms_name_an_output_that_is_not_a_float_scalar(transform, case):
+    fun, *fragments = case
+    with pytest.raises(TypeError) as excinfo:
+        transform(fun)(np.array([1.0, 2.0]))
+    assert_mentions(excinfo, f"{transform.__name__} needs", "returned", *fragments)
+
+
+@pytest.mark.parametrize("transform", [cr.jacobian, cr.jacfwd])
+@pytest.mark.parametrize("fun, fragment", [
+    (lambda x: x > 0, "boolean array of shape (2,)"),
+    (lambda x: (x, None), "None"),
+    (lambda x: {"a": x, "b": "text"}, "'text'"),
+    (lambda x: x.astype(np.int32), "dtype int32"),
+], ids=["comparison", "None-leaf", "string-leaf", "int-array"])
+def test_jacobian_transforms_name_an_output_leaf_that_is_not_a_float_array(
+        transform, fun, fragment):
+    with pytest.raises(TypeError) as excinfo:
+        transform(fun)(np.array([1.0, 2.0]))
+    assert_mentions(excinfo, f"{transform.__name__} needs", "float array", fragment)
+
+
+@pytest.mark.parametrize("fun, fragment", [
+    (lambda x: (x, x), "tuple of length 2"),
+    (lambda x: x > 0, "boolean array of shape (2,)"),
+    (lambda x: x.astype(np.int32), "dtype int32"),
+], ids=["tuple", "comparison", "int-array"])
+def test_elementwise_grad_names_an_output_that_is_not_one_float_array(fun, fragment):
+    with pytest.raises(TypeError) as excinfo:
+        cr.elementwise_grad(fun)(np.array([1.0, 2.0]))
+    assert_mentions(excinfo, "elementwise_grad needs", "a float array", fragment)
+
+
+def test_outputs_that_do_not_depend_on_the_input_still_have_zero_derivatives():
+    assert cr.grad(lambda x: 1.0)(2.0) == 0.0
+    np.testing.assert_array_equal(cr.jacobian(lambda x: (x, np.zeros(2)))(np.ones(2))[1],
+                                  np.zeros((2, 2)))
+
+
+def test_aux_data_may_be_anything():
+    g, aux = cr.grad(lambda x: (x * x, {"note": "text", "count": 3}), has_aux=True)(3.0)
+    assert g == 6.0 and aux == {"note": "text", "count": 3}
+
+
+def test_hessian_of_a_non_scalar_function_says_hessian_needs_a_scalar():
+    with pytest.raises(TypeError) as excinfo:
+        cr.hessian(lambda x: x * 2.0)(np.array([1.0, 2.0]))
+    assert_mentions(excinfo, "hessian needs", "scalar output", "(2,)", "jacfwd(jacobian(f))")
+    assert "grad needs" not in str(excinfo.value)
+
+
+# --- what a function is differentiated at ------------------------------------------------
+
+@pytest.mark.parametrize("value, description", [
+    ("2.0", "a string ('2.0')"), (None, "None"), (object(), "object of type object")],
+    ids=["string", "None", "object"])
+def test_grad_names_the_real_type_of_an_input_that_is_not_a_number(value, description):
+    with pytest.raises(TypeError) as excinfo:
+        cr.grad(lambda x: x * 2.0)(value)
+    assert_mentions(excinfo, description, "pass floats")
+    assert "integer or boolean" not in str(excinfo.value)
+
+
+def test_grad_still_calls_an_integer_input_an_integer():
+    with pytest.raises(TypeError) as excinfo:
+        cr.grad(lambda x: x * 2.0)(2)
+    assert_mentions(excinfo, "integer or boolean input (2 of type int)", "2.0 rather than 2")
