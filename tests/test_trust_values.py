@@ -286,3 +286,57 @@ def test_grad_still_calls_an_integer_input_an_integer():
     with pytest.raises(TypeError) as excinfo:
         cr.grad(lambda x: x * 2.0)(2)
     assert_mentions(excinfo, "integer or boolean input (2 of type int)", "2.0 rather than 2")
+
+
+# --- lists where NumPy accepts lists -------------------------------------------------------
+
+X = np.array([0.5, 2.0, 2.5])
+M = np.array([[1.0, 2.0, 0.5], [3.0, 5.0, 4.0]])
+LIST_CALLS = {
+    "interp": lambda w: np.interp(w(X), [0, 1, 3], [0, 2, 3]),
+    "average-weights": lambda w: np.average(w(X), weights=[1, 3, 2]),
+    "average-axis-weights": lambda w: np.average(w(M), axis=0, weights=[1, 3]),
+    "gradient-coordinates": lambda w: np.gradient(w(X), [0.0, 1.0, 3.0]),
+    "gradient-2d-coordinates": lambda w: np.gradient(w(M), [0.0, 2.0], [0.0, 1.0, 3.0]),
+    "gradient-edge-order-2": lambda w: np.gradient(w(X), [0.0, 1.0, 3.0], edge_order=2),
+    "polyval-points": lambda w: np.polyval(w(X), [0.5, 2.0]),
+    "cov-aweights": lambda w: np.cov(w(M), aweights=[1.0, 2.0, 0.5]),
+    "cov-second-variable": lambda w: np.cov(w(X), [1.0, 3.0, 2.0]),
+    "corrcoef-second-variable": lambda w: np.corrcoef(w(X), [1.0, 3.0, 2.0]),
+    "convolve": lambda w: np.convolve(w(X), [1.0, 2.0]),
+    "where-branch": lambda w: np.where(w(X) > 1, w(X), [0.0, 0.0, 0.0]),
+}
+
+
+def values_of(result):
+    if isinstance(result, (tuple, list)):
+        return [values_of(r) for r in result]
+    return np.asarray(result.numpy() if isinstance(result, cr.Tensor) else result)
+
+
+@pytest.mark.parametrize("call", LIST_CALLS.values(), ids=LIST_CALLS.keys())
+def test_numpy_functions_on_tensors_accept_lists_as_numpy_does(call):
+    expected = call(lambda a: a)
+    np.testing.assert_allclose(values_of(call(cr.tensor)), expected, rtol=1e-14)
+    np.testing.assert_allclose(values_of(call(lambda a: cr.tensor(a, requires_grad=True))),
+                               expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["interp", "average-axis-weights", "gradient-coordinates",
+                                  "cov-aweights", "polyval-points"])
+def test_gradients_through_functions_given_lists_match_finite_differences(name):
+    call = LIST_CALLS[name]
+    x = M if "axis" in name or "cov" in name else X
+    weights = np.linspace(0.5, 1.5, np.size(call(lambda a: a))).reshape(
+        np.shape(call(lambda a: a)))
+    loss = lambda v: np.sum(call(lambda _: v) * weights)  # noqa: E731
+    np.testing.assert_allclose(cr.grad(loss)(x), central_difference(loss, x), atol=1e-7)
+
+
+def test_lists_of_traced_values_keep_their_gradients_in_chainrule_numpy():
+    import chainrule.numpy as cnp
+
+    assert cr.grad(lambda a: cnp.sum([a, 2.0 * a, 3.0]))(1.5) == 3.0
+    assert cr.grad(lambda a: cnp.average([a, 1.0], weights=[1.0, 3.0]))(2.0) == 0.25
+    slope = cr.grad(lambda a: cnp.interp(1.0, [0.0, 2.0], [0.0, a]))(4.0)
+    assert slope == pytest.approx(0.5)

@@ -6,7 +6,29 @@ import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
-from .registry import defprim, implements
+from .registry import FUNCTIONS, defprim, implements
+
+
+def as_array_like(x):
+    """A list or tuple as one array, as NumPy reads array-likes (stacked, so traced
+    values in it keep their gradients); anything else unchanged, so Python numbers
+    stay weak in type promotion and Tensors stay Tensors."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    if not _holds_box(x):
+        return np.asarray(x)
+    return FUNCTIONS[np.stack]([as_array_like(item) for item in x])
+
+
+def _holds_box(items) -> bool:
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Box):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
 
 
 def plain_index(index):
