@@ -5,6 +5,10 @@ finite differences or NumPy itself), and misuse gets a message naming the proble
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -340,3 +344,43 @@ def test_lists_of_traced_values_keep_their_gradients_in_chainrule_numpy():
     assert cr.grad(lambda a: cnp.average([a, 1.0], weights=[1.0, 3.0]))(2.0) == 0.25
     slope = cr.grad(lambda a: cnp.interp(1.0, [0.0, 2.0], [0.0, a]))(4.0)
     assert slope == pytest.approx(0.5)
+
+
+# --- naming functions without a rule ---------------------------------------------------------
+
+def run_fresh(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new interpreter (nothing imported yet) that sees this chainrule."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_a_scipy_ufunc_without_chainrule_scipy_is_named_and_the_import_suggested():
+    pytest.importorskip("scipy")
+    result = run_fresh(
+        "import scipy.special, chainrule as cr\n"
+        "try:\n"
+        "    scipy.special.gamma(cr.tensor([2.0], requires_grad=True))\n"
+        "except TypeError as error:\n"
+        "    print(error)\n")
+    assert result.returncode == 0, result.stderr
+    assert "scipy.special.gamma" in result.stdout
+    assert "import chainrule.scipy" in result.stdout
+    assert "numpy.gamma" not in result.stdout
+
+
+def test_a_scipy_ufunc_after_chainrule_scipy_is_differentiable():
+    pytest.importorskip("scipy")
+    import scipy.special
+
+    import chainrule.scipy  # noqa: F401
+
+    x = cr.tensor(3.0, requires_grad=True)
+    scipy.special.gamma(x).backward()
+    assert x.grad.item() == pytest.approx(scipy.special.gamma(3.0) * scipy.special.digamma(3.0))
+
+
+def test_a_numpy_ufunc_without_a_rule_is_still_named_as_numpy_s():
+    with pytest.raises(TypeError) as excinfo:
+        np.frexp(cr.tensor([2.0], requires_grad=True))
+    assert_mentions(excinfo, "numpy.frexp has no derivative rule", "@chainrule.primitive")

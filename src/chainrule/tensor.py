@@ -7,6 +7,7 @@ calls reach the same primitives through ``__array_ufunc__`` and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -333,8 +334,7 @@ class Tensor(Box):
             plain = ufunc if method == "__call__" else getattr(ufunc, method)
             return plain(*map(strip, inputs), **kwargs)
         else:
-            raise _no_rule(f"numpy.{ufunc.__name__}" + ("" if method == "__call__"
-                                                        else f".{method}"))
+            raise _no_rule(_ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}"))
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -413,7 +413,23 @@ def _qualified_name(func) -> str:
     return f"{module}.{func.__name__}"
 
 
+def _ufunc_name(ufunc) -> str:
+    """A ufunc's public name: numpy.X, or scipy.special.X for SciPy's (same type)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"numpy.{name}"
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        return f"scipy.special.{name}"
+    return f"the ufunc {name}"
+
+
 def _no_rule(name: str) -> TypeError:
+    if name.startswith("scipy.special.") and "chainrule.scipy" not in sys.modules:
+        return TypeError(
+            f"{name} has no derivative rule until chainrule.scipy is imported: add "
+            f"`import chainrule.scipy`, which gives scipy.special's functions their "
+            f"rules (or call it on t.detach() if no gradient is needed).")
     return TypeError(
         f"{name} has no derivative rule in chainrule, so calling it on a Tensor "
         f"would lose the gradient. Define it as a primitive with @chainrule.primitive "
