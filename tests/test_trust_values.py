@@ -163,6 +163,21 @@ def test_std_and_var_of_one_element_have_gradient_zero(fun, ddof):
     assert cr.hessian(lambda x: fun(x, ddof=ddof))(x)[0, 0] == 0.0
 
 
+@pytest.mark.parametrize("x", [[3.0], [3.0, np.nan]], ids=["one", "one-and-nan"])
+def test_nanstd_of_one_number_has_gradient_zero(x):
+    x = np.array(x)
+    np.testing.assert_array_equal(cr.grad(np.nanstd)(x), np.zeros_like(x))
+    np.testing.assert_array_equal(cr.hessian(np.nanstd)(x), np.zeros((x.size, x.size)))
+    assert cr.value_and_grad(np.nanstd)(x)[0] == np.nanstd(x) == 0.0
+
+
+def test_nanstd_gradient_elsewhere_matches_finite_differences():
+    x = np.array([[3.0, np.nan, 1.0], [1.0, 2.0, 4.0]])
+    loss = lambda v: np.sum(np.nanstd(v, axis=1))  # noqa: E731
+    np.testing.assert_allclose(cr.grad(loss)(x), np.nan_to_num(central_difference(loss, x)),
+                               atol=1e-7)
+
+
 def test_std_over_an_axis_of_length_one_has_gradient_zero():
     x = cr.tensor([[3.0], [4.0]], requires_grad=True)
     np.std(x, axis=1).sum().backward()

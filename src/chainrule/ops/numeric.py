@@ -94,7 +94,13 @@ def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @implements(np.nanstd)
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return np.sqrt(_nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims))
+    variance = _nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
+    zero = np.asarray(strip(variance)) == 0
+    if not np.any(zero):
+        return np.sqrt(variance)
+    # sqrt's slope is infinite at 0, but a zero variance has every centered entry 0
+    # and gradient 0: so has the std there (as std's own rule gives), not 0 * inf.
+    return np.where(zero, 0.0, np.sqrt(np.where(zero, 1.0, variance)))
 
 
 @implements(np.nanmax)
