@@ -7,6 +7,7 @@ calls reach the same primitives through ``__array_ufunc__`` and
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,14 @@ from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 
 _FLOAT_KINDS = "fc"
+# What to use instead of a conversion to Python numbers inside a transform.
+_PLAIN_HINTS = {
+    "float": "math.* functions call it too; use NumPy functions, e.g. np.sin(x) rather "
+             "than math.sin(x)",
+    "item": "use the Tensor itself, e.g. x[0] or np.sum(x), in place of x.item()",
+    "tolist": "index or iterate over the Tensor itself, e.g. sum(x) or x[i], in place "
+              "of x.tolist()",
+}
 
 
 class Tensor(Box):
@@ -69,6 +78,13 @@ class Tensor(Box):
         value = np.asarray(strip(value))
         if isinstance(self._value, Box):
             raise RuntimeError("cannot set .data of a value traced by a transform")
+        if self._node is not None and value.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f".data of a tensor that requires grad must be floating point (or "
+                f"complex), got dtype {value.dtype}: its gradients would become "
+                f"{value.dtype} too. Assign float data, e.g. "
+                f"np.asarray(values, dtype=np.{self.dtype}), or stop tracking first with "
+                f".requires_grad_(False).")
         self._value = value
 
     shape = property(lambda self: self._value.shape, doc="Shape of the array.")
@@ -181,16 +197,17 @@ class Tensor(Box):
         return self.clone()
 
     def item(self) -> Any:
-        """The single element as a Python number."""
-        return strip(self).item()
+        """The single element as a Python number (not inside a transform: no gradient)."""
+        return self._plain("item").item()
 
     def tolist(self) -> Any:
-        """The data as nested Python lists."""
-        return strip(self).tolist()
+        """The data as nested Python lists (not inside a transform: no gradient)."""
+        return self._plain("tolist").tolist()
 
     def astype(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between float dtypes)."""
-        return indexing.astype(self, np.dtype(dtype))
+        """Cast to ``dtype``: differentiable between float dtypes; a cast to an integer
+        or boolean dtype has no derivative, so its result does not require grad."""
+        return indexing.astype(self, dtype)
 
     def __array__(self, dtype=None, copy=None):
         if self._node is not None:
@@ -212,8 +229,8 @@ class Tensor(Box):
         if node is not None and node.level > 0:
             raise TypeError(
                 f"{what}() of a value being differentiated by a transform would lose "
-                f"its derivative (math.* functions call it too); use NumPy functions, "
-                f"e.g. np.sin(x) rather than math.sin(x).")
+                f"its derivative ({_PLAIN_HINTS.get(what, _PLAIN_HINTS['float'])}); "
+                f"or call it on x.detach() if no gradient is meant to flow through it.")
         return strip(self)
 
     def __index__(self) -> int:
@@ -364,8 +381,7 @@ class Tensor(Box):
             plain = ufunc if method == "__call__" else getattr(ufunc, method)
             return plain(*map(strip, inputs), **kwargs)
         else:
-            raise _no_rule(f"numpy.{ufunc.__name__}" + ("" if method == "__call__"
-                                                        else f".{method}"))
+            raise _no_rule(_ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}"))
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -484,7 +500,23 @@ def _qualified_name(func) -> str:
     return f"{module}.{func.__name__}"
 
 
+def _ufunc_name(ufunc) -> str:
+    """A ufunc's public name: numpy.X, or scipy.special.X for SciPy's (same type)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"numpy.{name}"
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        return f"scipy.special.{name}"
+    return f"the ufunc {name}"
+
+
 def _no_rule(name: str) -> TypeError:
+    if name.startswith("scipy.special.") and "chainrule.scipy" not in sys.modules:
+        return TypeError(
+            f"{name} has no derivative rule until chainrule.scipy is imported: add "
+            f"`import chainrule.scipy`, which gives scipy.special's functions their "
+            f"rules (or call it on t.detach() if no gradient is needed).")
     return TypeError(
         f"{name} has no derivative rule in chainrule, so calling it on a Tensor "
         f"would lose the gradient. Define it as a primitive with @chainrule.primitive "

@@ -70,12 +70,86 @@ def _as_float_input(x: Any) -> Any:
             x = x._value
         else:
             return x
-    if isinstance(x, (bool, np.bool_)) or np.asarray(x).dtype.kind not in "fc":
+    problem = _not_a_float_value(x)
+    if problem is not None:
+        kind, description = problem
+        if kind in ("bool", "int"):
+            description = f"an integer or boolean input ({x!r} of type {type(x).__name__})"
         raise TypeError(
-            f"cannot differentiate with respect to an integer or boolean input "
-            f"({x!r} of type {type(x).__name__}); pass floats instead, e.g. 2.0 rather "
-            f"than 2, or np.asarray(x, dtype=float).")
+            f"cannot differentiate with respect to {description}; pass floats instead, "
+            f"e.g. 2.0 rather than 2, or np.asarray(x, dtype=float) (or a tuple, list "
+            f"or dict of them).")
     return x if isinstance(x, np.ndarray) else np.asarray(x)
+
+
+def _not_a_float_value(x: Any) -> tuple[str, str] | None:
+    """``(kind, description)`` of ``x`` unless it is a float or complex number or
+    array (then None); kind is one of none, string, bool, int, container, other."""
+    value = strip(x)
+    if isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return None
+    if value is None:
+        return "none", "None"
+    if isinstance(value, (str, bytes)):
+        return "string", f"a string ({_short_repr(value)})"
+    if isinstance(value, (tuple, list, dict)):
+        return "container", f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, (bool, int)):
+        kind = "bool" if isinstance(value, bool) else "int"
+        return kind, f"{value!r} (a Python {kind})"
+    if not isinstance(value, (np.ndarray, np.generic)):
+        return "other", f"an object of type {type(x).__name__} ({_short_repr(x)})"
+    dtype, shape = value.dtype, np.shape(value)
+    if dtype.kind in "fc":
+        return None
+    what = "scalar" if shape == () else f"array of shape {shape}"
+    if dtype.kind == "b":
+        return "bool", f"a boolean {what}"
+    if dtype.kind in "iu":
+        return "int", f"an integer {what} (dtype {dtype})"
+    return "other", f"a{'n' if what[0] == 'a' else ''} {what} of dtype {dtype}"
+
+
+def _short_repr(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# Why an output is not differentiable, and what to return instead, by kind.
+_OUTPUT_HINTS = {
+    "none": "; is a return statement missing?",
+    "bool": ": a comparison such as np.sum(x) > 0 has no derivative; return the float "
+            "value itself.",
+    "int": ": an integer result has no derivative; return floats.",
+}
+
+
+_NEEDED = {
+    "scalar": "a float scalar (a float, or a float array of size 1)",
+    "array": "a float array",
+    "arrays": "float arrays (or tuples, lists and dicts of them)",
+}
+
+
+def _check_output(out: Any, what: str, needs: str = "arrays") -> None:
+    """Raise a TypeError naming what the function returned, unless ``what`` can
+    differentiate it: ``needs`` one float (or complex) "scalar", one "array", or
+    "arrays" in tuples, lists and dicts."""
+    if isinstance(out, Box) and out.dtype.kind in "fc":
+        return  # the usual case
+    needed = _NEEDED[needs]
+    if needs != "arrays" and isinstance(out, (tuple, list, dict)):
+        aux_hint = ("If the function returns (value, auxiliary data), pass has_aux=True; "
+                    if needs == "scalar" else "")
+        raise TypeError(
+            f"{what} needs a function that returns {needed}, but it returned "
+            f"{_not_a_float_value(out)[1]}. {aux_hint}For several outputs use jacobian().")
+    for leaf in flatten(out)[0]:
+        problem = _not_a_float_value(leaf)
+        if problem is not None:
+            kind, description = problem
+            raise TypeError(f"{what} needs a function that returns {needed}, but it "
+                            f"returned {description}{_OUTPUT_HINTS.get(kind, '.')}")
 
 
 def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
@@ -129,27 +203,37 @@ def _split_aux(out: Any, has_aux: bool):
 
 
 def _scalar_output(out: Any, level: int, what: str):
+    _check_output(out, what, "scalar")
     value = _untrace(out, level)
     if np.size(strip(value)) != 1:
+        alternatives = ("jacfwd(jacobian(f)) for the second derivatives of each entry"
+                        if what == "hessian" else
+                        "jacobian(), elementwise_grad() or vjp() for non-scalar outputs")
         raise TypeError(
             f"{what} needs a function with a scalar output, got shape "
-            f"{np.shape(strip(value))}; use jacobian(), elementwise_grad() or vjp() for "
-            f"non-scalar outputs, or reduce the output (e.g. .sum()).")
+            f"{np.shape(strip(value))}; use {alternatives}, or reduce the output "
+            f"(e.g. .sum()).")
     return value
 
 
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
                    has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Return a function giving ``(fun(*args), gradient)``; see ``grad``."""
+    return _value_and_grad(fun, argnums, has_aux, holomorphic, "value_and_grad")
+
+
+def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
+                    what: str) -> Callable:
+    """``value_and_grad``, naming ``what`` (the transform the user called) in errors."""
 
     @functools.wraps(fun)
     @_one_call
     def value_and_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
-        value = _scalar_output(out, level, "grad")
+        value = _scalar_output(out, level, what)
         seed = np.ones(np.shape(strip(value)),
-                       dtype=_seed_dtype(value, trees, holomorphic, "grad"))
+                       dtype=_seed_dtype(value, trees, holomorphic, what))
         grads = _result(_pull_back([out], [seed], trees, level, False), single)
         value = _plain_scalar(value)
         return ((value, _untrace_tree(aux, level)), grads) if has_aux else (value, grads)
@@ -173,7 +257,12 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     the gradient is ``df/dx - i df/dy``; for a holomorphic ``f`` of complex
     inputs, ``holomorphic=True`` gives the complex derivative ``f'(z)``.
     """
-    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
+    return _grad(fun, argnums, has_aux, holomorphic, "grad")
+
+
+def _grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool, what: str) -> Callable:
+    """``grad``, naming ``what`` (the transform the user called) in errors."""
+    vg = _value_and_grad(fun, argnums, has_aux, holomorphic, what)
 
     @functools.wraps(fun)
     def grad_fun(*args):
@@ -193,6 +282,7 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     @_one_call
     def elementwise_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
+        _check_output(out, "elementwise_grad", "array")
         value = _untrace(out, level)
         seed = np.ones(np.shape(strip(value)),
                        dtype=_seed_dtype(value, trees, False, "elementwise_grad"))
@@ -251,6 +341,7 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
     def jacobian_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
+        _check_output(out, "jacobian")
         out_leaves, out_structure = flatten(out)
         nodes = {i.node for _, inputs in trees for i in inputs}
         blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
@@ -540,6 +631,7 @@ def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux, holomorp
         call_args = list(args)
         call_args[argnum] = unflatten(structure, traced)
         out, extra = _split_aux(fun(*call_args), has_aux)
+    _check_output(out, "jacfwd")
     if not aux:
         aux.append(_untrace_tree(extra, level))
     out_leaves, out_structure = flatten(out)
@@ -565,7 +657,8 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
     With ``has_aux=True``, ``fun`` returns ``(value, aux)`` and so does the result:
     ``(hessian, aux)``.
     """
-    return jacfwd(grad(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+    return jacfwd(_grad(fun, argnums, has_aux, holomorphic, "hessian"), argnums, has_aux,
+                  holomorphic)
 
 
 def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
@@ -584,7 +677,7 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
 
 def hvp(fun: Callable, x: Any, v: Any) -> Any:
     """Hessian-vector product ``H(x) @ v`` of a scalar function, without forming H."""
-    return jvp(grad(fun), (x,), (v,))[1]
+    return jvp(_grad(fun, 0, False, False, "hvp"), (x,), (v,))[1]
 
 
 # --- batches of tangents and cotangents for rules (used by checkpoint) -----------------

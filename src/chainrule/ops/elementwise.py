@@ -7,8 +7,6 @@ Broadcasting is undone by the engine, never here.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .complex import is_complex, real, real_cotangent
@@ -42,6 +40,16 @@ def _share_of_ties(g, x, y):
     return g * (x > y) + (0.5 * g) * ties
 
 
+def _unless_facing_nan(g, share, mine, other, first=True):
+    """An operand's ``share`` of g in fmax/fmin, or all of g where the other operand is
+    NaN: fmax/fmin return the number, so it alone moves the result. (With both NaN the
+    first operand takes g, as in torch.)"""
+    facing_nan = np.isnan(other) if first else np.isnan(other) & ~np.isnan(mine)
+    if not np.any(facing_nan):  # the usual case: no extra pass over the data
+        return share
+    return np.where(facing_nan, g, share)
+
+
 def _unit_conj(x):
     """conj(x) / |x| (0 at 0): the gradient of |x|; sign(x) for real x.
 
@@ -57,7 +65,7 @@ def _unit_conj(x):
 def _safe_log(x):
     """log(x), with 0 where x == 0 (used where it multiplies a zero anyway)."""
     if isinstance(x, (int, float)):  # keep Python numbers weak: float32 stays float32
-        return math.log(x) if x else 0.0
+        return float(np.log(x)) if x else 0.0  # NaN below 0, as NumPy gives
     return np.log(np.where(x == 0, np.ones_like(x), x))
 
 
@@ -136,10 +144,12 @@ maximum = _ufunc(np.maximum, lambda g, ans, x, y: _share_of_ties(g, x, y),
                  lambda g, ans, x, y: _share_of_ties(g, y, x), reads="args")
 minimum = _ufunc(np.minimum, lambda g, ans, x, y: _share_of_ties(g, y, x),
                  lambda g, ans, x, y: _share_of_ties(g, x, y), reads="args")
-fmax = _ufunc(np.fmax, lambda g, ans, x, y: _share_of_ties(g, x, y),
-              lambda g, ans, x, y: _share_of_ties(g, y, x), reads="args")
-fmin = _ufunc(np.fmin, lambda g, ans, x, y: _share_of_ties(g, y, x),
-              lambda g, ans, x, y: _share_of_ties(g, x, y), reads="args")
+fmax = _ufunc(np.fmax, lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, x, y), x, y),
+              lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, y, x), y, x, False),
+              reads="args")
+fmin = _ufunc(np.fmin, lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, y, x), x, y),
+              lambda g, ans, x, y: _unless_facing_nan(g, _share_of_ties(g, x, y), y, x, False),
+              reads="args")
 copysign = _ufunc(np.copysign, lambda g, ans, x, y: g * np.sign(x) * np.sign(ans),
                   _zero, reads=("args", "ans"))
 ldexp = _ufunc(np.ldexp, lambda g, ans, x, i: np.ldexp(g, i), None, reads="args")

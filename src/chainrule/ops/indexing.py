@@ -5,8 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.graph import Box
-from .._core.primitive import strip
-from .registry import defprim, implements
+from .._core.primitive import make_box, strip
+from .registry import FUNCTIONS, defprim, implements
+
+
+def as_array_like(x):
+    """A list or tuple as one array, as NumPy reads array-likes (stacked, so traced
+    values in it keep their gradients); anything else unchanged, so Python numbers
+    stay weak in type promotion and Tensors stay Tensors."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    if not _holds_box(x):
+        return np.asarray(x)
+    return FUNCTIONS[np.stack]([as_array_like(item) for item in x])
+
+
+def _holds_box(items) -> bool:
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Box):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
 
 
 def plain_index(index):
@@ -149,10 +171,20 @@ def _assigned_part(g, index):
     return getitem(g, index)
 
 
-astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
-astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype), reads="args")
-astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
-astype.batch_safe = True
+def astype(x, dtype):
+    """``x`` cast to ``dtype``: differentiable between float (and complex) dtypes; a cast
+    to an integer or boolean dtype is piecewise constant, so its result is untraced."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return cast(x, dtype)
+    result = np.asarray(strip(x)).astype(dtype)
+    return make_box(result, None) if isinstance(x, Box) else result
+
+
+cast = defprim(lambda x, dtype: x.astype(dtype), "astype")
+cast.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype), reads="args")
+cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
+cast.batch_safe = True
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
 copy.defvjp(lambda g, ans, x: g, reads=())

@@ -99,9 +99,16 @@ def _var_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
         2.0 / _degrees_of_freedom(x, axis, ddof))
 
 
+def _nonzero(std_value):
+    """``std_value`` with 1 in place of 0. Where std is 0 every centered entry is 0, so
+    dividing by this gives the gradient 0 there (exact for one element, where std is
+    constant; the least-norm subgradient for constant data) instead of 0/0 = NaN."""
+    return np.where(std_value == 0, 1.0, std_value)
+
+
 def _std_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
-    return spread_reduced(real_cotangent(g) / ans, x, axis, keepdims) * _centered(x, axis) * (
-        1.0 / _degrees_of_freedom(x, axis, ddof))
+    return spread_reduced(real_cotangent(g) / _nonzero(ans), x, axis, keepdims) * _centered(
+        x, axis) * (1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
 def _var_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
@@ -110,7 +117,7 @@ def _var_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
 
 
 def _std_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
-    return _real_sum(_centered(x, axis) * t, axis, keepdims) / ans * (
+    return _real_sum(_centered(x, axis) * t, axis, keepdims) / _nonzero(ans) * (
         1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
