@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._core.graph import Box
+from .._core.graph import Box, JointVjp
 from .._core.primitive import _EveryArgument, make_box, strip
 from .registry import defprim
 
@@ -26,27 +26,12 @@ def _run_checkpointed(fn, *xs):
     return strip(ans) if isinstance(ans, Box) and ans._node is None else ans
 
 
-# The backward walk asks for one argument's cotangent at a time, back to back for
-# the same node; one recomputation serves them all through this one-entry cache.
-# The cache holds its key's objects, so their ids cannot be reused meanwhile.
-_last_pullback: dict = {"key": (), "grads": None}
-
-
-def _checkpoint_vjp(argnum, g, ans, fn, *xs):
+def _checkpoint_cotangents(g, ans, fn, *xs):
+    """Every argument's cotangent from one recomputation of ``fn`` (none for ``fn``)."""
     from ..transforms import vjp  # transforms sit above ops; imported when first needed
 
-    if argnum == 0:
-        raise TypeError("checkpoint: the function argument is not differentiable")
-    key = (g, fn, *xs)
-    cached = _last_pullback["key"]
-    if len(cached) != len(key) or any(a is not b for a, b in zip(cached, key)):
-        _, pullback = vjp(fn, *xs)
-        _last_pullback.update(key=key, grads=dict(enumerate(pullback(g), start=1)))
-    grads = _last_pullback["grads"]
-    grad = grads.pop(argnum)
-    if not grads:
-        _last_pullback.update(key=(), grads=None)
-    return grad
+    _, pullback = vjp(fn, *xs)
+    return (None, *pullback(g))
 
 
 def _checkpoint_jvp(argnum, t, ans, fn, *xs):
@@ -58,12 +43,10 @@ def _checkpoint_jvp(argnum, t, ans, fn, *xs):
     return jvp(along, (xs[argnum - 1],), (t,))[1]
 
 
-def _checkpoint_batched_vjp(argnum, g, ans, fn, *xs):
+def _checkpoint_batched_cotangents(g, ans, fn, *xs):
     from ..transforms import batched_vjp
 
-    if argnum == 0:
-        raise TypeError("checkpoint: the function argument is not differentiable")
-    return batched_vjp(fn, xs, g)[argnum - 1]
+    return (None, *batched_vjp(fn, xs, g))
 
 
 def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
@@ -73,10 +56,12 @@ def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
 
 
 _checkpoint = defprim(_run_checkpointed, "checkpoint")
-_checkpoint.defvjp_all(_checkpoint_vjp)
+# One recomputation gives every argument's cotangent; jacobian and jacfwd: one
+# recomputation for the whole batch.
+_checkpoint.vjps = JointVjp(_checkpoint_cotangents)
+_checkpoint.batched_vjps = JointVjp(_checkpoint_batched_cotangents)
+_checkpoint.saves_args = True
 _checkpoint.defjvp_all(_checkpoint_jvp)
-# jacobian and jacfwd: one recomputation for the whole batch.
-_checkpoint.batched_vjps = _EveryArgument(_checkpoint_batched_vjp)
 _checkpoint.batched_jvps = _EveryArgument(_checkpoint_batched_jvp)
 
 
