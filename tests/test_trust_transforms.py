@@ -224,3 +224,42 @@ def test_jacfwd_with_aux_over_two_arguments_runs_the_function_once():
     jac, aux = cr.jacfwd(f, argnums=(0, 1), has_aux=True)(X, X)
     assert aux == "aux" and len(calls) == 1
     np.testing.assert_allclose(jac[0], np.diag(X))
+
+
+# --- checkpoint: one recomputation gives every argument's cotangent -------------------
+
+def test_checkpoint_with_an_index_array_and_a_flag_among_its_arguments():
+    def block(u, index, mode):
+        return np.sin(u[index]) ** 2 if mode == "square" else u
+
+    f = lambda x: cr.checkpoint(block, x, np.array([0, 2]), "square")  # noqa: E731
+    plain = lambda x: block(x, np.array([0, 2]), "square")  # noqa: E731
+    np.testing.assert_allclose(cr.jacobian(f)(X), central_jacobian(plain, X), rtol=1e-6,
+                               atol=1e-8)
+    np.testing.assert_allclose(cr.grad(lambda x: np.sum(f(x)))(X),
+                               cr.grad(lambda x: np.sum(plain(x)))(X))
+
+
+def test_checkpoint_recomputes_once_per_backward_pass_for_all_its_arguments():
+    calls = []
+
+    def block(u, v):
+        calls.append(1)
+        return u * v + np.sin(u)
+
+    a = cr.tensor(X, requires_grad=True)
+    b = cr.tensor(X[::-1].copy(), requires_grad=True)
+    np.sum(cr.checkpoint(block, a, b)).backward()
+    assert len(calls) == 2  # the forward pass, and one recomputation in backward
+    np.testing.assert_allclose(a.grad.numpy(), X[::-1] + np.cos(X))
+    np.testing.assert_allclose(b.grad.numpy(), X)
+
+
+def test_reverse_over_reverse_through_a_checkpoint_matches_the_plain_hessian():
+    def block(u, v):
+        return np.sin(u * v) * u
+
+    checkpointed = lambda x: np.sum(cr.checkpoint(block, x, x[::-1]))  # noqa: E731
+    plain = lambda x: np.sum(block(x, x[::-1]))  # noqa: E731
+    np.testing.assert_allclose(cr.jacobian(cr.grad(checkpointed))(X), cr.hessian(plain)(X),
+                               rtol=1e-12)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .._core.graph import Box, JointVjp
 from .._core.primitive import _EveryArgument, make_box, strip
 from .registry import defprim
@@ -30,8 +32,31 @@ def _checkpoint_cotangents(g, ans, fn, *xs):
     """Every argument's cotangent from one recomputation of ``fn`` (none for ``fn``)."""
     from ..transforms import vjp  # transforms sit above ops; imported when first needed
 
-    _, pullback = vjp(fn, *xs)
-    return (None, *pullback(g))
+    along, wrt = _of_float_arguments(fn, xs)
+    _, pullback = vjp(along, *[xs[i] for i in wrt])
+    return _by_position(len(xs), wrt, pullback(g))
+
+
+def _of_float_arguments(fn, xs):
+    """``fn`` as a function of its float arguments only (index arrays, flags and other
+    constants stay as given), and the positions of those arguments."""
+    wrt = [i for i, x in enumerate(xs) if np.asarray(strip(x)).dtype.kind in "fc"]
+
+    def along(*chosen):
+        args = list(xs)
+        for i, x in zip(wrt, chosen):
+            args[i] = x
+        return fn(*args)
+
+    return along, wrt
+
+
+def _by_position(count: int, wrt: list, grads) -> list:
+    """Cotangents for the primitive's arguments (``fn``, then ``count`` more)."""
+    cotangents = [None] * (count + 1)
+    for i, g in zip(wrt, grads):
+        cotangents[i + 1] = g
+    return cotangents
 
 
 def _checkpoint_jvp(argnum, t, ans, fn, *xs):
@@ -46,7 +71,8 @@ def _checkpoint_jvp(argnum, t, ans, fn, *xs):
 def _checkpoint_batched_cotangents(g, ans, fn, *xs):
     from ..transforms import batched_vjp
 
-    return (None, *batched_vjp(fn, xs, g))
+    along, wrt = _of_float_arguments(fn, xs)
+    return _by_position(len(xs), wrt, batched_vjp(along, [xs[i] for i in wrt], g))
 
 
 def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
