@@ -6,6 +6,7 @@ import random
 import sys
 import threading
 import time
+import warnings
 import weakref
 
 import numpy as np
@@ -198,3 +199,21 @@ def test_a_large_identity_basis_is_not_kept_once_unused():
 
 def test_a_small_identity_basis_is_reused():
     assert identity_basis(10, np.float32) is identity_basis(10, np.float32)
+
+
+def test_shared_lu_factors_leave_the_process_wide_warning_filters_alone(monkeypatch):
+    pytest.importorskip("scipy")
+    changes = []
+
+    class RecordingCatchWarnings(warnings.catch_warnings):
+        def __enter__(self):
+            changes.append(self)
+            return super().__enter__()
+
+    monkeypatch.setattr(warnings, "catch_warnings", RecordingCatchWarnings)
+    a = np.array([[2.0, 0.5], [0.5, 1.0]])
+    b = np.array([1.0, -1.0])
+    grad = cr.grad(lambda m: np.linalg.slogdet(m)[1] + b @ np.linalg.solve(m, b))(a)
+    inverse = np.linalg.inv(a)
+    np.testing.assert_allclose(grad, inverse.T - np.outer(inverse.T @ b, inverse @ b))
+    assert changes == []
