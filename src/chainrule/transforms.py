@@ -468,8 +468,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
            has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
 
-    Each input leaf pushes a batch of basis tangents (one per entry) through a
-    single evaluation of ``fun``. With ``has_aux=True`` it returns ``(jacobian, aux)``.
+    One evaluation of ``fun`` carries a batch of basis tangents, one per entry of
+    every requested input leaf (all traced together, so their values may meet in
+    any operation). With ``has_aux=True`` it returns ``(jacobian, aux)``.
     Complex inputs need ``holomorphic=True``: the result is then the complex
     derivative (a derivative along the real axis only would not be a gradient).
     """
