@@ -6,6 +6,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.numpy as cnp
+from chainrule._core.graph import JointVjp
 
 
 def central_jacobian(f, x, eps=1e-6):
@@ -263,3 +264,39 @@ def test_reverse_over_reverse_through_a_checkpoint_matches_the_plain_hessian():
     plain = lambda x: np.sum(block(x, x[::-1]))  # noqa: E731
     np.testing.assert_allclose(cr.jacobian(cr.grad(checkpointed))(X), cr.hessian(plain)(X),
                                rtol=1e-12)
+
+
+def product_with_a_joint_rule():
+    """``a * b`` whose one VJP rule returns both arguments' cotangents, counting its calls."""
+    calls = []
+
+    def both(g, ans, a, b):
+        calls.append(1)
+        return g * b, g * a
+
+    prim = cr.primitive(lambda a, b: a * b)
+    prim.vjps = JointVjp(both)
+    prim.saves_args = True
+    return prim, calls
+
+
+def test_a_joint_rule_runs_once_per_node_and_serves_every_order():
+    prim, calls = product_with_a_joint_rule()
+    a = cr.tensor(X, requires_grad=True)
+    b = cr.tensor(X ** 2, requires_grad=True)
+    np.sum(prim(a, b)).backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(a.grad.numpy(), X ** 2)
+    np.testing.assert_allclose(b.grad.numpy(), X)
+    np.testing.assert_allclose(cr.jacobian(lambda x: prim(x, np.sin(x)))(X),
+                               np.diag(np.sin(X) + X * np.cos(X)))
+    np.testing.assert_allclose(cr.grad(cr.grad(lambda x: prim(x, x ** 2)))(0.7), 6 * 0.7)
+
+
+def test_a_joint_rule_without_a_cotangent_for_a_traced_argument_names_it():
+    prim = cr.primitive(lambda a, b: a * b)
+    prim.vjps = JointVjp(lambda g, ans, a, b: (g * b, None))
+    prim.saves_args = True
+    x = cr.tensor(X, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="no derivative rule .VJP. for its argument 1"):
+        np.sum(prim(x, x)).backward()
