@@ -300,3 +300,11 @@ def test_a_joint_rule_without_a_cotangent_for_a_traced_argument_names_it():
     x = cr.tensor(X, requires_grad=True)
     with pytest.raises(NotImplementedError, match="no derivative rule .VJP. for its argument 1"):
         np.sum(prim(x, x)).backward()
+
+
+def test_ufunc_method_options_without_a_rule_are_named():
+    t = cr.tensor(X, requires_grad=True)
+    with pytest.raises(TypeError, match=r"numpy\.multiply\.outer with \['dtype'\]"):
+        np.multiply.outer(t, t, dtype=np.float32)
+    with pytest.raises(TypeError, match=r"numpy\.subtract\.reduce with \['where'\]"):
+        np.subtract.reduce(t, where=np.array([True, False, True]))

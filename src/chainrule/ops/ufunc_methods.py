@@ -23,8 +23,9 @@ def has_rule(ufunc: np.ufunc, method: str) -> bool:
             and ufunc.signature is None)
 
 
-def outer(ufunc: np.ufunc, a: Any, b: Any) -> Any:
+def outer(ufunc: np.ufunc, a: Any, b: Any, **kwargs: Any) -> Any:
     """``ufunc.outer(a, b)``: ``ufunc`` of every entry of ``a`` with every entry of ``b``."""
+    _refuse_options(ufunc, "outer", kwargs)
     column = np.reshape(a, np.shape(a) + (1,) * np.ndim(b))
     return UFUNCS[ufunc](column, b)
 
