@@ -20,7 +20,7 @@ from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, state, version_of
 from .ops import elementwise as ew
-from .ops import indexing
+from .ops import indexing, ufunc_methods
 from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
@@ -374,9 +374,8 @@ class Tensor(Box):
         elif ufunc in NONDIFFERENTIABLE:
             return ufunc(*map(strip, inputs), **kwargs) if method == "__call__" else \
                 getattr(ufunc, method)(*map(strip, inputs), **kwargs)
-        elif method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
-            kwargs.setdefault("axis", 0)  # ufunc.reduce defaults to the first axis
-            result = FUNCTIONS[_UFUNC_REDUCTIONS[ufunc]](*inputs, **kwargs)
+        elif ufunc_methods.has_rule(ufunc, method):
+            result = ufunc_methods.METHODS[method](ufunc, *inputs, **kwargs)
         elif not _any_traced(inputs):
             plain = ufunc if method == "__call__" else getattr(ufunc, method)
             return plain(*map(strip, inputs), **kwargs)
@@ -402,8 +401,6 @@ class Tensor(Box):
 
 
 _primitive.set_box_type(Tensor)
-_UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max,
-                     np.minimum: np.min}
 
 
 # Primitives whose result may be a view of their input's memory.

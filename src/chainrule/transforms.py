@@ -331,7 +331,7 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
 
     Inputs and outputs may be pytrees: the result has the output's structure,
     each leaf holding the input's structure (a tuple of them for several
-    ``argnums``). One backward walk per output leaf carries every row at once.
+    ``argnums``). One backward walk per output leaf carries all of its rows at once.
     With ``has_aux=True`` it returns ``(jacobian, aux)``. Complex outputs need
     ``holomorphic=True`` (complex inputs, complex derivative), or ``jacfwd``.
     """
@@ -345,7 +345,8 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
         out_leaves, out_structure = flatten(out)
         nodes = {i.node for _, inputs in trees for i in inputs}
         blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
-        for leaf in out_leaves:
+        last = len(out_leaves) - 1
+        for index, leaf in enumerate(out_leaves):
             value = _untrace(leaf, level)
             shape = np.shape(strip(value))
             size = int(np.prod(shape))
@@ -354,9 +355,11 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
                 dtype = _seed_dtype(value, trees, holomorphic, "jacobian")
                 basis = np.eye(size, dtype=dtype).reshape((size,) + shape)
                 seeds.append((leaf._node, basis))
+            # Output leaves may share intermediates: keep the graph until the last walk.
             captured, _ = backward_pass(seeds, make_box=make_box,
                                         reduce_to_shape=reduce_batch_to_shape,
-                                        capture=nodes, accumulate=False, batched=True)
+                                        retain_graph=index < last, capture=nodes,
+                                        accumulate=False, batched=True)
             blocks.append([[_jacobian_block(captured.get(i.node), shape, strip(i.value))
                             for i in inputs] for _, inputs in trees])
         if _all_python_floats([i.original for _, inputs in trees for i in inputs]):
@@ -556,8 +559,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
            has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
 
-    Each input leaf pushes a batch of basis tangents (one per entry) through a
-    single evaluation of ``fun``. With ``has_aux=True`` it returns ``(jacobian, aux)``.
+    One evaluation of ``fun`` carries a batch of basis tangents, one per entry of
+    every requested input leaf (all traced together, so their values may meet in
+    any operation). With ``has_aux=True`` it returns ``(jacobian, aux)``.
     Complex inputs need ``holomorphic=True``: the result is then the complex
     derivative (a derivative along the real axis only would not be a gradient).
     """
@@ -565,40 +569,29 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
     @functools.wraps(fun)
     @_one_call
     def jacfwd_fun(*args):
-        aux = []
         nums, single = _checked_argnums(argnums, len(args))
-        in_structures, columns = [], []  # columns[t][k]: out leaves' blocks for leaf k
-        out_structure = None
-        for n in nums:
-            leaves, structure = flatten(args[n])
-            in_structures.append(structure)
-            per_leaf = []
-            for k in range(len(leaves)):
-                out_structure, blocks = _jacfwd_leaf(fun, args, n, leaves, structure, k,
-                                                     has_aux, aux, holomorphic)
-                per_leaf.append(blocks)
-            columns.append(per_leaf)
-        if out_structure is None:  # no input leaves at all
-            out, extra = _split_aux(fun(*args), has_aux)
-            out_structure = flatten(out)[1]
-            aux.append(extra)
-        out_count = _leaf_count(out_structure)
-        blocks = [[[columns[t][k][o] for k in range(len(columns[t]))]
-                   for t in range(len(nums))] for o in range(out_count)]
+        trees = [flatten(args[n]) for n in nums]  # (leaves, structure) per argnum
+        inputs = [_forward_input(leaf, holomorphic) for leaves, _ in trees for leaf in leaves]
+        offsets = np.cumsum([0] + [np.size(strip(x)) for x in inputs]).tolist()
+        with new_level() as level:
+            boxes = iter(_basis_boxes(inputs, offsets, level))
+            call_args = list(args)
+            for n, (leaves, structure) in zip(nums, trees):
+                call_args[n] = unflatten(structure, [next(boxes) for _ in leaves])
+            out, aux = _split_aux(fun(*call_args), has_aux)
+        _check_output(out, "jacfwd")
+        out_leaves, out_structure = flatten(out)
+        blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
+        for leaf in out_leaves:
+            per_input = iter(_jacfwd_blocks(leaf, level, inputs, offsets))
+            blocks.append([[next(per_input) for _ in leaves] for leaves, _ in trees])
         if _all_python_floats([args[n] for n in nums]):
             blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
                       for per_tree in blocks]
-        jac = _assemble(blocks, out_structure, in_structures, single)
-        return (jac, aux[0]) if has_aux else jac
+        jac = _assemble(blocks, out_structure, [structure for _, structure in trees], single)
+        return (jac, _untrace_tree(aux, level)) if has_aux else jac
 
     return jacfwd_fun
-
-
-def _leaf_count(structure: Any) -> int:
-    if structure is None:
-        return 1
-    children = structure[2] if structure[0] is dict else structure[1]
-    return sum(_leaf_count(c) for c in children)
 
 
 def _checked_argnums(argnums, count: int):
@@ -609,45 +602,50 @@ def _checked_argnums(argnums, count: int):
     return nums, single
 
 
-def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux, holomorphic):
-    """Push basis tangents for leaf ``k`` of argument ``argnum``; blocks per output leaf.
-
-    With ``has_aux``, the auxiliary value (the same for every leaf) goes into ``aux``.
-    """
-    x = _as_float_input(leaves[k])
+def _forward_input(leaf: Any, holomorphic: bool) -> Any:
+    """An input leaf of ``jacfwd``, checked: float, or complex exactly when holomorphic."""
+    x = _as_float_input(leaf)
     if (strip(x).dtype.kind == "c") != holomorphic:
         raise TypeError(
             "jacfwd of a function of complex inputs needs holomorphic=True (and "
             "then gives the complex derivative)" if not holomorphic else
             f"jacfwd(holomorphic=True) needs complex inputs, got dtype {strip(x).dtype}")
-    shape = np.shape(strip(x))
-    size = int(np.prod(shape))
-    basis = identity_basis(size, strip(x).dtype)
-    if shape != (size,):
-        basis = basis.reshape((size,) + shape)
-    with new_level() as level:
-        traced = list(leaves)
-        traced[k] = make_box(x, TangentNode(level, basis, batched=True))
-        call_args = list(args)
-        call_args[argnum] = unflatten(structure, traced)
-        out, extra = _split_aux(fun(*call_args), has_aux)
-    _check_output(out, "jacfwd")
-    if not aux:
-        aux.append(_untrace_tree(extra, level))
-    out_leaves, out_structure = flatten(out)
+    return x
+
+
+def _basis_boxes(inputs: list, offsets: list, level: int) -> list:
+    """The inputs traced with one batch of tangents spanning all of them: tangent ``j``
+    is the ``j``-th unit vector of the inputs' entries laid end to end."""
+    total = offsets[-1]
+    boxes = []
+    for x, start, stop in zip(inputs, offsets, offsets[1:]):
+        shape = np.shape(strip(x))
+        basis = identity_basis(total, strip(x).dtype)
+        if stop - start != total:  # several inputs: this one's columns of the identity
+            basis = basis[:, start:stop]
+        if shape != (total,):
+            basis = basis.reshape((total,) + shape)
+        boxes.append(make_box(x, TangentNode(level, basis, batched=True)))
+    return boxes
+
+
+def _jacfwd_blocks(out: Any, level: int, inputs: list, offsets: list) -> list:
+    """The Jacobian blocks of one output leaf, one per input leaf: ``out + input`` shaped."""
+    value = _untrace(out, level)
+    out_shape = np.shape(strip(value))
+    node = out._node if isinstance(out, Box) else None
+    traced = type(node) is TangentNode and node.level == level
     blocks = []
-    for leaf in out_leaves:
-        value = _untrace(leaf, level)
-        out_shape = np.shape(strip(value))
-        node = leaf._node if isinstance(leaf, Box) else None
-        if type(node) is TangentNode and node.level == level:
-            columns = np.moveaxis(node.tangent, 0, -1)
-            block = np.reshape(columns, out_shape + shape)
-            # A fresh array: a rule may have answered with a view of the user's data.
-            blocks.append(block if isinstance(block, Box) else np.array(block))
-        else:
+    for x, start, stop in zip(inputs, offsets, offsets[1:]):
+        shape = np.shape(strip(x))
+        if not traced:
             blocks.append(np.zeros(out_shape + shape, dtype=_float_dtype(value)))
-    return out_structure, blocks
+            continue
+        columns = np.moveaxis(node.tangent[start:stop], 0, -1)
+        block = np.reshape(columns, out_shape + shape)
+        # A fresh array: a rule may have answered with a view of the user's data.
+        blocks.append(block if isinstance(block, Box) else np.array(block))
+    return blocks
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0,

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule._core.graph import JointVjp
 from chainrule._core.primitive import Primitive
 from chainrule.ops.registry import PRIMITIVES
 
@@ -52,9 +53,10 @@ def _positions_read(rule) -> frozenset[int]:
 
 def _reads_found_in_bytecode(prim: Primitive) -> tuple[bool, bool]:
     """(reads args, reads ans) as the rules' bytecode shows it."""
-    rule_for_every_argument = getattr(prim.vjps, "rule", None)
-    if rule_for_every_argument is not None:  # defvjp_all: rule(argnum, g, ans, *args)
-        read = {p - 1 for p in _positions_read(rule_for_every_argument) if p > 0}
+    if type(prim.vjps) is JointVjp:  # defvjp_joint: rule(g, ans, *args)
+        read = _positions_read(prim.vjps.rule)
+    elif hasattr(prim.vjps, "rule"):  # defvjp_all: rule(argnum, g, ans, *args)
+        read = {p - 1 for p in _positions_read(prim.vjps.rule) if p > 0}
     else:
         read = set().union(*(_positions_read(r) for r in prim.vjps if r is not None))
     return any(p >= 2 for p in read), 1 in read

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .forward import TangentNode, push_tangents
-from .graph import Box, Node, _next_seq, new_node
+from .graph import Box, JointVjp, Node, _next_seq, new_node
 from .state import inplace_epoch, state
 
 _new = object.__new__
@@ -136,6 +136,22 @@ class Primitive:
         """
         self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
         self.vjps = _EveryArgument(rule)
+        return self
+
+    def defvjp_joint(self, rule: Callable, reads: Reads = ("args", "ans"),
+                     batched: Callable | None = None) -> Primitive:
+        """One VJP rule giving every argument's cotangent at once, for rules that share
+        costly work between arguments (a recomputation, a factorisation).
+
+        ``rule(g, ans, *args, **kwargs)`` returns a sequence with one cotangent per
+        positional argument (None where there is none). ``batched``, if given, is the
+        same rule for a batch of cotangents stacked on a leading axis. ``reads`` as for
+        ``defvjp``.
+        """
+        self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
+        self.vjps = JointVjp(rule)
+        if batched is not None:
+            self.batched_vjps = JointVjp(batched)
         return self
 
     def defjvp_all(self, rule: Callable) -> Primitive:
