@@ -399,3 +399,32 @@ def test_a_numpy_ufunc_without_a_rule_is_still_named_as_numpy_s():
     with pytest.raises(TypeError) as excinfo:
         np.frexp(cr.tensor([2.0], requires_grad=True))
     assert_mentions(excinfo, "numpy.frexp has no derivative rule", "@chainrule.primitive")
+
+
+# --- follow-ups: untraced results, .data of another shape, nan-reductions' dtype ------
+
+def test_a_result_without_gradient_comes_back_as_a_plain_array():
+    out = cr.jvp(lambda x: x > 1.0, (np.array([1.0, 2.0]),), (np.ones(2),))[0]
+    assert type(out) is np.ndarray
+    np.testing.assert_array_equal(out, [False, True])
+
+
+def test_data_of_another_shape_on_a_leaf_gives_gradients_of_that_shape():
+    w = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w.data = np.arange(5.0)
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 2.0 * np.arange(5.0))
+
+
+def test_data_of_another_shape_on_a_computed_tensor_is_refused():
+    y = cr.tensor([1.0, 2.0], requires_grad=True) * 2.0
+    with pytest.raises(ValueError, match="cannot change its shape"):
+        y.data = np.ones(3)
+
+
+@pytest.mark.parametrize("reduction", [np.nanmean, np.nanvar, np.nanstd])
+def test_nan_reductions_keep_float32(reduction):
+    data = np.array([1.0, np.nan, 3.0], dtype=np.float32)
+    result = reduction(cr.tensor(data))
+    assert result.dtype == reduction(data).dtype == np.float32
+    assert float(result.numpy()) == pytest.approx(float(reduction(data)))

@@ -85,6 +85,15 @@ class Tensor(Box):
                 f"{value.dtype} too. Assign float data, e.g. "
                 f"np.asarray(values, dtype=np.{self.dtype}), or stop tracking first with "
                 f".requires_grad_(False).")
+        node = self._node
+        if node is not None and value.shape != node.shape:
+            if type(node) is not LeafNode:
+                raise ValueError(
+                    f".data of a tensor computed by '{node.name}' cannot change its shape "
+                    f"{node.shape} to {value.shape}: the graph's gradients have that shape. "
+                    f"Make a new tensor instead, or .detach() this one first.")
+            self._node = LeafNode(0, value.shape, self)  # gradients of the new shape
+            self._node.hooks = node.hooks
         self._value = value
 
     shape = property(lambda self: self._value.shape, doc="Shape of the array.")

@@ -172,8 +172,8 @@ def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
 
 def _untrace(x: Any, level: int) -> Any:
     """The value of ``x`` one level down: plain, or traced by an outer level."""
-    if isinstance(x, Box) and x._node is not None and x._node.level == level:
-        return x._value
+    if isinstance(x, Box) and (x._node is None or x._node.level == level):
+        return x._value  # an untraced box (a comparison, an integer cast) too
     return x
 
 

@@ -58,11 +58,20 @@ def _owner(array):
     return array
 
 
+_epoch_lock = threading.Lock()  # threads changing arrays at once each get an epoch
+
+
+def _next_epoch() -> int:
+    with _epoch_lock:
+        inplace_epoch[0] += 1
+        return inplace_epoch[0]
+
+
 def mark_modified(array) -> int:
     """Record that ``array`` (and every view of its memory) was changed in place."""
-    inplace_epoch[0] += 1
-    _changed_at[id(_owner(array))] = inplace_epoch[0]
-    return inplace_epoch[0]
+    epoch = _next_epoch()
+    _changed_at[id(_owner(array))] = epoch
+    return epoch
 
 
 def modified_since(array, epoch: int) -> bool:
@@ -80,12 +89,12 @@ def note_handout(array) -> None:
     """Remember ``array``'s memory as it is now: it leaves the graph's control."""
     owner = _owner(array)
     key = id(owner)
-    inplace_epoch[0] += 1  # nodes recorded before now get checked at backward()
+    epoch = _next_epoch()  # nodes recorded before now get checked at backward()
     try:
         ref = weakref.ref(owner, lambda _, key=key: _handed_out.pop(key, None))
     except TypeError:  # an array type without weak references: nothing to track
         return
-    _handed_out[key] = (inplace_epoch[0], ref, owner.copy())
+    _handed_out[key] = (epoch, ref, owner.copy())
 
 
 def changed_behind_back(array, epoch: int) -> bool:

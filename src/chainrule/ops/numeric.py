@@ -77,8 +77,15 @@ def _nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
 def _nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     _no_out(out, "nanmean")
     a = as_array_like(a)
-    count = np.sum(~np.isnan(a), axis=axis, keepdims=keepdims)
+    count = _count(~np.isnan(a), axis, keepdims, a)
     return _nansum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
+
+
+def _count(present, axis, keepdims, like):
+    """How many entries are present, in ``like``'s float precision (float32 stays float32)."""
+    dtype = np.asarray(strip(like)).dtype
+    real = np.finfo(dtype).dtype if dtype.kind in "fc" else np.float64
+    return np.asarray(strip(np.sum(present, axis=axis, keepdims=keepdims)), dtype=real)
 
 
 @implements(np.nanvar)
@@ -89,7 +96,7 @@ def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     mean = _nanmean(a, axis=axis, keepdims=True)
     squares = np.sum(np.where(present, (_without_nans(a, 0.0) - mean) ** 2, 0.0),
                      axis=axis, keepdims=keepdims)
-    return squares / (np.sum(present, axis=axis, keepdims=keepdims) - ddof)
+    return squares / (_count(present, axis, keepdims, a) - ddof)
 
 
 @implements(np.nanstd)
