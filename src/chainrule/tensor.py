@@ -18,12 +18,12 @@ from . import ops  # noqa: F401  (registers every primitive before operators are
 from ._core import primitive as _primitive
 from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
-from ._core.state import mark_modified, note_handout, state, version_of
-from .ops import elementwise as ew
+from ._core.state import mark_modified, note_handout, owner, version_of
 from .ops import indexing, ufunc_methods
 from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
+from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
 
 _FLOAT_KINDS = "fc"
 # What to use instead of a conversion to Python numbers inside a transform.
@@ -36,7 +36,7 @@ _PLAIN_HINTS = {
 }
 
 
-class Tensor(Box):
+class Tensor(Box, TensorOperators):
     """An array with an optional gradient, like ``torch.Tensor`` on NumPy.
 
     >>> x = tensor([2.0], requires_grad=True)
@@ -304,13 +304,19 @@ class Tensor(Box):
     def __getitem__(self, index: Any) -> Tensor:
         index = indexing.plain_index(index)
         result = indexing.getitem(self, index)
-        if np.may_share_memory(strip(result), strip(self)):  # a view, as NumPy gives
+        view_base = getattr(strip(result), "base", None)
+        if view_base is not None and view_base is owner(strip(self)):
+            # A view of this tensor's memory (NumPy's basic indexing gives one; its
+            # base is always the array that owns the memory).
             result._view_of = (self, index)
             self._add_view(result)
         return result
 
     def _add_view(self, view: Tensor) -> None:
-        views = self._views
+        try:
+            views = self._views
+        except AttributeError:
+            views = None
         if views is None:
             self._views = views = []
         views.append(weakref.ref(view))
@@ -389,7 +395,7 @@ class Tensor(Box):
             plain = ufunc if method == "__call__" else getattr(ufunc, method)
             return plain(*map(strip, inputs), **kwargs)
         else:
-            raise _no_rule(_ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}"))
+            raise no_rule(_ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}"))
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -397,8 +403,8 @@ class Tensor(Box):
         if handler is not None:
             return handler(*args, **kwargs)
         if func in NONDIFFERENTIABLE or not _any_traced((args, kwargs)):
-            return func(*_strip_tree(args), **_strip_tree(kwargs))
-        raise _no_rule(_qualified_name(func))
+            return func(*strip_tree(args), **strip_tree(kwargs))
+        raise no_rule(qualified_name(func))
 
     # --- wrapping ------------------------------------------------------------
     @staticmethod
@@ -477,15 +483,6 @@ def _contains_traced(seq) -> bool:
     return False
 
 
-def _strip_tree(x):
-    if isinstance(x, Box):
-        return strip(x)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_strip_tree(i) for i in x)
-    if isinstance(x, dict):
-        return {k: _strip_tree(v) for k, v in x.items()}
-    return x
-
 
 def _any_traced(tree) -> bool:
     stack = [tree]
@@ -501,10 +498,6 @@ def _any_traced(tree) -> bool:
     return False
 
 
-def _qualified_name(func) -> str:
-    module = getattr(func, "__module__", None) or "numpy"
-    return f"{module}.{func.__name__}"
-
 
 def _ufunc_name(ufunc) -> str:
     """A ufunc's public name: numpy.X, or scipy.special.X for SciPy's (same type)."""
@@ -516,18 +509,6 @@ def _ufunc_name(ufunc) -> str:
         return f"scipy.special.{name}"
     return f"the ufunc {name}"
 
-
-def _no_rule(name: str) -> TypeError:
-    if name.startswith("scipy.special.") and "chainrule.scipy" not in sys.modules:
-        return TypeError(
-            f"{name} has no derivative rule until chainrule.scipy is imported: add "
-            f"`import chainrule.scipy`, which gives scipy.special's functions their "
-            f"rules (or call it on t.detach() if no gradient is needed).")
-    return TypeError(
-        f"{name} has no derivative rule in chainrule, so calling it on a Tensor "
-        f"would lose the gradient. Define it as a primitive with @chainrule.primitive "
-        f"and .defvjp(...), or call it on t.detach() (or t.numpy()) if no gradient "
-        f"is needed.")
 
 
 def _check_ufunc_kwargs(ufunc, kwargs) -> None:
@@ -623,103 +604,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
-def _binary(prim, reflected=False):
-    if reflected:
-        return lambda self, other: prim(other, self)
-    return lambda self, other: prim(self, other)
 
 
-def _inplace(prim):
-    ufunc = prim.fun if isinstance(prim.fun, np.ufunc) else None
-
-    def method(self, other):
-        target = self._value
-        if (ufunc is not None and type(target) is np.ndarray and not _recorded(self)
-                and not _recorded(other)):
-            # Nothing to record (e.g. a parameter update under no_grad): work in place.
-            ufunc(target, strip(other), out=target, casting="same_kind")
-            mark_modified(target)
-            return self
-        self._take_result(prim(self, other), f"in-place {prim.name}")
-        return self
-
-    return method
 
 
-def _recorded(x) -> bool:
-    """Whether an operation on ``x`` would be recorded right now."""
-    return (isinstance(x, Box) and x._node is not None
-            and x._node.level >= state.record_from)
 
 
-def _comparison(ufunc):
-    return lambda self, other: Tensor._wrap(ufunc(strip(self), strip(other)))
 
 
-def _install_operators() -> None:
-    binary = {"add": ew.add, "sub": ew.subtract, "mul": ew.multiply,
-              "truediv": ew.divide, "floordiv": ew.floor_divide, "mod": ew.mod,
-              "pow": ew.power}
-    for name, prim in binary.items():
-        setattr(Tensor, f"__{name}__", _binary(prim))
-        setattr(Tensor, f"__r{name}__", _binary(prim, reflected=True))
-        setattr(Tensor, f"__i{name}__", _inplace(prim))
-    matmul = FUNCTIONS[np.matmul]
-    Tensor.__matmul__ = _binary(matmul)
-    Tensor.__rmatmul__ = _binary(matmul, reflected=True)
-    Tensor.__imatmul__ = _inplace(matmul)
-    Tensor.__neg__ = lambda self: ew.negative(self)
-    Tensor.__pos__ = lambda self: ew.positive(self)
-    Tensor.__abs__ = lambda self: ew.absolute(self)
-    for name, ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
-                        "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
-        setattr(Tensor, f"__{name}__", _comparison(ufunc))
-
-
-_install_operators()
-
-_ARRAY_METHODS = {
-    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
-    "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
-    "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "clip": np.clip,
-    "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal, "repeat": np.repeat,
-    "take": np.take, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
-    "all": np.all, "any": np.any, "nonzero": np.nonzero, "ptp": np.ptp,
-}
-_ELEMENTWISE_METHODS = {
-    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "tanh": np.tanh, "sqrt": np.sqrt, "abs": np.absolute, "square": np.square,
-    "conj": np.conjugate, "conjugate": np.conjugate,
-}
-
-
-def _method(numpy_function):
-    def method(self, *args, **kwargs):
-        return _dispatch(numpy_function, (self, *args), kwargs)
-
-    method.__name__ = numpy_function.__name__
-    method.__doc__ = f"Same as numpy.{numpy_function.__name__}(self, ...), differentiable."
-    return method
-
-
-def _dispatch(numpy_function, args, kwargs):
-    handler = FUNCTIONS.get(numpy_function) or UFUNCS.get(numpy_function)
-    if handler is not None:
-        return handler(*args, **kwargs)
-    if numpy_function in NONDIFFERENTIABLE:
-        return numpy_function(*_strip_tree(args), **_strip_tree(kwargs))
-    raise _no_rule(_qualified_name(numpy_function))
-
-
-def _install_methods() -> None:
-    for name, fn in {**_ARRAY_METHODS, **_ELEMENTWISE_METHODS}.items():
-        setattr(Tensor, name, _method(fn))
-    Tensor.reshape = lambda self, *shape, **kw: _dispatch(
-        np.reshape, (self, shape[0] if len(shape) == 1 else shape), kw)
-    Tensor.transpose = lambda self, *axes: _dispatch(
-        np.transpose, (self, (axes[0] if len(axes) == 1 else axes) or None), {})
-    Tensor.flatten = lambda self: _dispatch(np.ravel, (self,), {})
-
-
-_install_methods()
 

@@ -52,7 +52,8 @@ inplace_epoch = [0]
 _changed_at: dict[int, int] = {}
 
 
-def _owner(array):
+def owner(array):
+    """The array that owns ``array``'s memory (itself, unless it is a view)."""
     while getattr(array, "base", None) is not None:
         array = array.base
     return array
@@ -70,13 +71,13 @@ def _next_epoch() -> int:
 def mark_modified(array) -> int:
     """Record that ``array`` (and every view of its memory) was changed in place."""
     epoch = _next_epoch()
-    _changed_at[id(_owner(array))] = epoch
+    _changed_at[id(owner(array))] = epoch
     return epoch
 
 
 def modified_since(array, epoch: int) -> bool:
     """Whether ``array``'s memory was changed in place after ``epoch``."""
-    return _changed_at.get(id(_owner(array)), -1) > epoch
+    return _changed_at.get(id(owner(array)), -1) > epoch
 
 
 # Arrays of traced values handed out raw (``.data``, ``detach()``): a NumPy write
@@ -87,7 +88,7 @@ _handed_out: dict[int, tuple] = {}
 
 def note_handout(array) -> None:
     """Remember ``array``'s memory as it is now: it leaves the graph's control."""
-    owner = _owner(array)
+    owner = owner(array)
     key = id(owner)
     epoch = _next_epoch()  # nodes recorded before now get checked at backward()
     try:
@@ -99,7 +100,7 @@ def note_handout(array) -> None:
 
 def changed_behind_back(array, epoch: int) -> bool:
     """Whether ``array``'s memory was written through a raw hand-out after ``epoch``."""
-    owner = _owner(array)
+    owner = owner(array)
     record = _handed_out.get(id(owner))
     if record is None or record[0] <= epoch or record[1]() is not owner:
         return False
@@ -108,7 +109,7 @@ def changed_behind_back(array, epoch: int) -> bool:
 
 def version_of(array) -> int:
     """A number that grows each time ``array``'s memory is changed in place."""
-    return _changed_at.get(id(_owner(array)), 0)
+    return _changed_at.get(id(owner(array)), 0)
 
 
 @contextmanager
