@@ -88,23 +88,23 @@ _handed_out: dict[int, tuple] = {}
 
 def note_handout(array) -> None:
     """Remember ``array``'s memory as it is now: it leaves the graph's control."""
-    owner = owner(array)
-    key = id(owner)
+    memory = owner(array)
+    key = id(memory)
     epoch = _next_epoch()  # nodes recorded before now get checked at backward()
     try:
-        ref = weakref.ref(owner, lambda _, key=key: _handed_out.pop(key, None))
+        ref = weakref.ref(memory, lambda _, key=key: _handed_out.pop(key, None))
     except TypeError:  # an array type without weak references: nothing to track
         return
-    _handed_out[key] = (epoch, ref, owner.copy())
+    _handed_out[key] = (epoch, ref, memory.copy())
 
 
 def changed_behind_back(array, epoch: int) -> bool:
     """Whether ``array``'s memory was written through a raw hand-out after ``epoch``."""
-    owner = owner(array)
-    record = _handed_out.get(id(owner))
-    if record is None or record[0] <= epoch or record[1]() is not owner:
+    memory = owner(array)
+    record = _handed_out.get(id(memory))
+    if record is None or record[0] <= epoch or record[1]() is not memory:
         return False
-    return owner.tobytes() != record[2].tobytes()  # bitwise: a NaN equals itself
+    return memory.tobytes() != record[2].tobytes()  # bitwise: a NaN equals itself
 
 
 def version_of(array) -> int:
