@@ -27,10 +27,6 @@ from .transforms import (
 )
 from .value import Value
 
-# isort: split
-# Built on the public names above, so imported after them.
-from . import data, nn, optim, training
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -42,10 +38,14 @@ __all__ = [
 ]
 
 
+# Imported when first used: nn, optim, data and training are built on the public names
+# above (so they import chainrule whole first, whatever is imported first), and scipy,
+# optimize and mle need SciPy, an optional extra.
+_SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle")
+
+
 def __getattr__(name: str):
-    # chainrule.scipy, .optimize and .mle need SciPy, an optional extra: import them
-    # only when asked for.
-    if name in ("scipy", "optimize", "mle"):
+    if name in _SUBMODULES:
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
