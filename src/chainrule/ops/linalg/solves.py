@@ -278,9 +278,20 @@ def _lstsq_jvp_a(t, ans, a, b, **options):
     return dx[..., 0] if vector else dx
 
 
+def _lstsq_vjp_b(g, ans, a, b, **options):
+    vector = b.ndim == 1
+    g, = _columns_if(vector, g)  # a batch of cotangents in front stays in front
+    gb = _mT(_lstsq_pinv(a, options)) @ g
+    return gb[..., 0] if vector else gb
+
+
+def _lstsq_jvp_b(t, ans, a, b, **options):
+    vector = b.ndim == 1
+    t, = _columns_if(vector, t)
+    dx = _lstsq_pinv(a, options) @ t
+    return dx[..., 0] if vector else dx
+
+
 lstsq_solution = defprim(_lstsq_solution, "lstsq_solution")
-lstsq_solution.defvjp(_lstsq_vjp_a,
-                      lambda g, ans, a, b, **options: _mT(_lstsq_pinv(a, options)) @ g,
-                      reads=("args", "ans"))
-lstsq_solution.defjvp(_lstsq_jvp_a,
-                      lambda t, ans, a, b, **options: _lstsq_pinv(a, options) @ t)
+lstsq_solution.defvjp(_lstsq_vjp_a, _lstsq_vjp_b, reads=("args", "ans"))
+lstsq_solution.defjvp(_lstsq_jvp_a, _lstsq_jvp_b)
