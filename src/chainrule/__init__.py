@@ -9,7 +9,7 @@ from . import numpy
 from ._core.primitive import Primitive, primitive
 from ._core.state import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops.control import checkpoint, stop_gradient
-from .serialization import load, save
+from .serialization import StateFileError, load, save
 from .tensor import Tensor, tensor
 from .testing import check_grads
 from .transforms import (
@@ -30,11 +30,11 @@ from .value import Value
 __version__ = "0.1.0"
 
 __all__ = [
-    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "data", "detect_anomaly",
-    "elementwise_grad",
-    "enable_grad", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
-    "jacobian", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
-    "stop_gradient", "tensor", "training", "value_and_grad", "vjp",
+    "check_grads", "checkpoint", "data", "detect_anomaly", "elementwise_grad", "enable_grad",
+    "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jvp",
+    "linearize", "load", "nn", "no_grad", "numpy", "optim", "Primitive", "primitive", "save",
+    "StateFileError", "stop_gradient", "Tensor", "tensor", "training", "Value",
+    "value_and_grad", "vjp",
 ]
 
 

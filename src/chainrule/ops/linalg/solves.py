@@ -8,7 +8,6 @@ import numpy as np
 
 from ..registry import defprim
 from .base import (
-    _NUMPY2,
     LinAlgError,
     _computed_once,
     _eye,
@@ -113,8 +112,8 @@ solve.defjvp(lambda t, ans, a, b: -solve(a, t @ ans), lambda t, ans, a, b: solve
 
 
 def _is_vector_rhs(a_ndim: int, b_ndim: int) -> bool:
-    """Whether ``solve`` reads ``b`` as one vector (NumPy 2) or a stack of them (NumPy 1)."""
-    return b_ndim == 1 if _NUMPY2 else b_ndim == a_ndim - 1
+    """Whether ``solve`` reads ``b`` as one vector (NumPy >= 2 does only for 1-d b)."""
+    return b_ndim == 1
 
 
 # --- triangular solve -----------------------------------------------------------------
@@ -247,7 +246,7 @@ def _lstsq_solution(a, b, **options):
 
 def _lstsq_pinv(a, options):
     """pinv(a) with the cutoff lstsq uses for small singular values."""
-    rcond = options.get("rcond", None if _NUMPY2 else -1)
+    rcond = options.get("rcond", None)
     eps = np.finfo(a.dtype).eps
     if rcond is None:  # NumPy 2's default
         rcond = eps * max(a.shape)

@@ -13,7 +13,7 @@ from ..indexing import astype, batch_aligned, getitem
 from ..reductions import axes_from_end, batch_by_axes_from_end
 from ..registry import defprim
 
-AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
+AxisError = np.exceptions.AxisError
 
 
 # --- the primitives -----------------------------------------------------------
