@@ -330,6 +330,6 @@ def test_every_primitive_here_batches_and_has_a_case_unless_it_loops():
     here = _primitives_in(shape, reductions, products, activations, convolution, control,
                           indexing) - _primitives_in(elementwise, complex_ops) - ufuncs
     batched = {name for name in here
-               if PRIMITIVES[name].batch_safe or PRIMITIVES[name].batched_jvps}
+               if PRIMITIVES[name].batching.whole_batch}
     assert here - batched == LOOPING
     assert batched - {c.prim for c in CASES} == set()
