@@ -284,3 +284,10 @@ lstsq_solution.defvjp(_lstsq_vjp_a,
                       reads=("args", "ans"))
 lstsq_solution.defjvp(_lstsq_jvp_a,
                       lambda t, ans, a, b, **options: _lstsq_pinv(a, options) @ t)
+# Batched: a's rules broadcast over a batch in front; b's product with the
+# pseudo-inverse would take a batch of vectors b for a matrix, so it is turned.
+lstsq_solution.defbatch(
+    jvps=(_lstsq_jvp_a, lambda t, ans, a, b, **options:
+          t @ _mT(_lstsq_pinv(a, options)) if b.ndim == 1 else _lstsq_pinv(a, options) @ t),
+    vjps=(_lstsq_vjp_a, lambda g, ans, a, b, **options:
+          g @ _lstsq_pinv(a, options) if b.ndim == 1 else _mT(_lstsq_pinv(a, options)) @ g))
