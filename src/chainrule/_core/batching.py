@@ -84,7 +84,8 @@ class BatchedRules(Batching):
     ``jvps[argnum](t, ans, *args, **kwargs)`` and ``vjps[argnum](g, ans, *args, **kwargs)``
     take and give batches; ``joint_vjp(g, ans, *args, **kwargs)`` gives every argument's
     batched cotangent at once. A rule returning None (or missing) declines: that part
-    of the batch goes through the ordinary rules one member at a time.
+    of the batch goes through the ordinary rules one member at a time. The JVP rules
+    serve only calls where every traced input carries the batch.
     """
 
     __slots__ = ("jvps", "vjps", "joint_vjp")

@@ -82,6 +82,10 @@ def strip(x):
 class Primitive:
     """A function with derivative rules that the engine records as one step.
 
+    Its rules are declared beside it: ``defvjp`` (or ``defvjp_all``,
+    ``defvjp_joint``), ``defjvp`` (or ``defjvp_all``), and ``defbatch`` for how a
+    batch of tangents goes through them (``prim.batching``, see batching.py).
+
     >>> @primitive
     ... def cube(x):
     ...     return x ** 3
@@ -171,7 +175,8 @@ class Primitive:
         per positional argument, ``rule(t_or_g, ans, *args, **kwargs)`` as for
         ``defjvp``/``defvjp`` but with the batch axis in front, or ``joint_vjp``, the
         batched form of a ``defvjp_joint`` rule. A batched rule may return None to
-        decline a call: that part of the batch then runs member by member.
+        decline a call: that part of the batch then runs member by member, as does
+        a mode given no batched rules.
 
         >>> cube.defbatch(broadcasts=True)
         """
