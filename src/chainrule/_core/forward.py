@@ -6,9 +6,9 @@ traced input's JVP rule, ``rule(tangent, ans, *args, **kwargs)``, and sums the
 results into the output's tangent.
 
 A tangent may be *batched*: a leading axis holds many tangents at once, so
-``jacfwd`` pushes a whole basis through one evaluation of the function.
-Primitives whose rules broadcast elementwise (``batch_safe``) take the batch in
-one call; for the others the engine applies the rule to each tangent in turn.
+``jacfwd`` pushes a whole basis through one evaluation of the function. The
+primitive's batching rule (``prim.batching``, see batching.py) says how such a
+batch goes through its JVP rules.
 
 Tangents are computed when first read, not when the value is: a tangent nobody
 reads costs nothing. That matters for ``hessian`` and ``hvp`` (forward over
@@ -106,43 +106,19 @@ def _settle(node: TangentNode) -> None:
 
 def _tangent_of(prim, ans, vals, kwargs, parents, batched: bool):
     """The output tangent of ``prim`` from its inputs' tangents."""
-    if not batched:
-        return _combine(prim, ans, vals, kwargs, parents, None)
-    if getattr(prim, "batch_safe", False):
-        return _combine(prim, ans, vals, kwargs, parents, _aligned_batch(ans, vals))
-    whole = _whole_batch(prim, ans, vals, kwargs, parents)
-    if whole is not None:
-        return whole
-    size = next(node.tangent.shape[0] for node in parents
-                if node is not None and node.batched)
-    slices = [_combine(prim, ans, vals, kwargs, parents, index) for index in range(size)]
-    return array_functions.stack(slices)
+    if batched:
+        return prim.batching.jvp(prim, ans, vals, kwargs, parents)
+    tangents = [None if node is None else node.tangent for node in parents]
+    return sum_jvps(prim, ans, vals, kwargs, tangents, ans.shape)
 
 
-def _whole_batch(prim, ans, vals, kwargs, parents):
-    """The batched tangent from ``prim.batched_jvps`` (rules that take a leading batch
-    axis), or None when the primitive has none or they decline these inputs."""
-    rules = prim.batched_jvps
-    if rules is None or any(node is not None and not node.batched for node in parents):
-        return None
-    total = None
-    for argnum, node in enumerate(parents):
-        if node is None:
-            continue
-        t = rules[argnum](node.tangent, ans, *vals, **kwargs)
-        if t is None:
-            return None
-        total = t if total is None else total + t
-    return total
-
-
-def _combine(prim, ans, vals, kwargs, parents, batch):
-    """Sum of the JVP rules' results. ``batch`` selects how batched tangents are read:
-    None (no batch), an int (that one tangent), or a function aligning the whole batch."""
+def sum_jvps(prim, ans, vals, kwargs, tangents, shape):
+    """The sum of the JVP rules' results for the inputs' ``tangents`` (None where an
+    input is not traced), broadcast to ``shape``."""
     jvps = prim.jvps
     total = None
-    for argnum, node in enumerate(parents):
-        if node is None:
+    for argnum, t in enumerate(tangents):
+        if t is None:
             continue
         rule = jvps[argnum] if argnum < len(jvps) else None
         if rule is None:
@@ -150,28 +126,8 @@ def _combine(prim, ans, vals, kwargs, parents, batch):
                 f"'{prim.name}' has no forward-mode (JVP) rule for its argument {argnum}, "
                 f"so it cannot be used under jvp/jacfwd/hessian; define one with "
                 f"{prim.name}.defjvp(...), or use reverse mode (grad, jacobian).")
-        t = node.tangent
-        if node.batched:
-            t = t[batch] if isinstance(batch, int) else batch(t, vals[argnum])
-        elif callable(batch):
-            t = batch(t[None], vals[argnum])
         t = rule(t, ans, *vals, **kwargs)
         total = t if total is None else total + t
-    shape = ans.shape if not callable(batch) else (total.shape[0],) + ans.shape
     if total.shape != shape:
         total = array_functions.broadcast_to(total, shape)
     return total
-
-
-def _aligned_batch(ans, vals):
-    """Reshape a batched tangent so its batch axis stays in front under broadcasting."""
-    out_ndim = len(ans.shape)
-
-    def align(t, x):
-        x_shape = tuple(getattr(x, "shape", ()))
-        missing = out_ndim - len(x_shape)
-        if missing <= 0:
-            return t
-        return array_functions.reshape(t, t.shape[:1] + (1,) * missing + x_shape)
-
-    return align

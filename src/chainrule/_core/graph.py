@@ -18,7 +18,6 @@ import sys
 import threading
 import weakref
 
-from .forward import array_functions
 from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
@@ -97,7 +96,7 @@ class JointVjp:
     """Stands in for a primitive's VJP rules when one call gives every argument's
     cotangent: ``rule(g, ans, *args, **kwargs)`` returns one per positional argument
     (None where there is none). For rules that share costly work between arguments,
-    such as a recomputation; as ``batched_vjps``, ``g`` has a leading batch axis.
+    such as a recomputation (its batched form: ``Primitive.defbatch(joint_vjp=...)``).
     """
 
     __slots__ = ("rule",)
@@ -211,28 +210,27 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             vals, ans = _rebuild_boxes(node, make_box)
         vjps = prim.vjps
         kwargs = node.kwargs
-        joint = None
-        if type(vjps) is JointVjp:
-            joint = _joint_cotangents(node, g, ans, vals, batched, reduce_to_shape)
+        if batched:
+            cotangents = prim.batching.vjp(prim, g, ans, vals, kwargs, node.parents)
+        elif type(vjps) is JointVjp:
+            cotangents = vjps.rule(g, ans, *vals, **kwargs)
+        else:
+            cotangents = None
         for argnum, parent in enumerate(node.parents):
             if parent is None:
                 continue
-            if joint is not None:
-                gp = joint[argnum]
-            else:
+            if cotangents is None:
                 try:
                     rule = vjps[argnum]
                 except IndexError:
                     rule = None
                 if rule is None:
                     raise _no_vjp_rule(prim, argnum)
-                if batched:
-                    gp = _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, parent.shape,
-                                      reduce_to_shape)
-                else:
-                    gp = rule(g, ans, *vals, **kwargs)
-                    if gp.shape != parent.shape:
-                        gp = reduce_to_shape(gp, parent.shape)
+                gp = rule(g, ans, *vals, **kwargs)
+                if gp.shape != parent.shape:
+                    gp = reduce_to_shape(gp, parent.shape)
+            else:
+                gp = _cotangent_of(cotangents, prim, argnum, parent, g, batched, reduce_to_shape)
             if detect_nan and bool((gp != gp).any()):
                 raise FloatingPointError(
                     f"'{prim.name}' produced NaN in the gradient of its argument {argnum} "
@@ -258,44 +256,16 @@ def _no_vjp_rule(prim, argnum) -> NotImplementedError:
         f"stop_gradient().")
 
 
-def _joint_cotangents(node, g, ans, vals, batched, reduce_to_shape) -> list:
-    """Every traced argument's cotangent from a ``JointVjp``, in one call of its rule
-    (for a batch: the batched rule, or the rule on each cotangent in turn)."""
-    prim, kwargs = node.prim, node.kwargs
-    if not batched:
-        results = prim.vjps.rule(g, ans, *vals, **kwargs)
-    elif type(prim.batched_vjps) is JointVjp:
-        results = prim.batched_vjps.rule(g, ans, *vals, **kwargs)
-    else:
-        per_item = [prim.vjps.rule(one, ans, *vals, **kwargs) for one in g]
-        results = [None if first is None else array_functions.stack([r[i] for r in per_item])
-                   for i, first in enumerate(per_item[0])]
-    cotangents = []
-    for argnum, parent in enumerate(node.parents):
-        gp = None
-        if parent is not None:
-            gp = results[argnum]
-            if gp is None:
-                raise _no_vjp_rule(prim, argnum)
-            shape = (g.shape[0],) + parent.shape if batched else parent.shape
-            if gp.shape != shape:
-                gp = reduce_to_shape(gp, shape)
-        cotangents.append(gp)
-    return cotangents
-
-
-def _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, shape, reduce_to_shape):
-    """One rule applied to a batch of cotangents: at once when its rule broadcasts
-    elementwise or the primitive has a batched rule, otherwise one at a time."""
-    gp = None
-    if prim.batch_safe:
-        gp = rule(g, ans, *vals, **kwargs)
-    elif prim.batched_vjps is not None:
-        gp = prim.batched_vjps[argnum](g, ans, *vals, **kwargs)
-    if gp is not None:
-        return reduce_to_shape(gp, gp.shape[:1] + shape)
-    slices = [rule(one, ans, *vals, **kwargs) for one in g]
-    return reduce_to_shape(array_functions.stack(slices), (len(slices),) + shape)
+def _cotangent_of(cotangents, prim, argnum, parent, g, batched, reduce_to_shape):
+    """Argument ``argnum``'s entry of ``cotangents`` (from a joint or batched rule),
+    reduced to its shape (with the batch axis in front for a batch)."""
+    gp = cotangents[argnum]
+    if gp is None:
+        raise _no_vjp_rule(prim, argnum)
+    shape = (g.shape[0],) + parent.shape if batched else parent.shape
+    if gp.shape != shape:
+        gp = reduce_to_shape(gp, shape)
+    return gp
 
 
 def _run_hooks(node, g, to_store):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from .batching import BROADCASTING, LOOP, BatchedRules, Batching
 from .forward import TangentNode, push_tangents
 from .graph import Box, JointVjp, Node, _next_seq, new_node
 from .state import inplace_epoch, state
@@ -81,20 +82,15 @@ def strip(x):
 class Primitive:
     """A function with derivative rules that the engine records as one step.
 
+    Its rules are declared beside it: ``defvjp`` (or ``defvjp_all``,
+    ``defvjp_joint``), ``defjvp`` (or ``defjvp_all``), and ``defbatch`` for how a
+    batch of tangents goes through them (``prim.batching``, see batching.py).
+
     >>> @primitive
     ... def cube(x):
     ...     return x ** 3
     >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2, reads="args")
     """
-
-    # True when every rule broadcasts elementwise, so a batch of tangents can
-    # go through it in one call (forward mode's batched tangents).
-    batch_safe = False
-    # Otherwise, optional rules per argument that take a batch of tangents
-    # (cotangents) stacked on a leading axis, or return None to decline a call;
-    # without them, the batch goes through the ordinary rules one at a time.
-    batched_jvps: tuple | None = None
-    batched_vjps: tuple | None = None
 
     def __init__(self, fun: Callable, name: str | None = None):
         self.fun = fun
@@ -103,6 +99,7 @@ class Primitive:
         self.jvps: list = []
         self.saves_args = False
         self.saves_ans = False
+        self.batching: Batching = LOOP
         functools.update_wrapper(self, fun)
 
     def __repr__(self) -> str:
@@ -138,20 +135,17 @@ class Primitive:
         self.vjps = _EveryArgument(rule)
         return self
 
-    def defvjp_joint(self, rule: Callable, reads: Reads = ("args", "ans"),
-                     batched: Callable | None = None) -> Primitive:
+    def defvjp_joint(self, rule: Callable, reads: Reads = ("args", "ans")) -> Primitive:
         """One VJP rule giving every argument's cotangent at once, for rules that share
         costly work between arguments (a recomputation, a factorisation).
 
         ``rule(g, ans, *args, **kwargs)`` returns a sequence with one cotangent per
-        positional argument (None where there is none). ``batched``, if given, is the
-        same rule for a batch of cotangents stacked on a leading axis. ``reads`` as for
-        ``defvjp``.
+        positional argument (None where there is none). ``reads`` as for ``defvjp``.
+        A rule for a whole batch of cotangents is declared with
+        ``defbatch(joint_vjp=...)``.
         """
         self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
         self.vjps = JointVjp(rule)
-        if batched is not None:
-            self.batched_vjps = JointVjp(batched)
         return self
 
     def defjvp_all(self, rule: Callable) -> Primitive:
@@ -166,6 +160,40 @@ class Primitive:
         """
         self._check_rule_arity(rules, "JVP", "t")
         self.jvps = list(rules)
+        return self
+
+    def defbatch(self, *, broadcasts: bool = False, jvps: Sequence[Callable | None] | None = None,
+                 vjps: Sequence[Callable | None] | None = None,
+                 joint_vjp: Callable | None = None) -> Primitive:
+        """Declare how a batch of tangents or cotangents, stacked on a leading axis,
+        goes through this primitive's rules (``jacfwd``, ``jacobian``, ``hessian``).
+
+        Without a declaration the ordinary rules run once per batch member. Declare
+        either ``broadcasts=True``, when the ordinary JVP and VJP rules already
+        broadcast over a leading axis (elementwise functions, stacked linear
+        algebra), or rules written for the batch: ``jvps`` and ``vjps`` with one rule
+        per positional argument, ``rule(t_or_g, ans, *args, **kwargs)`` as for
+        ``defjvp``/``defvjp`` but with the batch axis in front, or ``joint_vjp``, the
+        batched form of a ``defvjp_joint`` rule. A batched rule may return None to
+        decline a call: that part of the batch then runs member by member, as does
+        a mode given no batched rules.
+
+        >>> cube.defbatch(broadcasts=True)
+        """
+        rules = (jvps, vjps, joint_vjp)
+        if broadcasts and any(r is not None for r in rules):
+            raise TypeError(f"primitive '{self.name}': defbatch takes broadcasts=True or "
+                            f"batched rules (jvps, vjps, joint_vjp), not both")
+        if vjps is not None and joint_vjp is not None:
+            raise TypeError(f"primitive '{self.name}': defbatch takes per-argument vjps or "
+                            f"one joint_vjp, not both")
+        if broadcasts:
+            self.batching = BROADCASTING
+        elif any(r is not None for r in rules):
+            self.batching = BatchedRules(jvps, vjps, joint_vjp)
+        else:
+            raise TypeError(f"primitive '{self.name}': defbatch needs broadcasts=True or "
+                            f"batched rules (jvps=..., vjps=... or joint_vjp=...)")
         return self
 
     def _check_rule_arity(self, rules, kind: str, seed: str) -> None:

@@ -23,7 +23,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _elementwise(prim):
     """Mark a primitive whose rules broadcast elementwise (forward mode batches them)."""
-    prim.batch_safe = True
+    prim.defbatch(broadcasts=True)
     return prim
 
 
@@ -145,9 +145,9 @@ def _batched_linear_grad_w(g, ans, x, w, b=None):
 
 # Batched: x's rules and b's VJP broadcast over a batch stacked in front of t or g
 # (the engine sums b's gradient over the rows).
-linear.batched_vjps = (linear.vjps[0], _batched_linear_grad_w, linear.vjps[2])
-linear.batched_jvps = (linear.jvps[0], _batched_linear_jvp_w,
-                       lambda t, ans, x, w, b=None: broadcast_each(t, ans.shape))
+linear.defbatch(jvps=(linear.jvps[0], _batched_linear_jvp_w,
+                      lambda t, ans, x, w, b=None: broadcast_each(t, ans.shape)),
+                vjps=(linear.vjps[0], _batched_linear_grad_w, linear.vjps[2]))
 
 
 # --- cross-entropy on class indices ------------------------------------------------------

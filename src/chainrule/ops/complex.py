@@ -39,7 +39,7 @@ def _elementwise(fun, name, vjp, jvp, *, reads):
     prim = defprim(fun, name)
     prim.defvjp(vjp, reads=reads)
     prim.defjvp(jvp)
-    prim.batch_safe = True
+    prim.defbatch(broadcasts=True)
     return prim
 
 

@@ -84,10 +84,10 @@ def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
 _checkpoint = defprim(_run_checkpointed, "checkpoint")
 # One recomputation gives every argument's cotangent; jacobian and jacfwd: one
 # recomputation for the whole batch.
-_checkpoint.defvjp_joint(_checkpoint_cotangents, reads="args",
-                         batched=_checkpoint_batched_cotangents)
+_checkpoint.defvjp_joint(_checkpoint_cotangents, reads="args")
 _checkpoint.defjvp_all(_checkpoint_jvp)
-_checkpoint.batched_jvps = _EveryArgument(_checkpoint_batched_jvp)
+_checkpoint.defbatch(jvps=_EveryArgument(_checkpoint_batched_jvp),
+                     joint_vjp=_checkpoint_batched_cotangents)
 
 
 def checkpoint(fn: Callable, *args: Any) -> Any:

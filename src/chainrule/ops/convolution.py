@@ -265,31 +265,31 @@ def _conv_each(prim, argnum: int, *args, **kwargs):
 
 
 # Each batched rule is its plain rule above with _conv_each in place of the call.
-conv.batched_vjps = (
-    lambda g, ans, x, w, **geo: _conv_each(conv_input_grad, 0, g, w, input_shape=x.shape,
-                                           **geo),
-    lambda g, ans, x, w, **geo: _conv_each(conv_weight_grad, 1, x, g, weight_shape=w.shape,
-                                           **geo))
-conv_input_grad.batched_vjps = (
-    lambda h, ans, g, w, input_shape, **geo: _conv_each(conv, 0, h, w, **geo),
-    lambda h, ans, g, w, input_shape, **geo: _conv_each(conv_weight_grad, 0, h, g,
-                                                        weight_shape=w.shape, **geo))
-conv_weight_grad.batched_vjps = (
-    lambda h, ans, x, g, weight_shape, **geo: _conv_each(conv_input_grad, 1, g, h,
-                                                         input_shape=x.shape, **geo),
-    lambda h, ans, x, g, weight_shape, **geo: _conv_each(conv, 1, x, h, **geo))
-conv.batched_jvps = (lambda t, ans, x, w, **geo: _conv_each(conv, 0, t, w, **geo),
-                     lambda t, ans, x, w, **geo: _conv_each(conv, 1, x, t, **geo))
-conv_input_grad.batched_jvps = (
-    lambda t, ans, g, w, input_shape, **geo: _conv_each(conv_input_grad, 0, t, w,
-                                                        input_shape=input_shape, **geo),
-    lambda t, ans, g, w, input_shape, **geo: _conv_each(conv_input_grad, 1, g, t,
-                                                        input_shape=input_shape, **geo))
-conv_weight_grad.batched_jvps = (
-    lambda t, ans, x, g, weight_shape, **geo: _conv_each(conv_weight_grad, 0, t, g,
-                                                         weight_shape=weight_shape, **geo),
-    lambda t, ans, x, g, weight_shape, **geo: _conv_each(conv_weight_grad, 1, x, t,
-                                                         weight_shape=weight_shape, **geo))
+conv.defbatch(
+    jvps=(lambda t, ans, x, w, **geo: _conv_each(conv, 0, t, w, **geo),
+          lambda t, ans, x, w, **geo: _conv_each(conv, 1, x, t, **geo)),
+    vjps=(lambda g, ans, x, w, **geo: _conv_each(conv_input_grad, 0, g, w,
+                                                 input_shape=x.shape, **geo),
+          lambda g, ans, x, w, **geo: _conv_each(conv_weight_grad, 1, x, g,
+                                                 weight_shape=w.shape, **geo)))
+conv_input_grad.defbatch(
+    jvps=(lambda t, ans, g, w, input_shape, **geo: _conv_each(conv_input_grad, 0, t, w,
+                                                              input_shape=input_shape, **geo),
+          lambda t, ans, g, w, input_shape, **geo: _conv_each(conv_input_grad, 1, g, t,
+                                                              input_shape=input_shape, **geo)),
+    vjps=(lambda h, ans, g, w, input_shape, **geo: _conv_each(conv, 0, h, w, **geo),
+          lambda h, ans, g, w, input_shape, **geo: _conv_each(conv_weight_grad, 0, h, g,
+                                                              weight_shape=w.shape, **geo)))
+conv_weight_grad.defbatch(
+    jvps=(lambda t, ans, x, g, weight_shape, **geo: _conv_each(conv_weight_grad, 0, t, g,
+                                                               weight_shape=weight_shape,
+                                                               **geo),
+          lambda t, ans, x, g, weight_shape, **geo: _conv_each(conv_weight_grad, 1, x, t,
+                                                               weight_shape=weight_shape,
+                                                               **geo)),
+    vjps=(lambda h, ans, x, g, weight_shape, **geo: _conv_each(conv_input_grad, 1, g, h,
+                                                               input_shape=x.shape, **geo),
+          lambda h, ans, x, g, weight_shape, **geo: _conv_each(conv, 1, x, h, **geo)))
 
 
 def convolution(x, w, stride=1, padding=0, dilation=1, groups: int = 1):

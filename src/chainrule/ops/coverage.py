@@ -178,7 +178,7 @@ def _section(title: str, names: list[str]) -> list[str]:
 
 
 def _batches(prim) -> bool:
-    return bool(prim.batch_safe or (prim.batched_jvps and prim.batched_vjps))
+    return prim.batching.whole_batch
 
 
 def coverage_markdown() -> str:

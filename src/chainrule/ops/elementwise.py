@@ -23,7 +23,7 @@ def _ufunc(ufunc, *vjps, reads, name=None):
     prim = defprim(ufunc, name or ufunc.__name__)
     prim.defvjp(*vjps, reads=reads)
     prim.defjvp(*vjps)
-    prim.batch_safe = True
+    prim.defbatch(broadcasts=True)
     UFUNCS[ufunc] = prim
     return prim
 

@@ -94,7 +94,7 @@ for _prim, _vjp in ((fft, _fft_vjp), (ifft, _ifft_vjp), (rfft, _rfft_vjp),
     # Linear maps: the derivative along t is the map applied to t.
     _prim.defjvp(lambda t, ans, x, *, _p=_prim, **kw: _p(t, **kw))
     # ``axis`` counts from the end, so a batch of tangents in front changes nothing.
-    _prim.batch_safe = True
+    _prim.defbatch(broadcasts=True)
 
 
 # --- NumPy signatures -------------------------------------------------------------

@@ -142,20 +142,19 @@ def _set_each(zeros, index, t):
 
 
 # Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
-getitem.batched_jvps = (lambda t, ans, x, index: _each(getitem, t, index), None)
-getitem.batched_vjps = (lambda g, ans, x, index:
-                        _each(scatter_add, g, index, g.shape[:1] + np.shape(x)), None)
-scatter_add.batched_jvps = (lambda t, ans, h, index, shape:
-                            _each(scatter_add, t, index, t.shape[:1] + tuple(shape)), None, None)
-scatter_add.batched_vjps = (lambda g, ans, h, index, shape: _each(getitem, g, index),
-                            None, None)
-zeros_at.batched_vjps = zeros_at.batched_jvps = (lambda v, ans, h, index:
-                                                 _each(zeros_at, v, index), None)
-setitem.batched_vjps = (lambda g, ans, x, index, v: _each(zeros_at, g, index), None,
-                        lambda g, ans, x, index, v: _each(_assigned_part, g, index))
-setitem.batched_jvps = (lambda t, ans, x, index, v: _each(zeros_at, t, index), None,
-                        lambda t, ans, x, index, v:
-                        _set_each(np.zeros(t.shape[:1] + ans.shape, ans.dtype), index, t))
+getitem.defbatch(jvps=(lambda t, ans, x, index: _each(getitem, t, index), None),
+                 vjps=(lambda g, ans, x, index:
+                       _each(scatter_add, g, index, g.shape[:1] + np.shape(x)), None))
+scatter_add.defbatch(jvps=(lambda t, ans, h, index, shape:
+                           _each(scatter_add, t, index, t.shape[:1] + tuple(shape)), None, None),
+                     vjps=(lambda g, ans, h, index, shape: _each(getitem, g, index), None, None))
+_zeros_at_each = (lambda v, ans, h, index: _each(zeros_at, v, index), None)
+zeros_at.defbatch(jvps=_zeros_at_each, vjps=_zeros_at_each)
+setitem.defbatch(jvps=(lambda t, ans, x, index, v: _each(zeros_at, t, index), None,
+                       lambda t, ans, x, index, v:
+                       _set_each(np.zeros(t.shape[:1] + ans.shape, ans.dtype), index, t)),
+                 vjps=(lambda g, ans, x, index, v: _each(zeros_at, g, index), None,
+                       lambda g, ans, x, index, v: _each(_assigned_part, g, index)))
 
 
 def _assigned_part(g, index):
@@ -184,12 +183,12 @@ def astype(x, dtype):
 cast = defprim(lambda x, dtype: x.astype(dtype), "astype")
 cast.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype), reads="args")
 cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
-cast.batch_safe = True
+cast.defbatch(broadcasts=True)
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
 copy.defvjp(lambda g, ans, x: g, reads=())
 copy.defjvp(lambda t, ans, x: t)
-copy.batch_safe = True
+copy.defbatch(broadcasts=True)
 
 
 @implements(np.copy)

@@ -220,7 +220,7 @@ def _sinc_slope(x):
 sinc = defprim(np.sinc, "sinc")
 sinc.defvjp(lambda g, ans, x: g * _sinc_slope(x), reads="args")
 sinc.defjvp(lambda t, ans, x: t * _sinc_slope(x))
-sinc.batch_safe = True
+sinc.defbatch(broadcasts=True)
 FUNCTIONS[np.sinc] = sinc
 
 # --- aliases of primitives -----------------------------------------------------------

@@ -104,8 +104,8 @@ def _batched_matmul_grad_b(g, ans, a, b):
     return _matmul_grad_b(g, ans, a, b)
 
 
-matmul.batched_jvps = (_batched_matmul_jvp_a, _batched_matmul_jvp_b)
-matmul.batched_vjps = (_batched_matmul_grad_a, _batched_matmul_grad_b)
+matmul.defbatch(jvps=(_batched_matmul_jvp_a, _batched_matmul_jvp_b),
+                vjps=(_batched_matmul_grad_a, _batched_matmul_grad_b))
 # np.matmul is a ufunc, so calls on Tensors arrive through __array_ufunc__, which
 # checks the keywords; FUNCTIONS[np.matmul] only serves the ``@`` operator, which
 # always passes two operands: it gets the primitive itself, one call cheaper.
@@ -192,9 +192,9 @@ def _tensordot_grad_each(wrt: int):
     return rule
 
 
-tensordot.batched_vjps = (_tensordot_grad_each(0), _tensordot_grad_each(1))
-tensordot.batched_jvps = (lambda t, ans, a, b, axes: _tensordot_each(t, b, axes, 0),
-                          lambda t, ans, a, b, axes: _tensordot_each(a, t, axes, 1))
+tensordot.defbatch(jvps=(lambda t, ans, a, b, axes: _tensordot_each(t, b, axes, 0),
+                         lambda t, ans, a, b, axes: _tensordot_each(a, t, axes, 1)),
+                   vjps=(_tensordot_grad_each(0), _tensordot_grad_each(1)))
 
 
 @implements(np.tensordot)
@@ -246,9 +246,9 @@ outer = defprim(np.outer, "outer")
 outer.defvjp(lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g, reads="args")
 outer.defjvp(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t))
 # Batched: the VJP rules' products broadcast over a batch stacked in front of g.
-outer.batched_vjps = tuple(outer.vjps)
-outer.batched_jvps = (lambda t, ans, a, b: t[:, :, None] * b,
-                      lambda t, ans, a, b: a[:, None] * t[:, None, :])
+outer.defbatch(jvps=(lambda t, ans, a, b: t[:, :, None] * b,
+                     lambda t, ans, a, b: a[:, None] * t[:, None, :]),
+               vjps=tuple(outer.vjps))
 
 
 @implements(np.outer)
@@ -400,17 +400,17 @@ def _einsum(*operands, subscripts: str, optimize=False):
 einsum = defprim(_einsum, "einsum")
 einsum.defvjp(*(_einsum_vjp(k) for k in range(64)), reads="args")
 einsum.defjvp(*(_einsum_jvp(k) for k in range(64)))
-einsum.batched_vjps = tuple(_einsum_vjp(k, batched=True) for k in range(64))
-einsum.batched_jvps = tuple(_einsum_jvp(k, batched=True) for k in range(64))
+einsum.defbatch(jvps=tuple(_einsum_jvp(k, batched=True) for k in range(64)),
+                vjps=tuple(_einsum_vjp(k, batched=True) for k in range(64)))
 
 embed_diagonal = defprim(_embed_diagonal, "embed_diagonal")
 embed_diagonal.defvjp(
     lambda g, ans, h, labels: einsum(g, subscripts=f"{labels}->{_unique(labels)}"), reads="args")
 embed_diagonal.defjvp(lambda t, ans, h, labels: embed_diagonal(t, labels=labels))
-embed_diagonal.batched_vjps = (lambda g, ans, h, labels: einsum(
-    g, subscripts=_batched_subscripts(f"{labels}->{_unique(labels)}", 0)),)
-embed_diagonal.batched_jvps = (lambda t, ans, h, labels:
-                               embed_diagonal(t, labels=_free_label(labels) + labels),)
+embed_diagonal.defbatch(
+    jvps=(lambda t, ans, h, labels: embed_diagonal(t, labels=_free_label(labels) + labels),),
+    vjps=(lambda g, ans, h, labels: einsum(
+        g, subscripts=_batched_subscripts(f"{labels}->{_unique(labels)}", 0)),))
 
 
 @implements(np.einsum)
@@ -483,8 +483,8 @@ def _kron_jvp_each(wrt: int):
     return rule
 
 
-kron.batched_vjps = (_kron_grad(0, batched=True), _kron_grad(1, batched=True))
-kron.batched_jvps = (_kron_jvp_each(0), _kron_jvp_each(1))
+kron.defbatch(jvps=(_kron_jvp_each(0), _kron_jvp_each(1)),
+              vjps=(_kron_grad(0, batched=True), _kron_grad(1, batched=True)))
 
 
 @implements(np.kron)
@@ -505,7 +505,7 @@ cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a),
 cross.defjvp(lambda t, ans, a, b: cross(t, b), lambda t, ans, a, b: cross(a, t))
 # The vectors lie along the last axis and the rules broadcast over the rest, so a
 # batch stacked in front goes through them in one call.
-cross.batch_safe = True
+cross.defbatch(broadcasts=True)
 
 
 def _as_3_vectors(x):

@@ -111,7 +111,8 @@ _sqrtm.defvjp(lambda g, ans, a: sylvester(_mT(ans), _mT(ans), g), reads="ans")
 _sqrtm.defjvp(lambda t, ans, a: sylvester(ans, ans, t))
 # Their rules are products and (stacked) Sylvester solves: a batch of tangents or
 # cotangents in front (jacfwd, jacobian) is one more stacked axis.
-sylvester.batch_safe = _sqrtm.batch_safe = True
+sylvester.defbatch(broadcasts=True)
+_sqrtm.defbatch(broadcasts=True)
 
 
 def sqrtm(a: Any, **_: Any) -> Any:

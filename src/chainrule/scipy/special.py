@@ -74,7 +74,7 @@ def _elementwise(fun, name: str, *rules, reads, ufunc=None):
     prim = defprim(fun, name)
     prim.defvjp(*rules, reads=reads)
     prim.defjvp(*rules)
-    prim.batch_safe = True
+    prim.defbatch(broadcasts=True)
     if ufunc is not None:
         UFUNCS[ufunc] = prim
     return prim

@@ -48,8 +48,7 @@ from .solves import det, inv, solve, solve_triangular, triangular_solve
 for _prim in (inv, det, solves.logabsdet, solve, triangular_solve, cholesky,
               decompositions.eigh_values, decompositions.eigh_vectors,
               decompositions.svd_values, decompositions.svd_u, decompositions.svd_vh,
-              decompositions.qr_q, decompositions.qr_r, decompositions.eigvals, solves.pinv,
-              solves.lstsq_solution):
-    _prim.batch_safe = True
+              decompositions.qr_q, decompositions.qr_r, decompositions.eigvals, solves.pinv):
+    _prim.defbatch(broadcasts=True)
 
 __all__ = ["cholesky", "det", "inv", "solve", "solve_triangular", "triangular_solve"]

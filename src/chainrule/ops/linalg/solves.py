@@ -294,3 +294,5 @@ def _lstsq_jvp_b(t, ans, a, b, **options):
 lstsq_solution = defprim(_lstsq_solution, "lstsq_solution")
 lstsq_solution.defvjp(_lstsq_vjp_a, _lstsq_vjp_b, reads=("args", "ans"))
 lstsq_solution.defjvp(_lstsq_jvp_a, _lstsq_jvp_b)
+# b's rules keep a batch of vectors in front (_columns_if), so every rule broadcasts.
+lstsq_solution.defbatch(broadcasts=True)

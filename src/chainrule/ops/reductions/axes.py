@@ -69,12 +69,11 @@ def _batched_along_axes(rule):
 def batch_by_own_rules(*prims) -> None:
     """Mark primitives whose own rules already take a batch stacked in front."""
     for prim in prims:
-        prim.batched_vjps = tuple(prim.vjps)
-        prim.batched_jvps = tuple(prim.jvps)
+        prim.defbatch(jvps=tuple(prim.jvps), vjps=tuple(prim.vjps))
 
 
 def batch_by_axes_from_end(*prims) -> None:
     """Give each primitive batched rules: its own rules, with axes counted from the end."""
     for prim in prims:
-        prim.batched_vjps = tuple(map(_batched_along_axes, prim.vjps))
-        prim.batched_jvps = tuple(map(_batched_along_axes, prim.jvps))
+        prim.defbatch(jvps=tuple(map(_batched_along_axes, prim.jvps)),
+                      vjps=tuple(map(_batched_along_axes, prim.vjps)))

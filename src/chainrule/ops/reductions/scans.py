@@ -178,8 +178,8 @@ def _reverse_cumsum_each(v, shape, axis):
     return reverse_cumsum(v, v.shape[:1] + tuple(shape), axis=along)
 
 
-cumsum.batched_jvps = (lambda t, ans, x, axis=None: _cumsum_each(t, axis),)
-cumsum.batched_vjps = (lambda g, ans, x, axis=None: _reverse_cumsum_each(g, x.shape, axis),)
-reverse_cumsum.batched_jvps = (lambda t, ans, h, shape, axis=None:
-                               _reverse_cumsum_each(t, shape, axis), None)
-reverse_cumsum.batched_vjps = (lambda g, ans, h, shape, axis=None: _cumsum_each(g, axis), None)
+cumsum.defbatch(jvps=(lambda t, ans, x, axis=None: _cumsum_each(t, axis),),
+                vjps=(lambda g, ans, x, axis=None: _reverse_cumsum_each(g, x.shape, axis),))
+reverse_cumsum.defbatch(
+    jvps=(lambda t, ans, h, shape, axis=None: _reverse_cumsum_each(t, shape, axis), None),
+    vjps=(lambda g, ans, h, shape, axis=None: _cumsum_each(g, axis), None))

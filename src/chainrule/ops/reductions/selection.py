@@ -58,7 +58,7 @@ where.defvjp(None, lambda g, ans, c, x, y: where(c, g, 0.0),
 # where and clip pick entries, so the VJP rules, which pick the tangent's, serve as JVP
 # rules, and they broadcast over a batch stacked in front.
 where.defjvp(*where.vjps)
-where.batch_safe = True
+where.defbatch(broadcasts=True)
 
 
 def _clip(x, low, high):
@@ -82,7 +82,7 @@ clip.defvjp(lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[0], g
             lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[2], g, 0.0),
             reads="args")
 clip.defjvp(*clip.vjps)
-clip.batch_safe = True
+clip.defbatch(broadcasts=True)
 
 
 def _permute_along(x, order, axis):

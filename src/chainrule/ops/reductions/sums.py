@@ -42,18 +42,17 @@ def _batch_axes(axis, ndim: int) -> tuple:
     return tuple(a + 1 for a in _axes(axis, ndim))
 
 
-sum_.batched_jvps = (lambda t, ans, x, axis=None, keepdims=False:
-                     sum_(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
-sum_.batched_vjps = (lambda g, ans, x, axis=None, keepdims=False:
-                     expand_reduced(g, g.shape[:1] + x.shape,
-                                    axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
-expand_reduced.batched_jvps = (
-    lambda t, ans, h, shape, axis=None, keepdims=False:
-    expand_reduced(t, t.shape[:1] + tuple(shape), axis=_batch_axes(axis, len(shape)),
-                   keepdims=keepdims), None)
-expand_reduced.batched_vjps = (
-    lambda g, ans, h, shape, axis=None, keepdims=False:
-    sum_(g, axis=_batch_axes(axis, len(shape)), keepdims=keepdims), None)
+sum_.defbatch(jvps=(lambda t, ans, x, axis=None, keepdims=False:
+                    sum_(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),),
+              vjps=(lambda g, ans, x, axis=None, keepdims=False:
+                    expand_reduced(g, g.shape[:1] + x.shape,
+                                   axis=_batch_axes(axis, x.ndim), keepdims=keepdims),))
+expand_reduced.defbatch(
+    jvps=(lambda t, ans, h, shape, axis=None, keepdims=False:
+          expand_reduced(t, t.shape[:1] + tuple(shape), axis=_batch_axes(axis, len(shape)),
+                         keepdims=keepdims), None),
+    vjps=(lambda g, ans, h, shape, axis=None, keepdims=False:
+          sum_(g, axis=_batch_axes(axis, len(shape)), keepdims=keepdims), None))
 
 
 def spread_reduced(g, x, axis, keepdims):
@@ -129,11 +128,11 @@ mean.defvjp(lambda g, ans, x, axis=None, keepdims=False:
 var.defvjp(_var_vjp, reads="args")
 std.defvjp(_std_vjp, reads=("args", "ans"))
 mean.defjvp(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims))
-mean.batched_jvps = (lambda t, ans, x, axis=None, keepdims=False:
-                     mean(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
-mean.batched_vjps = (lambda g, ans, x, axis=None, keepdims=False:
-                     expand_reduced(g, g.shape[:1] + x.shape, axis=_batch_axes(axis, x.ndim),
-                                    keepdims=keepdims) / _count(x.shape, axis),)
+mean.defbatch(jvps=(lambda t, ans, x, axis=None, keepdims=False:
+                    mean(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),),
+              vjps=(lambda g, ans, x, axis=None, keepdims=False:
+                    expand_reduced(g, g.shape[:1] + x.shape, axis=_batch_axes(axis, x.ndim),
+                                   keepdims=keepdims) / _count(x.shape, axis),))
 var.defjvp(_var_jvp)
 std.defjvp(_std_jvp)
 batch_by_axes_from_end(var, std)

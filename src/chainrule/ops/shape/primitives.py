@@ -31,21 +31,22 @@ transpose.defvjp(lambda g, ans, x, *, axes: transpose(g, axes=_inverse_permutati
 transpose.defjvp(lambda t, ans, x, *, axes: transpose(t, axes=axes))
 
 # Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
-reshape.batched_jvps = (lambda t, ans, x, *, shape, in_shape:
-                        reshape(t, shape=t.shape[:1] + tuple(ans.shape), in_shape=t.shape),)
-reshape.batched_vjps = (lambda g, ans, x, *, shape, in_shape:
-                        reshape(g, shape=g.shape[:1] + tuple(in_shape), in_shape=g.shape),)
-transpose.batched_jvps = (lambda t, ans, x, *, axes:
-                          transpose(t, axes=_after_batch(axes, t.ndim - 1)),)
-transpose.batched_vjps = (lambda g, ans, x, *, axes: transpose(
-    g, axes=_after_batch(_inverse_permutation(_full_axes(axes, g.ndim - 1)), g.ndim - 1)),)
+reshape.defbatch(
+    jvps=(lambda t, ans, x, *, shape, in_shape:
+          reshape(t, shape=t.shape[:1] + tuple(ans.shape), in_shape=t.shape),),
+    vjps=(lambda g, ans, x, *, shape, in_shape:
+          reshape(g, shape=g.shape[:1] + tuple(in_shape), in_shape=g.shape),))
+transpose.defbatch(
+    jvps=(lambda t, ans, x, *, axes: transpose(t, axes=_after_batch(axes, t.ndim - 1)),),
+    vjps=(lambda g, ans, x, *, axes: transpose(
+        g, axes=_after_batch(_inverse_permutation(_full_axes(axes, g.ndim - 1)), g.ndim - 1)),))
 
 broadcast_to = defprim(lambda x, *, shape: np.broadcast_to(x, shape), "broadcast_to")
 # The engine sums a gradient of the broadcast shape back to x's shape.
 broadcast_to.defvjp(lambda g, ans, x, *, shape: g, reads=())
 broadcast_to.defjvp(lambda t, ans, x, *, shape: broadcast_to(t, shape=shape))
-broadcast_to.batched_vjps = (lambda g, ans, x, *, shape: g,)
-broadcast_to.batched_jvps = (lambda t, ans, x, *, shape: broadcast_each(t, shape),)
+broadcast_to.defbatch(jvps=(lambda t, ans, x, *, shape: broadcast_each(t, shape),),
+                      vjps=(lambda g, ans, x, *, shape: g,))
 
 concatenate = defprim(lambda *arrays, axis, bounds: np.concatenate(arrays, axis=axis),
                       "concatenate")
@@ -63,10 +64,10 @@ def _concatenate_jvp(argnum, t, ans, *arrays, axis, bounds, lead=0):
 
 # One rule for every argument (there is no defjvp_all).
 concatenate.jvps = _EveryArgument(_concatenate_jvp)
-concatenate.batched_jvps = _EveryArgument(functools.partial(_concatenate_jvp, lead=1))
-concatenate.batched_vjps = _EveryArgument(
-    lambda argnum, g, ans, *arrays, axis, bounds:
-    getitem(g, _along(axis + 1, slice(*bounds[argnum]))))
+concatenate.defbatch(
+    jvps=_EveryArgument(functools.partial(_concatenate_jvp, lead=1)),
+    vjps=_EveryArgument(lambda argnum, g, ans, *arrays, axis, bounds:
+                        getitem(g, _along(axis + 1, slice(*bounds[argnum])))))
 
 flip = defprim(lambda x, *, axis: np.flip(x, axis), "flip")
 flip.defvjp(lambda g, ans, x, *, axis: flip(g, axis=axis), reads=())
@@ -77,9 +78,9 @@ roll = defprim(lambda x, *, shift, axis: np.roll(x, shift, axis), "roll")
 roll.defvjp(lambda g, ans, x, *, shift, axis:
             roll(g, shift=np.negative(shift).tolist(), axis=axis), reads=())
 roll.defjvp(lambda t, ans, x, *, shift, axis: roll(t, shift=shift, axis=axis))
-roll.batched_vjps = (lambda g, ans, x, *, shift, axis:
-                     _roll_each(g, np.negative(shift).tolist(), axis),)
-roll.batched_jvps = (lambda t, ans, x, *, shift, axis: _roll_each(t, shift, axis),)
+roll.defbatch(jvps=(lambda t, ans, x, *, shift, axis: _roll_each(t, shift, axis),),
+              vjps=(lambda g, ans, x, *, shift, axis:
+                    _roll_each(g, np.negative(shift).tolist(), axis),))
 
 pad = defprim(lambda x, *, pad_width, constant_values:
               np.pad(x, pad_width, constant_values=constant_values), "pad")
@@ -87,10 +88,10 @@ pad.defvjp(lambda g, ans, x, *, pad_width, constant_values: _unpadded(g, pad_wid
 # Affine in x: the padding constant is no part of the tangent.
 pad.defjvp(lambda t, ans, x, *, pad_width, constant_values:
            pad(t, pad_width=pad_width, constant_values=0))
-pad.batched_vjps = (lambda g, ans, x, *, pad_width, constant_values:
-                    _unpadded(g, _NO_PAD + tuple(pad_width)),)
-pad.batched_jvps = (lambda t, ans, x, *, pad_width, constant_values:
-                    pad(t, pad_width=_NO_PAD + tuple(pad_width), constant_values=0),)
+pad.defbatch(jvps=(lambda t, ans, x, *, pad_width, constant_values:
+                   pad(t, pad_width=_NO_PAD + tuple(pad_width), constant_values=0),),
+             vjps=(lambda g, ans, x, *, pad_width, constant_values:
+                   _unpadded(g, _NO_PAD + tuple(pad_width)),))
 
 triu = defprim(lambda x, *, k: np.triu(x, k), "triu")
 triu.defvjp(lambda g, ans, x, *, k: triu(g, k=k), reads=())
@@ -101,10 +102,10 @@ tril.defvjp(lambda g, ans, x, *, k: tril(g, k=k), reads=())
 tril.defjvp(lambda t, ans, x, *, k: tril(t, k=k))
 # Batched: the VJP rules take a batch as it is; a 1-D x stands for the matrix with x
 # in every row, so its tangents are spread over the rows first.
-triu.batched_vjps = tuple(triu.vjps)
-tril.batched_vjps = tuple(tril.vjps)
-triu.batched_jvps = (lambda t, ans, x, *, k: triu(broadcast_each(t, ans.shape), k=k),)
-tril.batched_jvps = (lambda t, ans, x, *, k: tril(broadcast_each(t, ans.shape), k=k),)
+triu.defbatch(jvps=(lambda t, ans, x, *, k: triu(broadcast_each(t, ans.shape), k=k),),
+              vjps=tuple(triu.vjps))
+tril.defbatch(jvps=(lambda t, ans, x, *, k: tril(broadcast_each(t, ans.shape), k=k),),
+              vjps=tuple(tril.vjps))
 
 trace = defprim(lambda x, *, offset, axis1, axis2, in_shape:
                 np.asarray(np.trace(x, offset, axis1, axis2)), "trace")
@@ -112,12 +113,12 @@ trace.defvjp(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
              _spread_on_diagonal(g, offset, axis1, axis2, in_shape), reads=())
 trace.defjvp(lambda t, ans, x, *, offset, axis1, axis2, in_shape:
              trace(t, offset=offset, axis1=axis1, axis2=axis2, in_shape=in_shape))
-trace.batched_vjps = (lambda g, ans, x, *, offset, axis1, axis2, in_shape:
-                      _spread_on_diagonal(g, offset, axis1 + 1, axis2 + 1,
-                                          g.shape[:1] + tuple(in_shape)),)
-trace.batched_jvps = (lambda t, ans, x, *, offset, axis1, axis2, in_shape:
-                      trace(t, offset=offset, axis1=axis1 + 1, axis2=axis2 + 1,
-                            in_shape=t.shape),)
+trace.defbatch(jvps=(lambda t, ans, x, *, offset, axis1, axis2, in_shape:
+                     trace(t, offset=offset, axis1=axis1 + 1, axis2=axis2 + 1,
+                           in_shape=t.shape),),
+               vjps=(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
+                     _spread_on_diagonal(g, offset, axis1 + 1, axis2 + 1,
+                                         g.shape[:1] + tuple(in_shape)),))
 
 
 # --- helpers --------------------------------------------------------------------
