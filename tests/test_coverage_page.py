@@ -12,17 +12,17 @@ PAGE = Path(__file__).parent.parent / "docs" / "coverage.md"
 
 def test_coverage_page_matches_the_registry():
     pytest.importorskip("scipy")
-    generated = subprocess.run([sys.executable, "-m", "chainrule.ops.coverage", "--print"],
+    generated = subprocess.run([sys.executable, "-m", "chainrule.coverage", "--print"],
                                capture_output=True, text=True, check=True).stdout
     assert generated == PAGE.read_text(encoding="utf-8"), (
         "docs/coverage.md is out of date: run "
-        "python -m chainrule.ops.coverage --write docs/coverage.md")
+        "python -m chainrule.coverage --write docs/coverage.md")
 
 
 def _parity():
     pytest.importorskip("scipy")
     import chainrule.scipy  # noqa: F401  (registers SciPy's functions)
-    from chainrule.ops import coverage
+    from chainrule import coverage
 
     return coverage
 
@@ -33,7 +33,7 @@ def test_every_function_autograd_differentiates_is_covered_or_explained():
                if groups["missing"]}
     assert not missing, (
         f"HIPS autograd differentiates these, chainrule neither does nor says why: {missing}; "
-        f"add them, or give the reason in chainrule.ops.coverage.NOT_COVERED")
+        f"add them, or give the reason in chainrule.coverage.NOT_COVERED")
 
 
 def test_no_function_listed_as_not_covered_is_covered():
@@ -57,4 +57,4 @@ def test_functions_listed_by_numpy_version_are_routed_exactly_on_those_versions(
     wrong = {name: coverage.VERSIONED[name] for name in coverage.VERSIONED
              if (name in routed) != coverage.routed_on_this_numpy(name)}
     assert not wrong, (f"on NumPy {np.__version__} these are routed or not, contrary to their "
-                       f"version range in chainrule.ops.coverage.VERSIONED: {wrong}")
+                       f"version range in chainrule.coverage.VERSIONED: {wrong}")

@@ -52,3 +52,22 @@ def test_an_upper_package_imports_first_in_a_fresh_interpreter(package):
     result = subprocess.run([sys.executable, "-c", f"import {package}"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+UPPER = ("chainrule.transforms", "chainrule.checkpoint", "chainrule.nn", "chainrule.optim",
+         "chainrule.training", "chainrule.optimize", "chainrule.mle", "chainrule.tensor")
+
+
+@pytest.mark.parametrize("path", _modules_under("_core") + _modules_under("ops"),
+                         ids=lambda p: str(p.relative_to(SRC)))
+def test_engine_and_ops_never_import_upwards(path):
+    imported = _imported_modules(path)
+    upward = {name for name in imported
+              if name == "chainrule" or name.startswith(UPPER)}
+    assert not upward, f"{path.relative_to(SRC)} imports {sorted(upward)}"
+
+
+@pytest.mark.parametrize("path", _modules_under("_core"), ids=lambda p: str(p.relative_to(SRC)))
+def test_the_engine_knows_no_primitives(path):
+    imported = _imported_modules(path)
+    assert not {name for name in imported if name.startswith("chainrule.ops")}

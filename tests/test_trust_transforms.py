@@ -6,7 +6,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.numpy as cnp
-from chainrule._core.graph import JointVjp
+from chainrule._core.rules import JointVjp
 
 
 def central_jacobian(f, x, eps=1e-6):

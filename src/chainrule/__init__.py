@@ -7,8 +7,10 @@
 
 from . import numpy
 from ._core.primitive import Primitive, primitive
+from ._core.rules import EveryArgument
 from ._core.state import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .ops.control import checkpoint, stop_gradient
+from .checkpoint import checkpoint
+from .ops.control import stop_gradient
 from .serialization import StateFileError, load, save
 from .tensor import Tensor, tensor
 from .testing import check_grads
@@ -31,10 +33,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "check_grads", "checkpoint", "data", "detect_anomaly", "elementwise_grad", "enable_grad",
-    "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jvp",
-    "linearize", "load", "nn", "no_grad", "numpy", "optim", "Primitive", "primitive", "save",
-    "StateFileError", "stop_gradient", "Tensor", "tensor", "training", "Value",
-    "value_and_grad", "vjp",
+    "EveryArgument", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
+    "jacobian", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "Primitive",
+    "primitive", "save", "StateFileError", "stop_gradient", "Tensor", "tensor", "training",
+    "Value", "value_and_grad", "vjp",
 ]
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule._core.graph import JointVjp
 from chainrule._core.primitive import Primitive
+from chainrule._core.rules import JointVjp
 from chainrule.ops.registry import PRIMITIVES
 
 if importlib.util.find_spec("scipy") is not None:

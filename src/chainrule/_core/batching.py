@@ -24,7 +24,7 @@ There are three kinds, declared with ``Primitive.defbatch``:
 from __future__ import annotations
 
 from .forward import array_functions, sum_jvps
-from .graph import JointVjp
+from .rules import JointVjp, rule_at
 
 
 class Batching:
@@ -73,7 +73,7 @@ class Broadcasting(Batching):
             return list(vjps.rule(g, ans, *vals, **kwargs))
         cotangents = []
         for argnum, parent in enumerate(parents):
-            rule = None if parent is None else _rule_at(vjps, argnum)
+            rule = None if parent is None else rule_at(vjps, argnum)
             cotangents.append(None if rule is None else rule(g, ans, *vals, **kwargs))
         return cotangents
 
@@ -111,7 +111,7 @@ class BatchedRules(Batching):
         for argnum, node in enumerate(parents):
             if node is None:
                 continue
-            rule = _rule_at(self.jvps, argnum)
+            rule = rule_at(self.jvps, argnum)
             t = None if rule is None else rule(node.tangent, ans, *vals, **kwargs)
             if t is None:
                 return None
@@ -129,7 +129,7 @@ class BatchedRules(Batching):
         for argnum, parent in enumerate(parents):
             gp = None
             if parent is not None:
-                rule = _rule_at(self.vjps, argnum)
+                rule = rule_at(self.vjps, argnum)
                 if rule is not None:
                     gp = rule(g, ans, *vals, **kwargs)
                 if gp is None:
@@ -142,17 +142,11 @@ LOOP = Batching()
 BROADCASTING = Broadcasting()
 
 
-def _rule_at(rules, argnum: int):
-    """The rule of argument ``argnum`` in a table of rules, or None when there is none."""
-    try:
-        return rules[argnum]
-    except IndexError:
-        return None
 
 
 def _loop_argument(prim, argnum, g, ans, vals, kwargs):
     """One argument's batched cotangent from its ordinary rule, member by member."""
-    rule = _rule_at(prim.vjps, argnum)
+    rule = rule_at(prim.vjps, argnum)
     if rule is None:
         return None
     return array_functions.stack([rule(one, ans, *vals, **kwargs) for one in g])

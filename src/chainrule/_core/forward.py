@@ -20,6 +20,7 @@ tangents is computed once it grows ``PENDING_DEPTH`` operations deep.
 
 from __future__ import annotations
 
+from .rules import rule_at
 from .state import inplace_epoch, state
 
 PENDING_DEPTH = 64
@@ -120,7 +121,7 @@ def sum_jvps(prim, ans, vals, kwargs, tangents, shape):
     for argnum, t in enumerate(tangents):
         if t is None:
             continue
-        rule = jvps[argnum] if argnum < len(jvps) else None
+        rule = rule_at(jvps, argnum)
         if rule is None:
             raise NotImplementedError(
                 f"'{prim.name}' has no forward-mode (JVP) rule for its argument {argnum}, "

@@ -14,10 +14,10 @@ from __future__ import annotations
 import gc
 import heapq
 import itertools
-import sys
 import threading
 import weakref
 
+from .rules import JointVjp
 from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
@@ -91,26 +91,6 @@ class LeafNode(Node):
     def name(self) -> str:
         return "leaf"
 
-
-class JointVjp:
-    """Stands in for a primitive's VJP rules when one call gives every argument's
-    cotangent: ``rule(g, ans, *args, **kwargs)`` returns one per positional argument
-    (None where there is none). For rules that share costly work between arguments,
-    such as a recomputation (its batched form: ``Primitive.defbatch(joint_vjp=...)``).
-    """
-
-    __slots__ = ("rule",)
-
-    def __init__(self, rule):
-        self.rule = rule
-
-    def __len__(self) -> int:
-        return sys.maxsize
-
-    def __getitem__(self, argnum: int):
-        """One argument's rule, for code that reads rules one at a time."""
-        rule = self.rule
-        return lambda g, ans, *args, **kwargs: rule(g, ans, *args, **kwargs)[argnum]
 
 
 class RetainGrad:

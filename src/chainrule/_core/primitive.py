@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .batching import BROADCASTING, LOOP, BatchedRules, Batching
 from .forward import TangentNode, push_tangents
-from .graph import Box, JointVjp, Node, _next_seq, new_node
+from .graph import Box, Node, _next_seq, new_node
+from .rules import EveryArgument, JointVjp
 from .state import inplace_epoch, state
 
 _new = object.__new__
@@ -132,7 +132,7 @@ class Primitive:
         ``argnum``. ``reads`` declares what the rule reads, as for ``defvjp``.
         """
         self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
-        self.vjps = _EveryArgument(rule)
+        self.vjps = EveryArgument(rule)
         return self
 
     def defvjp_joint(self, rule: Callable, reads: Reads = ("args", "ans")) -> Primitive:
@@ -150,7 +150,7 @@ class Primitive:
 
     def defjvp_all(self, rule: Callable) -> Primitive:
         """One JVP rule for every positional argument: ``rule(argnum, t, ans, *args, **kwargs)``."""
-        self.jvps = _EveryArgument(rule)
+        self.jvps = EveryArgument(rule)
         return self
 
     def defjvp(self, *rules: Callable | None) -> Primitive:
@@ -308,20 +308,6 @@ class Primitive:
                         ans if self.saves_ans else None, parents, level, shape)
         return make_box(ans, node)
 
-
-class _EveryArgument:
-    """Stands in for the list of VJP rules when one rule serves every argument."""
-
-    __slots__ = ("rule",)
-
-    def __init__(self, rule: Callable):
-        self.rule = rule
-
-    def __len__(self) -> int:
-        return sys.maxsize
-
-    def __getitem__(self, argnum: int) -> Callable:
-        return functools.partial(self.rule, argnum)
 
 
 def _not_an_array(prim, ans) -> TypeError:

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from ..._core.graph import Box
-from ..._core.primitive import _EveryArgument
+from ..._core.rules import EveryArgument
 from ..indexing import astype, batch_aligned, getitem
 from ..reductions import axes_from_end, batch_by_axes_from_end
 from ..registry import defprim
@@ -63,10 +63,10 @@ def _concatenate_jvp(argnum, t, ans, *arrays, axis, bounds, lead=0):
 
 
 # One rule for every argument (there is no defjvp_all).
-concatenate.jvps = _EveryArgument(_concatenate_jvp)
+concatenate.jvps = EveryArgument(_concatenate_jvp)
 concatenate.defbatch(
-    jvps=_EveryArgument(functools.partial(_concatenate_jvp, lead=1)),
-    vjps=_EveryArgument(lambda argnum, g, ans, *arrays, axis, bounds:
+    jvps=EveryArgument(functools.partial(_concatenate_jvp, lead=1)),
+    vjps=EveryArgument(lambda argnum, g, ans, *arrays, axis, bounds:
                         getitem(g, _along(axis + 1, slice(*bounds[argnum])))))
 
 flip = defprim(lambda x, *, axis: np.flip(x, axis), "flip")

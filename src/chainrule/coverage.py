@@ -1,4 +1,4 @@
-"""What chainrule differentiates, read from the registry: ``python -m chainrule.ops.coverage``.
+"""What chainrule differentiates, read from the registry: ``python -m chainrule.coverage``.
 
 Prints the number of primitives, and with ``--write PATH`` writes the Markdown
 page ``docs/coverage.md`` (a test checks that the committed page is current).
@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from . import registry
+from .ops import registry
 
 # Functions deliberately left without derivatives, and why, by qualified name.
 NOT_COVERED = {
@@ -194,7 +194,7 @@ def coverage_markdown() -> str:
     lines = [
         "# What chainrule differentiates",
         "",
-        "Generated from the registry by `python -m chainrule.ops.coverage --write "
+        "Generated from the registry by `python -m chainrule.coverage --write "
         "docs/coverage.md`; do not edit by hand.",
         "",
         f"- {len(prims)} primitives, each with reverse and forward rules checked by the "

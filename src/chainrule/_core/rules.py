@@ -1,0 +1,51 @@
+"""How a primitive's rules are tabled: one per argument, one for every argument, or one
+giving every argument's result at once. The engine reads a table only through
+``rule_at`` (or the joint rule), so each form is a plain sequence-like object."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+
+class EveryArgument:
+    """One rule serving every positional argument: ``rule(argnum, *rule_args)``.
+
+    For primitives taking any number of arrays (``concatenate``, ``checkpoint``):
+
+    >>> prim.defbatch(jvps=EveryArgument(lambda argnum, t, ans, *arrays: ...))
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __getitem__(self, argnum: int) -> Callable:
+        return functools.partial(self.rule, argnum)
+
+
+class JointVjp:
+    """Stands in for a primitive's VJP rules when one call gives every argument's
+    cotangent: ``rule(g, ans, *args, **kwargs)`` returns one per positional argument
+    (None where there is none). For rules that share costly work between arguments,
+    such as a recomputation (its batched form: ``Primitive.defbatch(joint_vjp=...)``).
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable):
+        self.rule = rule
+
+    def __getitem__(self, argnum: int) -> Callable:
+        """One argument's rule, for code that reads rules one at a time."""
+        rule = self.rule
+        return lambda g, ans, *args, **kwargs: rule(g, ans, *args, **kwargs)[argnum]
+
+
+def rule_at(rules, argnum: int) -> Callable | None:
+    """The rule of argument ``argnum`` in a table of rules, or None when there is none."""
+    try:
+        return rules[argnum]
+    except IndexError:
+        return None
