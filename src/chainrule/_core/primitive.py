@@ -225,18 +225,20 @@ class Primitive:
         level = -1
         boxed = untraced_array = False
         for a in args:
-            node = None
             if isinstance(a, Box):
                 boxed = True
                 node = a._node
                 a = a._value
-                if node is not None and node.level != level:
+                if node is None:
+                    untraced_array = untraced_array or type(a) is _mutable_array_type
+                elif node.level != level:
                     if level >= 0:
                         return self._record_mixed(args, kwargs)
                     level = node.level
                     top = node
-            if node is None and type(a) is _mutable_array_type:
-                untraced_array = True
+            else:
+                node = None
+                untraced_array = untraced_array or type(a) is _mutable_array_type
             vals.append(a)
             parents.append(node)
         if level < state.record_from:

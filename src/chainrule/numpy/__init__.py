@@ -13,38 +13,21 @@ from .._core.graph import Box as _Box
 from ..ops.registry import FUNCTIONS as _FUNCTIONS
 from ..ops.registry import UFUNCS as _UFUNCS
 
-
-class DifferentiableUfunc:
-    """A NumPy ufunc whose calls are chainrule's primitive, so that they accept lists
-    of traced values too; its methods (``outer``, ``reduce``, ``accumulate`` ...) and
-    attributes are the ufunc's own, which hand Tensors to chainrule's rules."""
-
-    __slots__ = ("ufunc", "_primitive")
-
-    def __init__(self, ufunc: _np.ufunc, primitive) -> None:
-        self.ufunc = ufunc
-        self._primitive = primitive
-
-    def __call__(self, *args, **kwargs):
-        if kwargs:  # out=, where= ...: NumPy's protocol checks them
-            return self.ufunc(*args, **kwargs)
-        return self._primitive(*args)
-
-    def __getattr__(self, name: str):
-        return getattr(self.ufunc, name)
-
-    def __repr__(self) -> str:
-        return f"<differentiable ufunc '{self.ufunc.__name__}'>"
+# What a ufunc has beyond calls; its methods hand Tensors back to chainrule's rules.
+_UFUNC_ATTRIBUTES = ("outer", "reduce", "accumulate", "reduceat", "at", "nin", "nout",
+                     "nargs", "ntypes", "types", "identity", "signature")
 
 
 def _differentiable_version(obj):
     try:
         primitive = _UFUNCS.get(obj)
-        if primitive is not None:
-            return DifferentiableUfunc(obj, primitive)
-        return _FUNCTIONS.get(obj) or obj
     except TypeError:  # unhashable NumPy attribute
         return obj
+    if primitive is None:
+        return _FUNCTIONS.get(obj) or obj
+    for name in _UFUNC_ATTRIBUTES:  # copied, so calls keep the primitive's own speed
+        setattr(primitive, name, getattr(obj, name))
+    return primitive
 
 
 def _populate() -> None:
