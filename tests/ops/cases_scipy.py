@@ -51,6 +51,7 @@ def _cases():
         "ellipe": (sp.ellipe, Arg((3, 4), -0.9, 0.9)), "spence": (sp.spence, Arg((3, 4), 0.2, 2.5)),
         "wrightomega": (sp.wrightomega, Arg((3, 4))), "exprel": (sp.exprel, Arg((3, 4))),
         "cosm1": (sp.cosm1, Arg((3, 4))), "entr": (sp.entr, POS),
+        "sindg": (sp.sindg, Arg((3, 4), -200.0, 200.0)),
     }
     binary = {
         "betaln": (sp.betaln, POS, ROW_POS), "beta": (sp.beta, POS, ROW_POS),

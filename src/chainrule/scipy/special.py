@@ -57,7 +57,7 @@ __all__ = [
     "inv_boxcox1p", "iv", "ive", "j0", "j1", "jn", "jv", "k0", "k0e", "k1", "k1e", "kl_div",
     "kn", "kv", "kve", "lambertw", "log_expit", "log_ndtr", "log_softmax", "loggamma", "logit",
     "logsumexp", "multigammaln", "ndtr", "ndtri", "ndtri_exp", "owens_t", "poch", "polygamma",
-    "powm1", "pseudo_huber", "psi", "rel_entr", "rgamma", "softmax", "softplus", "spence",
+    "powm1", "pseudo_huber", "psi", "rel_entr", "rgamma", "sindg", "softmax", "softplus", "spence",
     "stdtr", "stdtrit", "wofz", "wrightomega", "xlog1py", "xlogy", "y0", "y1", "yn", "yv",
     "zeta",
 ]
@@ -658,6 +658,8 @@ def _log1p_ratio_slope(z):
 
 exprel = _special("exprel", lambda g, ans, x: g * _exprel_slope(x), reads="args")
 cosm1 = _special("cosm1", lambda g, ans, x: -g * np.sin(x), reads="args")
+sindg = _special("sindg", lambda g, ans, x: g * (np.pi / 180) * np.cos(x * (np.pi / 180)),
+                 reads="args")
 powm1 = _special("powm1", lambda g, ans, x, y: g * y * x ** (y - 1),
                  lambda g, ans, x, y: g * (ans + 1) * np.log(x), reads=("args", "ans"))
 # boxcox(x, l) = L exprel(l L) with L = log x (log1p x for boxcox1p); the inverses are
