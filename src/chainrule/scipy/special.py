@@ -134,8 +134,26 @@ gammaln = _elementwise(_sp.gammaln, "gammaln", lambda g, ans, x: g * digamma(x),
                        ufunc=_sp.gammaln)
 gamma = _elementwise(_sp.gamma, "gamma", lambda g, ans, x: g * ans * digamma(x),
                      ufunc=_sp.gamma)
-rgamma = _elementwise(_sp.rgamma, "rgamma", lambda g, ans, x: -g * ans * digamma(x),
+rgamma = _elementwise(_sp.rgamma, "rgamma", lambda g, ans, x: g * _rgamma_slope(x),
                       ufunc=_sp.rgamma)
+
+
+def _rgamma_slope(x):
+    """The derivative of ``1 / gamma(x)``, finite everywhere.
+
+    ``-rgamma(x) * digamma(x)`` is ``0 * inf`` at the poles of gamma (0, -1, -2, ...),
+    where ``1 / gamma`` is smooth. Below 1/2 the reflection formula
+    ``1 / gamma(x) = sin(pi x) gamma(1 - x) / pi`` gives a form without poles. Each
+    branch sees only its own safe arguments, so higher derivatives stay finite too.
+    """
+    left = x < 0.5
+    x_left = np.where(left, x, 0.0)
+    x_right = np.where(left, 1.0, x)
+    by_reflection = gamma(1 - x_left) * (
+        np.cos(np.pi * x_left) - np.sin(np.pi * x_left) * digamma(1 - x_left) / np.pi)
+    return np.where(left, by_reflection, -rgamma(x_right) * digamma(x_right))
+
+
 digamma = _elementwise(_sp.digamma, "digamma", lambda g, ans, x: g * polygamma(1, x),
                        ufunc=_sp.digamma)
 psi = digamma

@@ -1,0 +1,29 @@
+"""Wrong derivatives the random-program fuzzer found, each checked against finite
+differences of SciPy's or NumPy's own function."""
+
+import pytest
+import scipy.special
+
+import chainrule as cr
+import chainrule.scipy.special as cspecial
+
+STEP = 1e-5
+
+
+def central_difference(fun, x, step=STEP):
+    return (fun(x + step) - fun(x - step)) / (2 * step)
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0, -2.0, -3.0])
+def test_rgamma_is_differentiable_at_the_poles_of_gamma(x):
+    # 1/gamma is smooth at 0, -1, -2, ...; the rule -rgamma * digamma gave 0 * inf = nan.
+    expected = central_difference(scipy.special.rgamma, x)
+    assert cr.grad(cspecial.rgamma)(x) == pytest.approx(expected, rel=1e-8)
+    assert cr.jvp(cspecial.rgamma, (x,), (1.0,))[1] == pytest.approx(expected, rel=1e-8)
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0, -0.5, 0.7, 2.5])
+def test_rgamma_second_derivative_is_finite_and_right_at_the_poles(x):
+    slope = cr.grad(cspecial.rgamma)
+    expected = central_difference(slope, x)
+    assert cr.grad(slope)(x) == pytest.approx(expected, rel=1e-7)
