@@ -11,7 +11,8 @@ asserts, at one point kept away from kinks and domain edges:
 
 - the value by dispatch and by ``chainrule.numpy`` equals plain NumPy's, and so
   do their gradients (each other's);
-- the reverse gradient equals central finite differences, ``jacfwd`` and ``jvp``;
+- the reverse gradient equals central finite differences, ``Tensor.backward()``,
+  ``jacfwd`` and ``jvp``;
 - the Hessian-vector product by ``hvp`` (forward over reverse) and by reverse
   over reverse equals central differences of the gradient.
 
@@ -47,7 +48,7 @@ from .fuzz_ops import OPS, Op
 # Shapes an input can have: scalars, vectors, matrices (square ones for linear
 # algebra), stacks, and length-1 axes that broadcast.
 INPUT_SHAPES = [(), (3,), (2,), (4,), (2, 3), (3, 3), (3, 2), (1, 3), (3, 1), (2, 2),
-                (2, 3, 3), (2, 1, 3)]
+                (2, 3, 3), (2, 1, 3), (3, 3), (2, 2, 2)]
 # A drawn value must stay this small, so nothing overflows and differences are stable.
 MAX_MAGNITUDE = 1e3
 MAX_SIZE = 48
@@ -73,8 +74,10 @@ class Program:
     def source(self) -> str:
         """The program as the source of ``def program(np, special, x0, ...)``."""
         params = ", ".join(["np", "special"] + [f"x{i}" for i in range(len(self.input_shapes))])
-        total = " + ".join(f"np.sum({v} * weights(np.shape({v})))" for v in self.outputs)
-        body = [f"    {line}" for line in self.lines] + [f"    return {total}"]
+        terms = [f"np.sum({v} * weights(np.shape({v})))" for v in self.outputs]
+        total = "\n            + ".join(terms)
+        body = [f"    {line}" for line in self.lines]
+        body.append(f"    return ({total})" if len(terms) > 1 else f"    return {total}")
         return "\n".join([f"def program({params}):"] + body) + "\n"
 
     def without(self, index: int) -> Program | None:

@@ -63,6 +63,8 @@ def check_program(program: Callable, inputs: Sequence[np.ndarray], step: float =
     _exact("the value by chainrule.numpy", own_value, expected)
     _numeric("the reverse-mode gradient", gradient, *_difference_gradient(plain, inputs, step))
     _exact("the gradient by chainrule.numpy (against dispatch's)", own_gradient, gradient)
+    _exact("the gradient by Tensor.backward() (against grad's)", _by_backward(dispatch, inputs),
+           gradient)
     _exact("the gradient by jacfwd (against reverse mode's)",
            cr.jacfwd(dispatch, argnums)(*inputs), gradient)
     directions = _directions(inputs)
@@ -86,6 +88,15 @@ def _check_second_order(fun: Callable, inputs: tuple, directions: tuple, step: f
              cr.hvp(packed, inputs, directions), *numeric)
     _numeric("the Hessian-vector product by reverse over reverse",
              cr.grad(along_gradient)(inputs), *numeric)
+
+
+def _by_backward(fun: Callable, inputs: tuple) -> list:
+    """The gradient the PyTorch way: leaves that require grad, ``backward()``, ``.grad``."""
+    import chainrule as cr
+
+    leaves = [cr.tensor(x, requires_grad=True) for x in inputs]
+    fun(*leaves).backward()
+    return [np.zeros_like(x) if leaf.grad is None else leaf.grad for x, leaf in zip(inputs, leaves)]
 
 
 def _directions(inputs: tuple) -> tuple:

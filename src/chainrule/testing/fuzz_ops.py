@@ -168,6 +168,9 @@ _BINARY = [
     binary("remainder", "{0} % {1}", smooth=_quotient_not_integer),
     binary("fmod", "np.fmod({0}, {1})", smooth=_quotient_not_integer),
     binary("where", "np.where(weights(np.shape({0})) > 0, {0}, {1})"),
+    binary("floor_divide", "{0} // {1} + {0}", smooth=_quotient_not_integer),
+    binary("heaviside", "np.heaviside({0}, 0.5) * {1}",
+           smooth=lambda a, b: NONZERO.holds(a)),
 ]
 
 
@@ -213,7 +216,8 @@ def reduction(name: str, call: str, keepdims: bool = True, domain: Domain = REAL
         if a.ndim == 0 and not axis_none:
             return None
         options = "" if axis is None else f", axis={axis}"
-        if keepdims and chooser.flag():
+        # SciPy's logsumexp keeps one axis of a 0-d input (NumPy keeps none): not drawn.
+        if keepdims and not (a.ndim == 0 and call.startswith("special.")) and chooser.flag():
             options += ", keepdims=True"
         if call.startswith("."):  # a method of the value
             return f"{arg}{call}({options.lstrip(', ')})"
@@ -260,7 +264,49 @@ def _var_ddof(chooser, a):
     return "np.var({0}, ddof=1)"
 
 
-_REDUCTIONS += [Op("diff", 1, _diff_build), Op("var-ddof", 1, _var_ddof)]
+def _needs_ndim_1(build):
+    return lambda chooser, a: build(chooser, a) if a.ndim >= 1 else None
+
+
+def _quantile(chooser, a):
+    axis = _draw_axis(chooser, a)
+    if a.ndim == 0 or not _no_ties(a, axis):
+        return None
+    options = "" if axis is None else f", axis={axis}"
+    return chooser.choice([f"np.median({{0}}{options})", f"np.quantile({{0}}, 0.3{options})",
+                           f"np.percentile({{0}}, [20.0, 75.0]{options})"])
+
+
+@_needs_ndim_1
+def _along_last(chooser, a):
+    weights = f"np.arange(1.0, {a.shape[-1] + 1})"
+    options = ["np.trapezoid({0})", "np.gradient({0}, axis=-1)", "np.ediff1d({0})",
+               f"np.average({{0}}, axis=-1, weights={weights})",
+               "np.linalg.vector_norm({0}, axis=-1)", "np.polyval({0}, 0.7)"]
+    if a.shape[-1] < 2:
+        options = options[3:]
+    return chooser.choice(options)
+
+
+def _nan_reduction(chooser, a):
+    axis = _draw_axis(chooser, a)
+    name = chooser.choice(["nansum", "nanmean", "nanvar", "nanprod", "nanmax", "nanstd"])
+    if name in ("nanmax",) and not _unique_extreme(a, axis):
+        return None
+    if name == "nanstd" and not _spread(a, axis):
+        return None
+    return f"np.{name}({{0}}{'' if axis is None else f', axis={axis}'})"
+
+
+def _statistics(chooser, a):
+    if a.ndim != 2 or a.shape[1] < 2 or not np.all(np.std(a, axis=1) >= 0.1):
+        return None
+    return chooser.choice(["np.cov({0})", "np.corrcoef({0})", "np.cov({0}, ddof=0)"])
+
+
+_REDUCTIONS += [Op("diff", 1, _diff_build), Op("var-ddof", 1, _var_ddof),
+                Op("quantile", 1, _quantile), Op("along_last", 1, _along_last),
+                Op("nan_reduction", 1, _nan_reduction), Op("statistics", 1, _statistics)]
 
 
 # --- shape functions and indexing -----------------------------------------------------
@@ -378,7 +424,49 @@ def _join(chooser, a, b):
                            "np.vstack([{0}, {1}])", "np.stack([{0}, {1}, {0}])"])
 
 
+@_needs_ndim(2)
+def _matrix_shape(chooser, a):
+    return chooser.choice(["np.rot90({0})", "np.fliplr({0})", "np.flipud({0})",
+                           "np.linalg.matrix_transpose({0})", "np.rollaxis({0}, -1)",
+                           "np.linalg.diagonal({0})", "np.linalg.trace({0})",
+                           "np.split({0}, [1], axis=-1)[1]", "np.array_split({0}, 2)[0]"])
+
+
+@_needs_ndim(0, 2)
+def _promote(chooser, a):
+    return chooser.choice(["np.atleast_2d({0})", "np.atleast_1d({0})", "np.copy({0})",
+                           "np.nan_to_num({0})", "np.real_if_close({0})", "{0}.astype(float)",
+                           "np.real({0})", "np.column_stack([{0}, {0}])" if a.ndim else "{0}",
+                           "np.append({0}, {0})", "np.broadcast_arrays({0}, np.ones((2, 1)))[0]"])
+
+
+def _scalar_pair(a, b) -> bool:
+    return a.ndim == 0 and b.ndim == 0
+
+
+def _spaced(chooser, a, b):
+    return chooser.choice(["np.linspace({0}, {1}, 4)", "np.logspace(np.tanh({0}), {1}, 3)",
+                           "np.meshgrid(np.stack([{0}, {1}]), np.stack([{1}, {0}, {1}]))[0]",
+                           "np.full((2, 2), {0}) * {1}"])
+
+
+def _interp(chooser, a):
+    knots = np.array([-1.0, 0.0, 1.5])
+    if a.ndim > 1 or not np.all(np.min(np.abs(a[..., None] - knots), axis=-1) >= MARGIN):
+        return None
+    return "np.interp({0}, np.array([-1.0, 0.0, 1.5]), np.array([0.5, 2.0, -1.0]))"
+
+
+def _select(chooser, a):
+    if not np.all(np.abs(a) >= MARGIN):
+        return None
+    return chooser.choice(["np.select([{0} > 0], [np.sin({0})], default=np.cos({0}))",
+                           "np.where({0} > 0, np.square({0}), -{0})"])
+
+
 _SHAPE = [
+    Op("matrix_shape", 1, _matrix_shape), Op("promote", 1, _promote),
+    Op("spaced", 2, _spaced, _scalar_pair), Op("interp", 1, _interp), Op("select", 1, _select),
     Op("reshape", 1, _reshape), Op("ravel", 1, _ravel), Op("transpose", 1, _transpose),
     Op("expand_dims", 1, _expand_dims), Op("squeeze", 1, _squeeze),
     Op("broadcast_to", 1, _broadcast_to), Op("repeat", 1, _repeat), Op("pad", 1, _pad),
@@ -457,6 +545,15 @@ _PRODUCTS = [
     Op("tensordot", 2, lambda chooser, a, b: "np.tensordot({0}, {1}, axes=1)", _tensordot_fits),
     Op("cross", 2, lambda chooser, a, b: "np.cross({0}, {1})", _cross_fits),
     Op("einsum", 2, _einsum, lambda a, b: True), Op("gram", 1, _gram),
+    _product("vdot", "np.vdot({0}, {1})", lambda x, y: np.vdot(x, y)),
+    _product("linalg.outer", "np.linalg.outer({0}, {1})", np.linalg.outer),
+    _product("linalg.matmul", "np.linalg.matmul({0}, {1})", np.linalg.matmul),
+    _product("vecdot", "np.linalg.vecdot({0}, {1})", np.linalg.vecdot),
+    _product("multi_dot", "np.linalg.multi_dot([{0}, {1}, np.ones(({1}).shape[-1:] * 2)])",
+             lambda x, y: x.ndim == y.ndim == 2 and np.linalg.multi_dot([x, y])),
+    Op("convolve", 2, lambda chooser, a, b: chooser.choice(
+        ["np.convolve({0}, {1})", "np.correlate({0}, {1}, mode='full')"]),
+       lambda a, b: a.ndim == b.ndim == 1),
 ]
 
 
@@ -551,7 +648,16 @@ def _svd(chooser, a):
     return chooser.choice(options)
 
 
+def _least_squares(chooser, a):
+    if a.ndim != 2 or a.shape[0] < a.shape[1] or np.min(_singular_values(a)) < 0.2:
+        return None
+    return chooser.choice(["np.linalg.lstsq({0}, np.arange(1.0, {n}), rcond=None)[0]",
+                           "np.linalg.svdvals({0})", "np.linalg.matrix_norm({0})"]
+                          ).replace("{n}", str(a.shape[0] + 1))
+
+
 _LINALG = [_inverse, _matrix_power, _cholesky, _eigh, Op("svd", 1, _svd),
+           Op("least_squares", 1, _least_squares),
            Op("solve", 2, lambda chooser, a, b: f"np.linalg.solve({_well_conditioned(a)}, {{1}})",
               lambda a, b: _square(a) and a.ndim == 2 and b.ndim in (1, 2)
               and b.shape[0] == a.shape[0])]
