@@ -1,6 +1,7 @@
 """Wrong derivatives the random-program fuzzer found, each checked against finite
 differences of SciPy's or NumPy's own function."""
 
+import numpy as np
 import pytest
 import scipy.special
 
@@ -27,3 +28,16 @@ def test_rgamma_second_derivative_is_finite_and_right_at_the_poles(x):
     slope = cr.grad(cspecial.rgamma)
     expected = central_difference(slope, x)
     assert cr.grad(slope)(x) == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("options", [{}, {"b": 2.0}])
+def test_logsumexp_of_a_0d_input_keeps_the_axes_scipy_keeps(options):
+    # SciPy >= 1.15 gives shape (1,) here; chainrule gave (), so np.fft.fft of it failed.
+    x = 0.5
+    expected = scipy.special.logsumexp(x, keepdims=True, **options)
+    got = cspecial.logsumexp(x, keepdims=True, **options)
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    slope = cr.grad(lambda x: np.sum(cspecial.logsumexp(x, keepdims=True, **options)))(x)
+    assert slope == pytest.approx(central_difference(
+        lambda x: np.sum(scipy.special.logsumexp(x, keepdims=True, **options)), x), rel=1e-8)

@@ -672,12 +672,26 @@ def softplus(x, **kwargs):
 
 
 # --- reductions along an axis, built from chainrule operations --------------------------------
+# What SciPy's logsumexp keeps of a 0-d input with keepdims=True: one axis since
+# SciPy 1.15, none before.
+_KEPT_SHAPE_OF_0D = np.shape(_sp.logsumexp(0.0, keepdims=True))
+
+
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
     """``log(sum(b * exp(a)))`` over ``axis``, without overflow; like ``scipy.special.logsumexp``.
 
     Differentiable in ``a`` and in the weights ``b``. With ``return_sign`` it
     returns ``(log|s|, sign(s))`` for weights that make the sum ``s`` negative.
     """
+    result = _logsumexp(a, axis, b, keepdims, return_sign)
+    if not (keepdims and np.ndim(a) == 0 and (b is None or np.ndim(b) == 0)):
+        return result
+    if return_sign:
+        return tuple(np.reshape(part, _KEPT_SHAPE_OF_0D) for part in result)
+    return np.reshape(result, _KEPT_SHAPE_OF_0D)
+
+
+def _logsumexp(a, axis, b, keepdims: bool, return_sign: bool):
     if b is None and not return_sign:
         return _logsumexp_reduction(a, axis=axis, keepdims=keepdims)
     shift = np.max(strip(a), axis=axis, keepdims=True)
