@@ -216,8 +216,7 @@ def reduction(name: str, call: str, keepdims: bool = True, domain: Domain = REAL
         if a.ndim == 0 and not axis_none:
             return None
         options = "" if axis is None else f", axis={axis}"
-        # SciPy's logsumexp keeps one axis of a 0-d input (NumPy keeps none): not drawn.
-        if keepdims and not (a.ndim == 0 and call.startswith("special.")) and chooser.flag():
+        if keepdims and chooser.flag():
             options += ", keepdims=True"
         if call.startswith("."):  # a method of the value
             return f"{arg}{call}({options.lstrip(', ')})"
