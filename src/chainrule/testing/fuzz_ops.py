@@ -445,8 +445,7 @@ def _scalar_pair(a, b) -> bool:
 
 def _spaced(chooser, a, b):
     return chooser.choice(["np.linspace({0}, {1}, 4)", "np.logspace(np.tanh({0}), {1}, 3)",
-                           "np.meshgrid(np.stack([{0}, {1}]), np.stack([{1}, {0}, {1}]))[0]",
-                           "np.full((2, 2), {0}) * {1}"])
+                           "np.meshgrid(np.stack([{0}, {1}]), np.stack([{1}, {0}, {1}]))[0]"])
 
 
 def _interp(chooser, a):
