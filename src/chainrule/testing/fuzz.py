@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from .fuzz_checks import FuzzFailure, Rejected, check_program
-from .fuzz_ops import OPS, Op
+from .fuzz_ops import MAX_SIZE, OPS, Op
 
 # Shapes an input can have: scalars, vectors, matrices (square ones for linear
 # algebra), stacks, and length-1 axes that broadcast.
@@ -51,7 +51,6 @@ INPUT_SHAPES = [(), (3,), (2,), (4,), (2, 3), (3, 3), (3, 2), (1, 3), (3, 1), (2
                 (2, 3, 3), (2, 1, 3), (3, 3), (2, 2, 2)]
 # A drawn value must stay this small, so nothing overflows and differences are stable.
 MAX_MAGNITUDE = 1e3
-MAX_SIZE = 48
 # Tries to find an operation that suits the values at each step.
 ATTEMPTS = 25
 

@@ -24,6 +24,8 @@ import numpy as np
 
 # How far a point must stay from a kink, a tie or a step, in the units of the value.
 MARGIN = 0.05
+# The most entries a drawn value may have (finite differences cost two calls per entry).
+MAX_SIZE = 48
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def unary(name: str, template: str, domain: Domain = REAL,
 
 def _broadcastable(a: np.ndarray, b: np.ndarray) -> bool:
     try:
-        return math.prod(np.broadcast_shapes(a.shape, b.shape)) <= 48
+        return math.prod(np.broadcast_shapes(a.shape, b.shape)) <= MAX_SIZE
     except ValueError:
         return False
 
@@ -365,7 +367,7 @@ def _broadcast_to(chooser, a):
 @_needs_ndim(1, 3)
 def _repeat(chooser, a):
     axis = chooser.integer(0, a.ndim - 1)
-    if a.size * 2 > 48:
+    if a.size * 2 > MAX_SIZE:
         return None
     return chooser.choice([f"np.repeat({{0}}, 2, axis={axis})", "np.tile({0}, 2)",
                            f"np.flip({{0}}, axis={axis})", f"np.roll({{0}}, 1, axis={axis})",
@@ -412,7 +414,7 @@ def _take_along_axis(chooser, a):
 
 
 def _same_shape(a, b) -> bool:
-    return a.shape == b.shape and a.ndim >= 1 and 2 * a.size <= 48
+    return a.shape == b.shape and a.ndim >= 1 and 2 * a.size <= MAX_SIZE
 
 
 @_needs_ndim(1)
@@ -484,7 +486,7 @@ def _result_fits(call: Callable) -> Callable:
             out = call(np.ones(a.shape), np.ones(b.shape))
         except (ValueError, IndexError):
             return False
-        return np.size(out) <= 48
+        return np.size(out) <= MAX_SIZE
 
     return fits
 
@@ -510,7 +512,7 @@ def _einsum(chooser, a, b):
         return None
     spec = _einsum_spec(chooser, a, b)
     out = np.einsum(spec, np.ones(a.shape), np.ones(b.shape))
-    return None if np.size(out) > 48 else f"np.einsum({spec!r}, {{0}}, {{1}})"
+    return None if np.size(out) > MAX_SIZE else f"np.einsum({spec!r}, {{0}}, {{1}})"
 
 
 def _product(name, template, call) -> Op:
