@@ -749,9 +749,27 @@ _SPECIAL = [
     binary("betaincinv", "special.betaincinv({0}, 2.0, {1})", (SMALL_POSITIVE, PROBABILITY)),
 ]
 
+# --- complex intermediates (holomorphic rules, real, imag, conj, abs, angle) --------------
+
+_COMPLEX = [
+    unary("cexp", "np.real(np.exp(1j * {0}) * (2.0 - 1j))"),
+    unary("cabs", "np.abs(np.exp(1j * {0}) + 2.0)"),
+    unary("clog", "np.imag(np.log({0} + 2j))"),
+    unary("angle", "np.angle({0} + 1.5j)"),
+    unary("csqrt", "np.real(np.sqrt({0} + 1j))"),
+    unary("conj", "np.real(np.conj({0} * (1 + 2j)) * ({0} - 1j))"),
+    unary("cpower", "np.imag(({0} + 0.5j) ** 3)"),
+    unary("csin", "np.real(np.sin({0} * (1 - 0.5j)) / ({0} + 2j))"),
+    unary("wofz", "np.real(special.wofz({0} + 1j))"),
+    unary("cmatmul", "np.real(np.conj({0} * 1j + 1.0).T @ ({0} - 2j))"),
+    unary("cdet", "np.real(np.linalg.det({0} * (1 + 0.5j) + 4.0 * np.eye(np.shape({0})[-1])))",
+          smooth=lambda a: _square(a) and np.max(np.abs(a)) <= 1.0),
+]
+
 # Every operation the fuzzer draws from, by kind.
 OPS: dict[str, list[Op]] = {
     "unary": _UNARY, "binary": _BINARY, "reduction": _REDUCTIONS, "shape": _SHAPE,
     "product": _PRODUCTS, "linalg": _LINALG, "fft": [Op("fft", 1, _fft)], "special": _SPECIAL,
+    "complex": _COMPLEX,
 }
 ALL_OPS: list[Op] = list(itertools.chain.from_iterable(OPS.values()))
