@@ -62,6 +62,17 @@ def test_the_command_line_counts_programs_and_exits_zero_when_all_pass(tmp_path,
     assert not list(tmp_path.iterdir())
 
 
+def test_the_command_line_saves_each_failure_and_exits_one(tmp_path, monkeypatch, capsys):
+    def always_fails(program, inputs):
+        raise fuzz.FuzzFailure("the check disagrees")
+
+    monkeypatch.setattr(fuzz, "check_program", always_fails)
+    assert fuzz.main(["--programs", "2", "--seed", "3", "--out", str(tmp_path)]) == 1
+    saved = sorted(tmp_path.iterdir())
+    assert len(saved) == 2 and "def program(np, special, x0" in saved[0].read_text()
+    assert "2 failures" in capsys.readouterr().out
+
+
 def test_without_hypothesis_the_fuzzer_names_the_extra_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "hypothesis", None)
     with pytest.raises(ImportError, match=r"pip install chainrule\[test\]"):
