@@ -649,7 +649,10 @@ def _svd(chooser, a):
 
 
 def _least_squares(chooser, a):
-    if a.ndim != 2 or a.shape[0] < a.shape[1] or np.min(_singular_values(a)) < 0.2:
+    if a.ndim != 2 or a.shape[0] < a.shape[1]:
+        return None
+    sv = _singular_values(a)
+    if np.min(sv) < 0.2 or not _separated(sv):  # singular values cross at ties
         return None
     return chooser.choice(["np.linalg.lstsq({0}, np.arange(1.0, {n}), rcond=None)[0]",
                            "np.linalg.svdvals({0})", "np.linalg.matrix_norm({0})"]
