@@ -67,13 +67,26 @@ class Op:
     fits: Callable | None = None
 
 
+def _needs_ndim(low: int, high: int = 4):
+    """Decorator: the builder declines values with fewer than ``low`` or more than
+    ``high`` axes."""
+
+    def wrap(build):
+        def checked(chooser, a, *rest):
+            return build(chooser, a, *rest) if low <= a.ndim <= high else None
+
+        return checked
+
+    return wrap
+
+
 # --- elementwise --------------------------------------------------------------
 
 
 def unary(name: str, template: str, domain: Domain = REAL,
           smooth: Callable[[np.ndarray], bool] | None = None) -> Op:
-    """An elementwise function of one argument in ``domain``, differentiable where
-    ``smooth`` holds (after mapping into the domain, which keeps it smooth)."""
+    """An elementwise function of one argument in ``domain``, drawn only where
+    ``smooth(value)`` holds (away from its kinks and steps)."""
 
     def build(chooser, a):
         arg = _argument("{0}", a, domain)
@@ -265,10 +278,6 @@ def _var_ddof(chooser, a):
     return "np.var({0}, ddof=1)"
 
 
-def _needs_ndim_1(build):
-    return lambda chooser, a: build(chooser, a) if a.ndim >= 1 else None
-
-
 def _quantile(chooser, a):
     axis = _draw_axis(chooser, a)
     if a.ndim == 0 or not _no_ties(a, axis):
@@ -278,7 +287,7 @@ def _quantile(chooser, a):
                            f"np.percentile({{0}}, [20.0, 75.0]{options})"])
 
 
-@_needs_ndim_1
+@_needs_ndim(1)
 def _along_last(chooser, a):
     weights = f"np.arange(1.0, {a.shape[-1] + 1})"
     options = ["np.trapezoid({0})", "np.gradient({0}, axis=-1)", "np.ediff1d({0})",
@@ -311,19 +320,6 @@ _REDUCTIONS += [Op("diff", 1, _diff_build), Op("var-ddof", 1, _var_ddof),
 
 
 # --- shape functions and indexing -----------------------------------------------------
-
-
-def _needs_ndim(low: int, high: int = 4):
-    """Decorator: the builder declines values with fewer than ``low`` or more than
-    ``high`` axes."""
-
-    def wrap(build):
-        def checked(chooser, a, *rest):
-            return build(chooser, a, *rest) if low <= a.ndim <= high else None
-
-        return checked
-
-    return wrap
 
 
 def _shape_text(shape) -> str:
