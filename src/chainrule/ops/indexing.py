@@ -6,6 +6,7 @@ import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import strip
+from .complex import real_cotangent
 from .registry import defprim, implements
 
 
@@ -149,8 +150,16 @@ def _assigned_part(g, index):
     return getitem(g, index)
 
 
+def _astype_vjp(g, ans, x, dtype):
+    # A real result passes back only the real part of its cotangent (see real_cotangent):
+    # cast to a complex input's dtype, an imaginary part would survive.
+    if np.dtype(dtype).kind != "c":
+        g = real_cotangent(g)
+    return g.astype(x.dtype)
+
+
 astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
-astype.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype))
+astype.defvjp(_astype_vjp)
 astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
 astype.batch_safe = True
 
