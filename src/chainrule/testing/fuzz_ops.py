@@ -761,6 +761,11 @@ _COMPLEX = [
     unary("csin", "np.real(np.sin({0} * (1 - 0.5j)) / ({0} + 2j))"),
     unary("wofz", "np.real(special.wofz({0} + 1j))"),
     unary("cmatmul", "np.real(np.conj({0} * 1j + 1.0).T @ ({0} - 2j))"),
+    unary("cvdot", "np.real(np.vdot({0} + 1j, {0} * (2 - 1j)))"),
+    unary("ccumsum", "np.imag(np.cumsum({0} * (1 - 1j)) * 1j)"),
+    unary("cmean", "np.real(np.mean(np.exp(1j * {0}), axis=-1))", smooth=lambda a: a.ndim >= 1),
+    unary("fft_abs", "np.abs(np.fft.fft({0}))", smooth=lambda a: a.ndim >= 1 and bool(
+        np.all(np.abs(np.fft.fft(a)) >= 0.1))),
     unary("cdet", "np.real(np.linalg.det({0} * (1 + 0.5j) + 4.0 * np.eye(np.shape({0})[-1])))",
           smooth=lambda a: _square(a) and np.max(np.abs(a)) <= 1.0),
 ]
