@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 PAGE = Path(__file__).parent.parent / "docs" / "coverage.md"
@@ -46,3 +47,14 @@ def test_no_function_listed_as_not_covered_is_covered():
 def test_numpy_fft_parity_is_complete():
     coverage = _parity()
     assert coverage.parity()["numpy.fft"]["covered"] == coverage.AUTOGRAD_PARITY["numpy.fft"]
+
+
+def test_functions_listed_by_numpy_version_are_routed_exactly_on_those_versions():
+    coverage = _parity()
+    from chainrule.ops import registry
+
+    routed = {coverage._name(f) for f in registry.FUNCTIONS}
+    wrong = {name: coverage.VERSIONED[name] for name in coverage.VERSIONED
+             if (name in routed) != coverage.routed_on_this_numpy(name)}
+    assert not wrong, (f"on NumPy {np.__version__} these are routed or not, contrary to their "
+                       f"version range in chainrule.ops.coverage.VERSIONED: {wrong}")

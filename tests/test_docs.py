@@ -24,3 +24,9 @@ def test_complex_page_runs():
     code = _python_blocks(DOCS / "complex.md")
     assert "holomorphic=True" in code
     exec(compile(code, "docs/complex.md", "exec"), {})
+
+
+def test_inplace_page_runs():
+    code = _python_blocks(DOCS / "inplace.md")
+    assert "raw NumPy array" in code and "buffer" in code
+    exec(compile(code, "docs/inplace.md", "exec"), {})

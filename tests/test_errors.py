@@ -111,7 +111,7 @@ def test_gradients_with_an_unused_input_says_allow_unused():
 NO_RULE = {
     "unwrap": (lambda t: np.unwrap(t), "numpy.unwrap"),
     "eig": (lambda t: np.linalg.eig(t.reshape(2, 2)), "numpy.linalg.eig"),
-    "ufunc-method": (lambda t: np.add.accumulate(t), "numpy.add.accumulate"),
+    "ufunc-method": (lambda t: np.add.reduceat(t, [0, 2]), "numpy.add.reduceat"),
 }
 
 
@@ -263,25 +263,25 @@ def test_the_suggested_chainrule_numpy_array_keeps_the_gradient():
 
 # --- in-place changes of values the graph saved ------------------------------------------
 
-def test_assignment_into_a_saved_constant_is_reported_at_backward():
+# A constant (untraced) array is copied when a node saves it, so changing it later
+# leaves the derivative of the value that was computed: d(x * c)/dx is c as it was.
+
+def test_assignment_into_a_saved_constant_leaves_the_gradient_as_at_use():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     c = cr.tensor([3.0, 4.0])
     y = x * c
     c[0] = 5.0
-    with pytest.raises(RuntimeError) as excinfo:
-        y.backward(gradient=np.ones(2))
-    assert_mentions(excinfo, "'multiply'", "modified in place", "clone()")
-    assert x.grad is None
+    y.backward(gradient=np.ones(2))
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 4.0])
 
 
-def test_in_place_operator_on_a_saved_constant_is_reported_at_backward():
+def test_in_place_operator_on_a_saved_constant_leaves_the_gradient_as_at_use():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     c = cr.tensor([3.0, 4.0])
     y = np.sin(x * c)
     c += 1.0
-    with pytest.raises(RuntimeError) as excinfo:
-        y.backward(gradient=np.ones(2))
-    assert_mentions(excinfo, "'multiply'", "modified in place")
+    y.backward(gradient=np.ones(2))
+    np.testing.assert_allclose(x.grad.numpy(), np.cos([3.0, 8.0]) * [3.0, 4.0])
 
 
 def test_no_grad_update_of_a_saved_leaf_is_reported_at_backward():
@@ -316,27 +316,33 @@ def test_no_grad_update_of_a_saved_output_is_reported_at_backward():
     assert_mentions(excinfo, "'exp'", "modified in place")
 
 
-def test_changing_a_constant_through_a_slice_view_is_reported_at_backward():
-    # c[:2] shares memory with c, so changing c changes the value multiply saved.
+def test_changing_a_constant_through_a_slice_view_leaves_the_gradient_as_at_use():
     x = cr.tensor([1.0, 1.0], requires_grad=True)
     c = cr.tensor([1.0, 2.0, 3.0])
     y = x * c[:2]
     c[0] = 5.0
-    with pytest.raises(RuntimeError) as excinfo:
-        y.backward(gradient=np.ones(2))
-    assert_mentions(excinfo, "modified in place")
+    y.backward(gradient=np.ones(2))
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])
 
 
-def test_changing_a_leaf_after_detach_is_reported_at_backward():
-    # x.detach() shares x's data, so the no_grad update changes the saved value.
+def test_changing_a_leaf_after_detach_leaves_the_gradient_as_at_use():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     w = cr.tensor([1.0, 1.0], requires_grad=True)
     y = w * x.detach()
     with cr.no_grad():
         x -= 1.0
+    y.backward(gradient=np.ones(2))
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 2.0])
+
+
+def test_changing_a_saved_leaf_through_its_detached_twin_is_reported_at_backward():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    twin = x.detach()
+    twin += 1.0
     with pytest.raises(RuntimeError) as excinfo:
         y.backward(gradient=np.ones(2))
-    assert_mentions(excinfo, "modified in place")
+    assert_mentions(excinfo, "'multiply'", "modified in place", "clone()")
 
 
 def test_changing_a_value_the_graph_did_not_save_is_allowed():
@@ -427,12 +433,13 @@ def test_exception_in_a_leaf_hook_leaves_the_other_leaves_unchanged():
 def test_in_place_error_during_backward_leaves_every_grad_unchanged():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     x.grad = cr.tensor([7.0, 7.0])
-    c = cr.tensor([3.0, 4.0])
+    c = cr.tensor([3.0, 4.0], requires_grad=True)
     saved = x * c
     late = cr.tensor([1.0, 1.0], requires_grad=True)  # newer: reached before the multiply
     late.grad = cr.tensor([9.0, 9.0])
     y = saved + np.exp(late)
-    c[1] = 0.0
+    with cr.no_grad():
+        c[1] = 0.0
     before = snapshot_grads(x, late)
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward(gradient=np.ones(2))

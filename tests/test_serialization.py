@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import nn, optim
-from chainrule.serialization import load, save
+from chainrule import nn, optim, serialization
+from chainrule.serialization import StateFileError, load, save
 
 
 def assert_same_structure(actual, expected):
@@ -114,14 +114,130 @@ def test_no_entry_of_the_file_is_a_pickle(tmp_path):
 
 def test_loading_a_file_holding_pickled_objects_refuses_to_unpickle(tmp_path):
     np.savez(tmp_path / "evil.npz", payload=np.array([{"x": 1}], dtype=object))
-    with pytest.raises(ValueError, match="allow_pickle"):
-        load(tmp_path / "evil.npz")
+    assert_not_a_state_file(tmp_path / "evil.npz", "entry 'payload' holds Python objects")
 
 
 def test_a_file_of_another_format_is_a_clear_error(tmp_path):
     np.savez(tmp_path / "other.npz", __structure__=np.array('{"format": "other"}'))
-    with pytest.raises(ValueError, match="not a chainrule state file"):
-        load(tmp_path / "other.npz")
+    assert_not_a_state_file(tmp_path / "other.npz", "format 'other'")
+
+
+# --- files that are not state files --------------------------------------------------------
+
+def assert_not_a_state_file(path, cause, **options):
+    """``load`` raises StateFileError (a ValueError) naming the file and the cause."""
+    with pytest.raises(StateFileError) as error:
+        load(path, **options)
+    assert isinstance(error.value, ValueError)
+    prefix = f"{path} is not a chainrule state file: "
+    assert str(error.value).startswith(prefix), str(error.value)
+    assert cause in str(error.value)[len(prefix):], str(error.value)
+
+
+def write_zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def structure_file(path, root):
+    """A state file whose structure is ``root`` (JSON text), beside one array named "a"."""
+    header = '{"format": "chainrule-state", "version": 1, "root": ' + root + "}"
+    write_zip(path, {"__structure__.npy": npy_bytes(np.array(header)),
+                     "a.npy": npy_bytes(np.arange(3.0))})
+
+
+def test_a_text_file_is_not_a_state_file(tmp_path):
+    (tmp_path / "notes.txt").write_text("weights: 1 2 3\n")
+    assert_not_a_state_file(tmp_path / "notes.txt", "zip archive")
+
+
+def test_an_npy_file_is_not_a_state_file(tmp_path):
+    np.save(tmp_path / "array.npy", np.arange(4.0))
+    assert_not_a_state_file(tmp_path / "array.npy", "zip archive")
+
+
+def test_a_truncated_file_is_not_a_state_file(tmp_path):
+    save(NESTED, tmp_path / "whole.npz")
+    data = (tmp_path / "whole.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
+    assert_not_a_state_file(tmp_path / "cut.npz", "zip archive")
+
+
+def test_a_corrupted_entry_fails_its_checksum(tmp_path):
+    values = np.arange(100.0)
+    save({"values": values}, tmp_path / "good.npz")
+    data = bytearray((tmp_path / "good.npz").read_bytes())
+    data[data.index(values.tobytes()) + 17] ^= 0xFF
+    (tmp_path / "flipped.npz").write_bytes(bytes(data))
+    assert_not_a_state_file(tmp_path / "flipped.npz", "CRC")
+
+
+@pytest.mark.parametrize("root, cause", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"dict": 5}', "malformed structure entry"),
+    ('{"dict": [[1.5, 0]]}', "malformed structure entry"),
+    ('{"list": [1], "tuple": [2]}', "malformed structure entry"),
+    ('{"array": "missing"}', "malformed structure entry"),
+    ('{"scalar": "a"}', "malformed structure entry"),
+    ('{"set": [1, 2]}', "malformed structure entry"),
+    ("{", "not valid JSON"),
+], ids=["deep", "dict-not-list", "float-key", "two-kinds", "missing-array", "scalar-not-0d",
+        "unknown-kind", "not-json"])
+def test_a_malformed_structure_is_named(tmp_path, root, cause):
+    structure_file(tmp_path / "bad.npz", root)
+    assert_not_a_state_file(tmp_path / "bad.npz", cause)
+
+
+def test_a_structure_that_is_not_text_is_named(tmp_path):
+    write_zip(tmp_path / "bad.npz", {"__structure__.npy": npy_bytes(np.arange(3))})
+    assert_not_a_state_file(tmp_path / "bad.npz", "not a text scalar")
+
+
+def test_an_entry_that_is_not_an_array_is_refused(tmp_path):
+    write_zip(tmp_path / "extra.npz", {"a.npy": npy_bytes(np.ones(2)), "readme.txt": b"hi"})
+    assert_not_a_state_file(tmp_path / "extra.npz", "entry 'readme.txt' is not a NumPy array")
+
+
+def test_an_entry_with_a_broken_npy_header_is_refused(tmp_path):
+    write_zip(tmp_path / "bad.npz", {"a.npy": b"\x93NUMPY\x01\x00garbage"})
+    assert_not_a_state_file(tmp_path / "bad.npz", "entry 'a' is not a valid .npy array")
+
+
+def test_an_entry_whose_header_claims_more_data_than_it_holds_is_refused(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)})
+    write_zip(tmp_path / "huge.npz", {"a.npy": header.getvalue() + bytes(16)})
+    assert_not_a_state_file(tmp_path / "huge.npz", "declares shape (1000000000000,)")
+
+
+def test_a_compressed_archive_over_max_bytes_is_refused_before_inflating(tmp_path):
+    np.savez_compressed(tmp_path / "zeros.npz", zeros=np.zeros(1_000_000))
+    assert (tmp_path / "zeros.npz").stat().st_size < 20_000
+    assert_not_a_state_file(tmp_path / "zeros.npz", "more than max_bytes=1000000",
+                            max_bytes=1_000_000)
+    assert load(tmp_path / "zeros.npz", max_bytes=8_000_200)["zeros"].shape == (1_000_000,)
+
+
+def test_the_default_cap_is_one_gib_or_the_file_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(serialization, "GIB", 100_000)
+    np.savez_compressed(tmp_path / "inflates.npz", zeros=np.zeros(20_000))
+    assert_not_a_state_file(tmp_path / "inflates.npz", "more than max_bytes=100000")
+    save({"big": np.ones(20_000)}, tmp_path / "stored.npz")
+    assert load(tmp_path / "stored.npz")["big"].shape == (20_000,)
+
+
+def test_a_file_object_is_named_in_the_error():
+    buffer = io.BytesIO(b"not a zip")
+    with pytest.raises(StateFileError, match="the file is not a chainrule state file"):
+        load(buffer)
 
 
 # --- optimizer and scheduler state ---------------------------------------------------------

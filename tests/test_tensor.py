@@ -954,3 +954,12 @@ def test_checkpoint_recomputes_the_function_during_backward():
     y.backward(gradient=np.ones(2))
     assert len(calls) == 2
     assert_close(grad_of(a), np.cos([0.5, 1.0]) * [0.5, 1.0] + np.sin([0.5, 1.0]))
+
+
+def test_operators_and_methods_are_written_in_a_class_body_for_type_checkers():
+    import inspect
+
+    for name in ("__add__", "__rmul__", "__iadd__", "__matmul__", "__lt__", "__neg__",
+                 "sum", "exp", "reshape", "transpose"):
+        source = inspect.getsource(getattr(cr.Tensor, name))
+        assert source.lstrip().startswith(f"def {name}("), name

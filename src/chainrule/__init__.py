@@ -9,7 +9,7 @@ from . import numpy
 from ._core.primitive import Primitive, primitive
 from ._core.state import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops.control import checkpoint, stop_gradient
-from .serialization import load, save
+from .serialization import StateFileError, load, save
 from .tensor import Tensor, tensor
 from .testing import check_grads
 from .transforms import (
@@ -27,25 +27,25 @@ from .transforms import (
 )
 from .value import Value
 
-# isort: split
-# Built on the public names above, so imported after them.
-from . import data, nn, optim, training
-
 __version__ = "0.1.0"
 
 __all__ = [
-    "Primitive", "Tensor", "Value", "check_grads", "checkpoint", "data", "detect_anomaly",
-    "elementwise_grad",
-    "enable_grad", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
-    "jacobian", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "primitive", "save",
-    "stop_gradient", "tensor", "training", "value_and_grad", "vjp",
+    "check_grads", "checkpoint", "data", "detect_anomaly", "elementwise_grad", "enable_grad",
+    "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd", "jacobian", "jvp",
+    "linearize", "load", "nn", "no_grad", "numpy", "optim", "Primitive", "primitive", "save",
+    "StateFileError", "stop_gradient", "Tensor", "tensor", "training", "Value",
+    "value_and_grad", "vjp",
 ]
 
 
+# Imported when first used: nn, optim, data and training are built on the public names
+# above (so they import chainrule whole first, whatever is imported first), and scipy,
+# optimize and mle need SciPy, an optional extra.
+_SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle")
+
+
 def __getattr__(name: str):
-    # chainrule.scipy, .optimize and .mle need SciPy, an optional extra: import them
-    # only when asked for.
-    if name in ("scipy", "optimize", "mle"):
+    if name in _SUBMODULES:
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -7,6 +7,8 @@ calls reach the same primitives through ``__array_ufunc__`` and
 
 from __future__ import annotations
 
+import sys
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,17 +18,25 @@ from . import ops  # noqa: F401  (registers every primitive before operators are
 from ._core import primitive as _primitive
 from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
-from ._core.state import mark_modified, state, version_of
-from .ops import elementwise as ew
-from .ops import indexing
+from ._core.state import mark_modified, note_handout, owner, version_of
+from .ops import indexing, ufunc_methods
 from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
+from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
 
 _FLOAT_KINDS = "fc"
+# What to use instead of a conversion to Python numbers inside a transform.
+_PLAIN_HINTS = {
+    "float": "math.* functions call it too; use NumPy functions, e.g. np.sin(x) rather "
+             "than math.sin(x)",
+    "item": "use the Tensor itself, e.g. x[0] or np.sum(x), in place of x.item()",
+    "tolist": "index or iterate over the Tensor itself, e.g. sum(x) or x[i], in place "
+              "of x.tolist()",
+}
 
 
-class Tensor(Box):
+class Tensor(Box, TensorOperators):
     """An array with an optional gradient, like ``torch.Tensor`` on NumPy.
 
     >>> x = tensor([2.0], requires_grad=True)
@@ -35,7 +45,9 @@ class Tensor(Box):
     tensor([7.])
     """
 
-    __slots__ = ()
+    # _view_of  (base tensor, index) when this tensor's array is a view of base's
+    # _views    weak references to the tensors that are views of this one
+    __slots__ = ("_view_of", "_views")
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False):
@@ -47,21 +59,41 @@ class Tensor(Box):
 
     def __getattr__(self, name: str) -> Any:
         # Slots left unset on the hot path read as their defaults.
-        if name == "grad":
+        if name in ("grad", "_view_of", "_views"):
             return None
         raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- attributes ----------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The underlying array (no gradient tracking)."""
-        return strip(self)
+        """The underlying array (no gradient tracking).
+
+        Writing into it changes the tensor; if the graph still needs the old values,
+        backward() reports it (a tensor in a graph keeps a copy to compare with).
+        """
+        return _handed_out(self)
 
     @data.setter
     def data(self, value: Any) -> None:
         value = np.asarray(strip(value))
         if isinstance(self._value, Box):
             raise RuntimeError("cannot set .data of a value traced by a transform")
+        if self._node is not None and value.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f".data of a tensor that requires grad must be floating point (or "
+                f"complex), got dtype {value.dtype}: its gradients would become "
+                f"{value.dtype} too. Assign float data, e.g. "
+                f"np.asarray(values, dtype=np.{self.dtype}), or stop tracking first with "
+                f".requires_grad_(False).")
+        node = self._node
+        if node is not None and value.shape != node.shape:
+            if type(node) is not LeafNode:
+                raise ValueError(
+                    f".data of a tensor computed by '{node.name}' cannot change its shape "
+                    f"{node.shape} to {value.shape}: the graph's gradients have that shape. "
+                    f"Make a new tensor instead, or .detach() this one first.")
+            self._node = LeafNode(0, value.shape, self)  # gradients of the new shape
+            self._node.hooks = node.hooks
         self._value = value
 
     shape = property(lambda self: self._value.shape, doc="Shape of the array.")
@@ -150,12 +182,20 @@ class Tensor(Box):
 
     # --- conversion ----------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array, without copying and without gradient."""
-        return np.asarray(strip(self))
+        """The data as a NumPy array, without copying and without gradient.
+
+        For a tensor in a graph the array is a read-only view: the graph may need
+        these values. Use ``t.detach().numpy()`` or ``t.numpy().copy()`` to write.
+        """
+        value = np.asarray(strip(self))
+        if self._node is not None and value.flags.writeable:
+            value = value.view()
+            value.flags.writeable = False
+        return value
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, cut off from the graph."""
-        return Tensor._wrap(strip(self))
+        return Tensor._wrap(_handed_out(self))
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph."""
@@ -166,16 +206,17 @@ class Tensor(Box):
         return self.clone()
 
     def item(self) -> Any:
-        """The single element as a Python number."""
-        return strip(self).item()
+        """The single element as a Python number (not inside a transform: no gradient)."""
+        return self._plain("item").item()
 
     def tolist(self) -> Any:
-        """The data as nested Python lists."""
-        return strip(self).tolist()
+        """The data as nested Python lists (not inside a transform: no gradient)."""
+        return self._plain("tolist").tolist()
 
     def astype(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between float dtypes)."""
-        return indexing.astype(self, np.dtype(dtype))
+        """Cast to ``dtype``: differentiable between float dtypes; a cast to an integer
+        or boolean dtype has no derivative, so its result does not require grad."""
+        return indexing.astype(self, dtype)
 
     def __array__(self, dtype=None, copy=None):
         if self._node is not None:
@@ -197,8 +238,8 @@ class Tensor(Box):
         if node is not None and node.level > 0:
             raise TypeError(
                 f"{what}() of a value being differentiated by a transform would lose "
-                f"its derivative (math.* functions call it too); use NumPy functions, "
-                f"e.g. np.sin(x) rather than math.sin(x).")
+                f"its derivative ({_PLAIN_HINTS.get(what, _PLAIN_HINTS['float'])}); "
+                f"or call it on x.detach() if no gradient is meant to flow through it.")
         return strip(self)
 
     def __index__(self) -> int:
@@ -261,10 +302,32 @@ class Tensor(Box):
 
     # --- indexing ------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
-        return indexing.getitem(self, indexing.plain_index(index))
+        index = indexing.plain_index(index)
+        result = indexing.getitem(self, index)
+        view_base = getattr(strip(result), "base", None)
+        if view_base is not None and view_base is owner(strip(self)):
+            # A view of this tensor's memory (NumPy's basic indexing gives one; its
+            # base is always the array that owns the memory).
+            result._view_of = (self, index)
+            self._add_view(result)
+        return result
+
+    def _add_view(self, view: Tensor) -> None:
+        try:
+            views = self._views
+        except AttributeError:
+            views = None
+        if views is None:
+            self._views = views = []
+        views.append(weakref.ref(view))
+        count = len(views)
+        if count >= 8 and not count & (count - 1):  # at powers of two: O(1) amortised
+            views[:] = [ref for ref in views if ref() is not None]
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = indexing.plain_index(index)
+        if _is_current_view(value, self, index):
+            return  # y[i] += v: the in-place step already wrote through to y
         result = indexing.setitem(self, index, value)
         self._take_result(result, "index assignment")
 
@@ -291,8 +354,24 @@ class Tensor(Box):
         if result.shape != self._value.shape:
             raise ValueError(f"{what}: result shape {result.shape} does not match "
                              f"the tensor's shape {self._value.shape}")
+        view_of = self._view_of
+        if view_of is not None:  # write through to the base, as NumPy would
+            base, index = view_of
+            base[index] = result
+            return
+        _refuse_untracked_view(self, what)
         self._value = result._value
         self._node = result._node
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """After this tensor took a new value: its views show the new value, as NumPy's do."""
+        for ref in self._views or ():
+            view = ref()
+            if view is not None and view._view_of[0] is self:
+                fresh = indexing.getitem(self, view._view_of[1])
+                view._value, view._node = fresh._value, fresh._node
+                view._refresh_views()
 
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -310,15 +389,13 @@ class Tensor(Box):
         elif ufunc in NONDIFFERENTIABLE:
             return ufunc(*map(strip, inputs), **kwargs) if method == "__call__" else \
                 getattr(ufunc, method)(*map(strip, inputs), **kwargs)
-        elif method == "reduce" and ufunc in _UFUNC_REDUCTIONS:
-            kwargs.setdefault("axis", 0)  # ufunc.reduce defaults to the first axis
-            result = FUNCTIONS[_UFUNC_REDUCTIONS[ufunc]](*inputs, **kwargs)
+        elif ufunc_methods.has_rule(ufunc, method):
+            result = ufunc_methods.METHODS[method](ufunc, *inputs, **kwargs)
         elif not _any_traced(inputs):
             plain = ufunc if method == "__call__" else getattr(ufunc, method)
             return plain(*map(strip, inputs), **kwargs)
         else:
-            raise _no_rule(f"numpy.{ufunc.__name__}" + ("" if method == "__call__"
-                                                        else f".{method}"))
+            raise no_rule(_ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}"))
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -326,8 +403,8 @@ class Tensor(Box):
         if handler is not None:
             return handler(*args, **kwargs)
         if func in NONDIFFERENTIABLE or not _any_traced((args, kwargs)):
-            return func(*_strip_tree(args), **_strip_tree(kwargs))
-        raise _no_rule(_qualified_name(func))
+            return func(*strip_tree(args), **strip_tree(kwargs))
+        raise no_rule(qualified_name(func))
 
     # --- wrapping ------------------------------------------------------------
     @staticmethod
@@ -339,8 +416,46 @@ class Tensor(Box):
 
 
 _primitive.set_box_type(Tensor)
-_UFUNC_REDUCTIONS = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max,
-                     np.minimum: np.min}
+
+
+# Primitives whose result may be a view of their input's memory.
+_VIEW_PRIMITIVES = frozenset({"getitem", "reshape", "transpose", "flip", "broadcast_to"})
+
+
+def _refuse_untracked_view(t: Tensor, what: str) -> None:
+    """A traced view made other than by indexing: its base cannot be updated."""
+    node = t._node
+    value = strip(t)
+    if (node is not None and getattr(node, "prim", None) is not None
+            and node.prim.name in _VIEW_PRIMITIVES and getattr(value, "base", None) is not None):
+        raise RuntimeError(
+            f"{what} on a tensor that is a view ({node.prim.name}) of another traced "
+            f"tensor: in NumPy the change would show in the original too, which chainrule "
+            f"can do only for views made by indexing (v = y[0:2]). Change the original "
+            f"instead, or work on a copy (v = v.copy()).")
+
+
+def _is_current_view(value: Any, base: Tensor, index: Any) -> bool:
+    """Whether ``value`` is ``base[index]`` of base as it is now (traced)."""
+    view_of = getattr(value, "_view_of", None)
+    if view_of is None or view_of[0] is not base or base._node is None:
+        return False
+    node = value._node
+    if node is None or not node.parents or node.parents[0] is not base._node:
+        return False
+    try:
+        return view_of[1] is index or bool(view_of[1] == index)
+    except (TypeError, ValueError):  # indices holding arrays: compare no further
+        return False
+
+
+def _handed_out(t: Tensor):
+    """``t``'s array, to be written by anyone: if ``t`` is in a graph, the graph's
+    nodes may have saved it, so its content is noted for backward() to compare."""
+    value = strip(t)
+    if t._node is not None:
+        note_handout(value)
+    return value
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
@@ -368,15 +483,6 @@ def _contains_traced(seq) -> bool:
     return False
 
 
-def _strip_tree(x):
-    if isinstance(x, Box):
-        return strip(x)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_strip_tree(i) for i in x)
-    if isinstance(x, dict):
-        return {k: _strip_tree(v) for k, v in x.items()}
-    return x
-
 
 def _any_traced(tree) -> bool:
     stack = [tree]
@@ -392,17 +498,17 @@ def _any_traced(tree) -> bool:
     return False
 
 
-def _qualified_name(func) -> str:
-    module = getattr(func, "__module__", None) or "numpy"
-    return f"{module}.{func.__name__}"
 
+def _ufunc_name(ufunc) -> str:
+    """A ufunc's public name: numpy.X, or scipy.special.X for SciPy's (same type)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"numpy.{name}"
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        return f"scipy.special.{name}"
+    return f"the ufunc {name}"
 
-def _no_rule(name: str) -> TypeError:
-    return TypeError(
-        f"{name} has no derivative rule in chainrule, so calling it on a Tensor "
-        f"would lose the gradient. Define it as a primitive with @chainrule.primitive "
-        f"and .defvjp(...), or call it on t.detach() (or t.numpy()) if no gradient "
-        f"is needed.")
 
 
 def _check_ufunc_kwargs(ufunc, kwargs) -> None:
@@ -498,103 +604,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
-def _binary(prim, reflected=False):
-    if reflected:
-        return lambda self, other: prim(other, self)
-    return lambda self, other: prim(self, other)
 
 
-def _inplace(prim):
-    ufunc = prim.fun if isinstance(prim.fun, np.ufunc) else None
-
-    def method(self, other):
-        target = self._value
-        if (ufunc is not None and type(target) is np.ndarray and not _recorded(self)
-                and not _recorded(other)):
-            # Nothing to record (e.g. a parameter update under no_grad): work in place.
-            ufunc(target, strip(other), out=target, casting="same_kind")
-            mark_modified(target)
-            return self
-        self._take_result(prim(self, other), f"in-place {prim.name}")
-        return self
-
-    return method
 
 
-def _recorded(x) -> bool:
-    """Whether an operation on ``x`` would be recorded right now."""
-    return (isinstance(x, Box) and x._node is not None
-            and x._node.level >= state.record_from)
 
 
-def _comparison(ufunc):
-    return lambda self, other: Tensor._wrap(ufunc(strip(self), strip(other)))
 
 
-def _install_operators() -> None:
-    binary = {"add": ew.add, "sub": ew.subtract, "mul": ew.multiply,
-              "truediv": ew.divide, "floordiv": ew.floor_divide, "mod": ew.mod,
-              "pow": ew.power}
-    for name, prim in binary.items():
-        setattr(Tensor, f"__{name}__", _binary(prim))
-        setattr(Tensor, f"__r{name}__", _binary(prim, reflected=True))
-        setattr(Tensor, f"__i{name}__", _inplace(prim))
-    matmul = FUNCTIONS[np.matmul]
-    Tensor.__matmul__ = _binary(matmul)
-    Tensor.__rmatmul__ = _binary(matmul, reflected=True)
-    Tensor.__imatmul__ = _inplace(matmul)
-    Tensor.__neg__ = lambda self: ew.negative(self)
-    Tensor.__pos__ = lambda self: ew.positive(self)
-    Tensor.__abs__ = lambda self: ew.absolute(self)
-    for name, ufunc in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
-                        "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
-        setattr(Tensor, f"__{name}__", _comparison(ufunc))
-
-
-_install_operators()
-
-_ARRAY_METHODS = {
-    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
-    "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
-    "ravel": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "clip": np.clip,
-    "dot": np.dot, "trace": np.trace, "diagonal": np.diagonal, "repeat": np.repeat,
-    "take": np.take, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
-    "all": np.all, "any": np.any, "nonzero": np.nonzero, "ptp": np.ptp,
-}
-_ELEMENTWISE_METHODS = {
-    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "tanh": np.tanh, "sqrt": np.sqrt, "abs": np.absolute, "square": np.square,
-    "conj": np.conjugate, "conjugate": np.conjugate,
-}
-
-
-def _method(numpy_function):
-    def method(self, *args, **kwargs):
-        return _dispatch(numpy_function, (self, *args), kwargs)
-
-    method.__name__ = numpy_function.__name__
-    method.__doc__ = f"Same as numpy.{numpy_function.__name__}(self, ...), differentiable."
-    return method
-
-
-def _dispatch(numpy_function, args, kwargs):
-    handler = FUNCTIONS.get(numpy_function) or UFUNCS.get(numpy_function)
-    if handler is not None:
-        return handler(*args, **kwargs)
-    if numpy_function in NONDIFFERENTIABLE:
-        return numpy_function(*_strip_tree(args), **_strip_tree(kwargs))
-    raise _no_rule(_qualified_name(numpy_function))
-
-
-def _install_methods() -> None:
-    for name, fn in {**_ARRAY_METHODS, **_ELEMENTWISE_METHODS}.items():
-        setattr(Tensor, name, _method(fn))
-    Tensor.reshape = lambda self, *shape, **kw: _dispatch(
-        np.reshape, (self, shape[0] if len(shape) == 1 else shape), kw)
-    Tensor.transpose = lambda self, *axes: _dispatch(
-        np.transpose, (self, (axes[0] if len(axes) == 1 else axes) or None), {})
-    Tensor.flatten = lambda self: _dispatch(np.ravel, (self,), {})
-
-
-_install_methods()
 

@@ -70,12 +70,86 @@ def _as_float_input(x: Any) -> Any:
             x = x._value
         else:
             return x
-    if isinstance(x, (bool, np.bool_)) or np.asarray(x).dtype.kind not in "fc":
+    problem = _not_a_float_value(x)
+    if problem is not None:
+        kind, description = problem
+        if kind in ("bool", "int"):
+            description = f"an integer or boolean input ({x!r} of type {type(x).__name__})"
         raise TypeError(
-            f"cannot differentiate with respect to an integer or boolean input "
-            f"({x!r} of type {type(x).__name__}); pass floats instead, e.g. 2.0 rather "
-            f"than 2, or np.asarray(x, dtype=float).")
+            f"cannot differentiate with respect to {description}; pass floats instead, "
+            f"e.g. 2.0 rather than 2, or np.asarray(x, dtype=float) (or a tuple, list "
+            f"or dict of them).")
     return x if isinstance(x, np.ndarray) else np.asarray(x)
+
+
+def _not_a_float_value(x: Any) -> tuple[str, str] | None:
+    """``(kind, description)`` of ``x`` unless it is a float or complex number or
+    array (then None); kind is one of none, string, bool, int, container, other."""
+    value = strip(x)
+    if isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return None
+    if value is None:
+        return "none", "None"
+    if isinstance(value, (str, bytes)):
+        return "string", f"a string ({_short_repr(value)})"
+    if isinstance(value, (tuple, list, dict)):
+        return "container", f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, (bool, int)):
+        kind = "bool" if isinstance(value, bool) else "int"
+        return kind, f"{value!r} (a Python {kind})"
+    if not isinstance(value, (np.ndarray, np.generic)):
+        return "other", f"an object of type {type(x).__name__} ({_short_repr(x)})"
+    dtype, shape = value.dtype, np.shape(value)
+    if dtype.kind in "fc":
+        return None
+    what = "scalar" if shape == () else f"array of shape {shape}"
+    if dtype.kind == "b":
+        return "bool", f"a boolean {what}"
+    if dtype.kind in "iu":
+        return "int", f"an integer {what} (dtype {dtype})"
+    return "other", f"a{'n' if what[0] == 'a' else ''} {what} of dtype {dtype}"
+
+
+def _short_repr(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# Why an output is not differentiable, and what to return instead, by kind.
+_OUTPUT_HINTS = {
+    "none": "; is a return statement missing?",
+    "bool": ": a comparison such as np.sum(x) > 0 has no derivative; return the float "
+            "value itself.",
+    "int": ": an integer result has no derivative; return floats.",
+}
+
+
+_NEEDED = {
+    "scalar": "a float scalar (a float, or a float array of size 1)",
+    "array": "a float array",
+    "arrays": "float arrays (or tuples, lists and dicts of them)",
+}
+
+
+def _check_output(out: Any, what: str, needs: str = "arrays") -> None:
+    """Raise a TypeError naming what the function returned, unless ``what`` can
+    differentiate it: ``needs`` one float (or complex) "scalar", one "array", or
+    "arrays" in tuples, lists and dicts."""
+    if isinstance(out, Box) and out.dtype.kind in "fc":
+        return  # the usual case
+    needed = _NEEDED[needs]
+    if needs != "arrays" and isinstance(out, (tuple, list, dict)):
+        aux_hint = ("If the function returns (value, auxiliary data), pass has_aux=True; "
+                    if needs == "scalar" else "")
+        raise TypeError(
+            f"{what} needs a function that returns {needed}, but it returned "
+            f"{_not_a_float_value(out)[1]}. {aux_hint}For several outputs use jacobian().")
+    for leaf in flatten(out)[0]:
+        problem = _not_a_float_value(leaf)
+        if problem is not None:
+            kind, description = problem
+            raise TypeError(f"{what} needs a function that returns {needed}, but it "
+                            f"returned {description}{_OUTPUT_HINTS.get(kind, '.')}")
 
 
 def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
@@ -98,8 +172,8 @@ def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
 
 def _untrace(x: Any, level: int) -> Any:
     """The value of ``x`` one level down: plain, or traced by an outer level."""
-    if isinstance(x, Box) and x._node is not None and x._node.level == level:
-        return x._value
+    if isinstance(x, Box) and (x._node is None or x._node.level == level):
+        return x._value  # an untraced box (a comparison, an integer cast) too
     return x
 
 
@@ -129,27 +203,37 @@ def _split_aux(out: Any, has_aux: bool):
 
 
 def _scalar_output(out: Any, level: int, what: str):
+    _check_output(out, what, "scalar")
     value = _untrace(out, level)
     if np.size(strip(value)) != 1:
+        alternatives = ("jacfwd(jacobian(f)) for the second derivatives of each entry"
+                        if what == "hessian" else
+                        "jacobian(), elementwise_grad() or vjp() for non-scalar outputs")
         raise TypeError(
             f"{what} needs a function with a scalar output, got shape "
-            f"{np.shape(strip(value))}; use jacobian(), elementwise_grad() or vjp() for "
-            f"non-scalar outputs, or reduce the output (e.g. .sum()).")
+            f"{np.shape(strip(value))}; use {alternatives}, or reduce the output "
+            f"(e.g. .sum()).")
     return value
 
 
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
                    has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Return a function giving ``(fun(*args), gradient)``; see ``grad``."""
+    return _value_and_grad(fun, argnums, has_aux, holomorphic, "value_and_grad")
+
+
+def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
+                    what: str) -> Callable:
+    """``value_and_grad``, naming ``what`` (the transform the user called) in errors."""
 
     @functools.wraps(fun)
     @_one_call
     def value_and_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
-        value = _scalar_output(out, level, "grad")
+        value = _scalar_output(out, level, what)
         seed = np.ones(np.shape(strip(value)),
-                       dtype=_seed_dtype(value, trees, holomorphic, "grad"))
+                       dtype=_seed_dtype(value, trees, holomorphic, what))
         grads = _result(_pull_back([out], [seed], trees, level, False), single)
         value = _plain_scalar(value)
         return ((value, _untrace_tree(aux, level)), grads) if has_aux else (value, grads)
@@ -173,7 +257,12 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     the gradient is ``df/dx - i df/dy``; for a holomorphic ``f`` of complex
     inputs, ``holomorphic=True`` gives the complex derivative ``f'(z)``.
     """
-    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
+    return _grad(fun, argnums, has_aux, holomorphic, "grad")
+
+
+def _grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool, what: str) -> Callable:
+    """``grad``, naming ``what`` (the transform the user called) in errors."""
+    vg = _value_and_grad(fun, argnums, has_aux, holomorphic, what)
 
     @functools.wraps(fun)
     def grad_fun(*args):
@@ -193,6 +282,7 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     @_one_call
     def elementwise_grad_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
+        _check_output(out, "elementwise_grad", "array")
         value = _untrace(out, level)
         seed = np.ones(np.shape(strip(value)),
                        dtype=_seed_dtype(value, trees, False, "elementwise_grad"))
@@ -241,7 +331,7 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
 
     Inputs and outputs may be pytrees: the result has the output's structure,
     each leaf holding the input's structure (a tuple of them for several
-    ``argnums``). One backward walk per output leaf carries every row at once.
+    ``argnums``). One backward walk per output leaf carries all of its rows at once.
     With ``has_aux=True`` it returns ``(jacobian, aux)``. Complex outputs need
     ``holomorphic=True`` (complex inputs, complex derivative), or ``jacfwd``.
     """
@@ -251,10 +341,12 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
     def jacobian_fun(*args):
         out, trees, single, level = _trace(fun, args, argnums)
         out, aux = _split_aux(out, has_aux)
+        _check_output(out, "jacobian")
         out_leaves, out_structure = flatten(out)
         nodes = {i.node for _, inputs in trees for i in inputs}
         blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
-        for leaf in out_leaves:
+        last = len(out_leaves) - 1
+        for index, leaf in enumerate(out_leaves):
             value = _untrace(leaf, level)
             shape = np.shape(strip(value))
             size = int(np.prod(shape))
@@ -263,9 +355,11 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
                 dtype = _seed_dtype(value, trees, holomorphic, "jacobian")
                 basis = np.eye(size, dtype=dtype).reshape((size,) + shape)
                 seeds.append((leaf._node, basis))
+            # Output leaves may share intermediates: keep the graph until the last walk.
             captured, _ = backward_pass(seeds, make_box=make_box,
                                         reduce_to_shape=reduce_batch_to_shape,
-                                        capture=nodes, accumulate=False, batched=True)
+                                        retain_graph=index < last, capture=nodes,
+                                        accumulate=False, batched=True)
             blocks.append([[_jacobian_block(captured.get(i.node), shape, strip(i.value))
                             for i in inputs] for _, inputs in trees])
         if _all_python_floats([i.original for _, inputs in trees for i in inputs]):
@@ -465,8 +559,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
            has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
 
-    Each input leaf pushes a batch of basis tangents (one per entry) through a
-    single evaluation of ``fun``. With ``has_aux=True`` it returns ``(jacobian, aux)``.
+    One evaluation of ``fun`` carries a batch of basis tangents, one per entry of
+    every requested input leaf (all traced together, so their values may meet in
+    any operation). With ``has_aux=True`` it returns ``(jacobian, aux)``.
     Complex inputs need ``holomorphic=True``: the result is then the complex
     derivative (a derivative along the real axis only would not be a gradient).
     """
@@ -474,40 +569,29 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
     @functools.wraps(fun)
     @_one_call
     def jacfwd_fun(*args):
-        aux = []
         nums, single = _checked_argnums(argnums, len(args))
-        in_structures, columns = [], []  # columns[t][k]: out leaves' blocks for leaf k
-        out_structure = None
-        for n in nums:
-            leaves, structure = flatten(args[n])
-            in_structures.append(structure)
-            per_leaf = []
-            for k in range(len(leaves)):
-                out_structure, blocks = _jacfwd_leaf(fun, args, n, leaves, structure, k,
-                                                     has_aux, aux, holomorphic)
-                per_leaf.append(blocks)
-            columns.append(per_leaf)
-        if out_structure is None:  # no input leaves at all
-            out, extra = _split_aux(fun(*args), has_aux)
-            out_structure = flatten(out)[1]
-            aux.append(extra)
-        out_count = _leaf_count(out_structure)
-        blocks = [[[columns[t][k][o] for k in range(len(columns[t]))]
-                   for t in range(len(nums))] for o in range(out_count)]
+        trees = [flatten(args[n]) for n in nums]  # (leaves, structure) per argnum
+        inputs = [_forward_input(leaf, holomorphic) for leaves, _ in trees for leaf in leaves]
+        offsets = np.cumsum([0] + [np.size(strip(x)) for x in inputs]).tolist()
+        with new_level() as level:
+            boxes = iter(_basis_boxes(inputs, offsets, level))
+            call_args = list(args)
+            for n, (leaves, structure) in zip(nums, trees):
+                call_args[n] = unflatten(structure, [next(boxes) for _ in leaves])
+            out, aux = _split_aux(fun(*call_args), has_aux)
+        _check_output(out, "jacfwd")
+        out_leaves, out_structure = flatten(out)
+        blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t
+        for leaf in out_leaves:
+            per_input = iter(_jacfwd_blocks(leaf, level, inputs, offsets))
+            blocks.append([[next(per_input) for _ in leaves] for leaves, _ in trees])
         if _all_python_floats([args[n] for n in nums]):
             blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
                       for per_tree in blocks]
-        jac = _assemble(blocks, out_structure, in_structures, single)
-        return (jac, aux[0]) if has_aux else jac
+        jac = _assemble(blocks, out_structure, [structure for _, structure in trees], single)
+        return (jac, _untrace_tree(aux, level)) if has_aux else jac
 
     return jacfwd_fun
-
-
-def _leaf_count(structure: Any) -> int:
-    if structure is None:
-        return 1
-    children = structure[2] if structure[0] is dict else structure[1]
-    return sum(_leaf_count(c) for c in children)
 
 
 def _checked_argnums(argnums, count: int):
@@ -518,44 +602,50 @@ def _checked_argnums(argnums, count: int):
     return nums, single
 
 
-def _jacfwd_leaf(fun, args, argnum, leaves, structure, k, has_aux, aux, holomorphic):
-    """Push basis tangents for leaf ``k`` of argument ``argnum``; blocks per output leaf.
-
-    With ``has_aux``, the auxiliary value (the same for every leaf) goes into ``aux``.
-    """
-    x = _as_float_input(leaves[k])
+def _forward_input(leaf: Any, holomorphic: bool) -> Any:
+    """An input leaf of ``jacfwd``, checked: float, or complex exactly when holomorphic."""
+    x = _as_float_input(leaf)
     if (strip(x).dtype.kind == "c") != holomorphic:
         raise TypeError(
             "jacfwd of a function of complex inputs needs holomorphic=True (and "
             "then gives the complex derivative)" if not holomorphic else
             f"jacfwd(holomorphic=True) needs complex inputs, got dtype {strip(x).dtype}")
-    shape = np.shape(strip(x))
-    size = int(np.prod(shape))
-    basis = identity_basis(size, strip(x).dtype)
-    if shape != (size,):
-        basis = basis.reshape((size,) + shape)
-    with new_level() as level:
-        traced = list(leaves)
-        traced[k] = make_box(x, TangentNode(level, basis, batched=True))
-        call_args = list(args)
-        call_args[argnum] = unflatten(structure, traced)
-        out, extra = _split_aux(fun(*call_args), has_aux)
-    if not aux:
-        aux.append(_untrace_tree(extra, level))
-    out_leaves, out_structure = flatten(out)
+    return x
+
+
+def _basis_boxes(inputs: list, offsets: list, level: int) -> list:
+    """The inputs traced with one batch of tangents spanning all of them: tangent ``j``
+    is the ``j``-th unit vector of the inputs' entries laid end to end."""
+    total = offsets[-1]
+    boxes = []
+    for x, start, stop in zip(inputs, offsets, offsets[1:]):
+        shape = np.shape(strip(x))
+        basis = identity_basis(total, strip(x).dtype)
+        if stop - start != total:  # several inputs: this one's columns of the identity
+            basis = basis[:, start:stop]
+        if shape != (total,):
+            basis = basis.reshape((total,) + shape)
+        boxes.append(make_box(x, TangentNode(level, basis, batched=True)))
+    return boxes
+
+
+def _jacfwd_blocks(out: Any, level: int, inputs: list, offsets: list) -> list:
+    """The Jacobian blocks of one output leaf, one per input leaf: ``out + input`` shaped."""
+    value = _untrace(out, level)
+    out_shape = np.shape(strip(value))
+    node = out._node if isinstance(out, Box) else None
+    traced = type(node) is TangentNode and node.level == level
     blocks = []
-    for leaf in out_leaves:
-        value = _untrace(leaf, level)
-        out_shape = np.shape(strip(value))
-        node = leaf._node if isinstance(leaf, Box) else None
-        if type(node) is TangentNode and node.level == level:
-            columns = np.moveaxis(node.tangent, 0, -1)
-            block = np.reshape(columns, out_shape + shape)
-            # A fresh array: a rule may have answered with a view of the user's data.
-            blocks.append(block if isinstance(block, Box) else np.array(block))
-        else:
+    for x, start, stop in zip(inputs, offsets, offsets[1:]):
+        shape = np.shape(strip(x))
+        if not traced:
             blocks.append(np.zeros(out_shape + shape, dtype=_float_dtype(value)))
-    return out_structure, blocks
+            continue
+        columns = np.moveaxis(node.tangent[start:stop], 0, -1)
+        block = np.reshape(columns, out_shape + shape)
+        # A fresh array: a rule may have answered with a view of the user's data.
+        blocks.append(block if isinstance(block, Box) else np.array(block))
+    return blocks
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
@@ -565,7 +655,8 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
     With ``has_aux=True``, ``fun`` returns ``(value, aux)`` and so does the result:
     ``(hessian, aux)``.
     """
-    return jacfwd(grad(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+    return jacfwd(_grad(fun, argnums, has_aux, holomorphic, "hessian"), argnums, has_aux,
+                  holomorphic)
 
 
 def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
@@ -584,7 +675,7 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
 
 def hvp(fun: Callable, x: Any, v: Any) -> Any:
     """Hessian-vector product ``H(x) @ v`` of a scalar function, without forming H."""
-    return jvp(grad(fun), (x,), (v,))[1]
+    return jvp(_grad(fun, 0, False, False, "hvp"), (x,), (v,))[1]
 
 
 # --- batches of tangents and cotangents for rules (used by checkpoint) -----------------

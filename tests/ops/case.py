@@ -4,6 +4,11 @@ Every registered primitive must appear in at least one case (``prim``); the
 harness checks each case's reverse-mode derivatives against central finite
 differences at first and second order, in float64 and float32.
 
+A case marked ``linear=True`` computes a linear or piecewise-linear function of its
+differentiable inputs (``sum``, slicing, ``relu``, ``sort`` ...): its gradient does
+not depend on them, so its second-order checks are skipped, after checking that the
+gradient is indeed not traced. Every other case must have a traced gradient.
+
 A case marked ``complex=True`` takes complex inputs. The harness checks it
 through ``split_complex``: each complex input ``z`` becomes two real inputs
 ``x, y`` with ``z = x + iy`` and the output becomes its real and imaginary
@@ -51,6 +56,7 @@ class Case:
     rtol: float = 1e-5
     extra_prims: tuple = field(default=())
     complex: bool = False
+    linear: bool = False
     complex_source: Case | None = None  # set on the real split of a complex case
 
     def __post_init__(self):
@@ -81,4 +87,5 @@ def split_complex(case: Case) -> Case:
         args += [arg, arg] if arg.differentiable else [arg]
     name = f"{case.name}-complex" if case.name else "complex"
     return Case(case.prim, fn, tuple(args), name=name, order=case.order, dtypes=case.dtypes,
-                rtol=case.rtol, extra_prims=case.extra_prims, complex_source=case)
+                rtol=case.rtol, extra_prims=case.extra_prims, linear=case.linear,
+                complex_source=case)

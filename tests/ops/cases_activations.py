@@ -36,9 +36,9 @@ _SOFTMAX_LAYOUTS = [
 ]
 
 CASES = [
-    Case("relu", act.relu, ((),), name="scalar"),
-    Case("relu", act.relu, ((3, 4),), name="matrix"),
-    Case("relu", act.relu, ((2, 3, 4),), name="3d"),
+    Case("relu", act.relu, ((),), name="scalar", linear=True),
+    Case("relu", act.relu, ((3, 4),), name="matrix", linear=True),
+    Case("relu", act.relu, ((2, 3, 4),), name="3d", linear=True),
     Case("relu", lambda x: act.relu(np.sin(3.0 * x)), ((3, 4),), name="nonlinear-input"),
     Case("sigmoid", act.sigmoid, ((),), name="scalar"),
     Case("sigmoid", act.sigmoid, ((3, 4),), name="matrix"),

@@ -32,8 +32,11 @@ _HOLOMORPHIC_BINARY = {
     "float_power": (np.float_power, POS, Arg((3, 1), -1.5, 1.5)),
 }
 
-CASES = [Case(name, fn, (arg,), complex=True) for name, (fn, arg) in _HOLOMORPHIC_UNARY.items()]
-CASES += [Case(name, fn, (a, b), complex=True)
+_LINEAR = {"negative", "positive", "add", "subtract", "real", "imag", "conjugate"}
+
+CASES = [Case(name, fn, (arg,), complex=True, linear=name in _LINEAR)
+         for name, (fn, arg) in _HOLOMORPHIC_UNARY.items()]
+CASES += [Case(name, fn, (a, b), complex=True, linear=name in _LINEAR)
           for name, (fn, a, b) in _HOLOMORPHIC_BINARY.items()]
 
 # Not holomorphic, and defined on real and complex inputs alike.
@@ -41,11 +44,12 @@ _PARTS = {
     "real": np.real, "imag": np.imag, "conjugate": np.conj, "absolute": np.abs,
     "angle": np.angle,
 }
-CASES += [Case(name, fn, (BIG,), complex=True) for name, fn in _PARTS.items()]
+CASES += [Case(name, fn, (BIG,), complex=True, linear=name in _LINEAR)
+          for name, fn in _PARTS.items()]
 CASES += [
-    Case("real", lambda x: np.real(x) * 2.0, ((3, 4),), name="real-input"),
+    Case("real", lambda x: np.real(x) * 2.0, ((3, 4),), name="real-input", linear=True),
     Case("imag", lambda x: np.imag(x * (1 + 2j)), ((3, 4),), name="real-input",
-         extra_prims=("multiply",)),
+         extra_prims=("multiply",), linear=True),
     Case("conjugate", lambda x: np.abs(np.conj(x * (1 + 2j)) + x), ((3, 4),),
          name="real-input"),
     Case("real", lambda z: z.real * z.imag, (BIG,), name="attributes", complex=True),
@@ -56,25 +60,25 @@ CASES += [
 
 # Linear and holomorphic primitives beyond the ufuncs.
 CASES += [
-    Case("sum", lambda z: np.sum(z, axis=0), ((3, 4),), complex=True),
-    Case("mean", lambda z: np.mean(z, axis=1), ((3, 4),), complex=True),
+    Case("sum", lambda z: np.sum(z, axis=0), ((3, 4),), complex=True, linear=True),
+    Case("mean", lambda z: np.mean(z, axis=1), ((3, 4),), complex=True, linear=True),
     Case("prod", lambda z: np.prod(z, axis=1), (POS,), complex=True),
-    Case("cumsum", lambda z: np.cumsum(z, axis=1), ((3, 4),), complex=True),
+    Case("cumsum", lambda z: np.cumsum(z, axis=1), ((3, 4),), complex=True, linear=True),
     Case("cumprod", lambda z: np.cumprod(z, axis=0), (POS,), complex=True),
     Case("var", lambda z: np.var(z, axis=0), ((3, 4),), complex=True),
     Case("std", lambda z: np.std(z), ((3, 4),), complex=True),
-    Case("reshape", lambda z: np.reshape(z, (4, 3)) * 1.0, ((3, 4),), complex=True),
+    Case("reshape", lambda z: np.reshape(z, (4, 3)) * 1.0, ((3, 4),), complex=True, linear=True),
     Case("transpose", lambda z: z.T @ z, ((3, 4),), complex=True),
-    Case("getitem", lambda z: z[1:, ::2], ((3, 4),), complex=True),
+    Case("getitem", lambda z: z[1:, ::2], ((3, 4),), complex=True, linear=True),
     Case("concatenate", lambda a, b: np.concatenate([a, b]), ((2, 3), (1, 3)),
-         complex=True),
+         complex=True, linear=True),
     Case("matmul", lambda a, b: a @ b, ((3, 4), (4, 2)), complex=True),
     Case("einsum", lambda a, b: np.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2)),
          complex=True),
     Case("tensordot", lambda a, b: np.tensordot(a, b, 1), ((3, 4), (4, 2)),
          complex=True),
     Case("outer", np.outer, ((3,), (4,)), complex=True),
-    Case("trace", lambda a: np.trace(a), ((3, 3),), complex=True),
+    Case("trace", lambda a: np.trace(a), ((3, 3),), complex=True, linear=True),
     Case("inv", np.linalg.inv, (Arg((3, 3), 0.5, 2.0),), complex=True),
     Case("solve", np.linalg.solve, (Arg((3, 3), 0.5, 2.0), (3, 2)), complex=True),
     Case("det", np.linalg.det, (Arg((3, 3), 0.5, 2.0),), complex=True),

@@ -50,13 +50,15 @@ def _real_output(fn):
     return lambda *args: real_and_imaginary(fn(*args))
 
 
+# Every transform here is linear in its input.
 CASES = []
 for prim, fn, args, name in _ONE_AXIS + _SEVERAL_AXES + _REAL_IN:
-    CASES.append(Case(prim, _real_output(fn), args, name=name))
+    CASES.append(Case(prim, _real_output(fn), args, name=name, linear=True))
 for prim, fn, args, name in _COMPLEX_IN:
-    CASES.append(Case(prim, fn, args, name=name, complex=True))
+    CASES.append(Case(prim, fn, args, name=name, complex=True, linear=True))
 for prim, fn, args, name in _SHIFTS:
-    CASES.append(Case(prim, fn, args, name=name))
+    CASES.append(Case(prim, fn, args, name=name, linear=True))
 for prim, fn, args, name in _HALF_SPECTRUM_IN:
-    CASES.append(Case(prim, fn, args, name=name, complex=True))
-    CASES.append(Case(prim, fn, args, name=f"{name}-real-input".strip("-")))
+    CASES.append(Case(prim, fn, args, name=name, complex=True, linear=True))
+    CASES.append(Case(prim, fn, args, name=f"{name}-real-input".strip("-"),
+                      linear=True))

@@ -119,7 +119,9 @@ CASES += [
 CASES += [Case("tensordot", lambda a, b, axes=axes: np.tensordot(a, b, axes), (sa, sb),
                name=name) for name, (sa, sb, axes) in _TENSORDOT.items()]
 CASES += [Case("tensordot", lambda a: np.tensordot(a, a, 1), ((3, 3),), name="square")]
-CASES += [Case("einsum", lambda *ops, s=s: np.einsum(s, *ops), shapes, name=name)
+# An einsum of one operand is linear in it.
+CASES += [Case("einsum", lambda *ops, s=s: np.einsum(s, *ops), shapes, name=name,
+               linear=len(shapes) == 1)
           for name, (s, shapes) in _EINSUM.items()]
 CASES += [
     Case("einsum", lambda a, b: np.einsum("ij,jk->ik", a, b, optimize=True),
@@ -131,9 +133,9 @@ CASES += [
     Case("einsum", lambda a: np.einsum("ij,jk->ik", a, a), ((3, 3),), name="same-operand"),
     Case("einsum", lambda a: np.einsum("ii,i->", a, a[0]),
          ((3, 3),), name="trace-times-row"),
-    Case("embed_diagonal", lambda h: embed_diagonal(h, labels="ii") * 2.0, ((3,),)),
+    Case("embed_diagonal", lambda h: embed_diagonal(h, labels="ii") * 2.0, ((3,),), linear=True),
     Case("embed_diagonal", lambda h: embed_diagonal(h, labels="iji"), ((3, 2),),
-         name="3d"),
+         name="3d", linear=True),
 ]
 CASES += [Case("kron", np.kron, shapes, name=name) for name, shapes in _KRON.items()]
 CASES += [Case("kron", lambda a: np.kron(a, a), ((2, 2),), name="square")]

@@ -23,7 +23,7 @@ def _cases():
         Case("solve_sylvester", lambda a, b, q: crl.solve_sylvester(a + 3 * EYE, b + 2 * EYE, q),
              (SQUARE, SQUARE, (3, 3))),
         Case("solve_sylvester", lambda q: crl.solve_sylvester(EYE * 2.0, EYE * 3.0, q),
-             ((3, 3),), name="constant-coefficients"),
+             ((3, 3),), name="constant-coefficients", linear=True),
         Case("sqrtm", lambda m: crl.sqrtm(m @ m.T + EYE), (SQUARE,)),
         Case("sqrtm", lambda m: crl.sqrtm(m @ m.T + EYE), (SQUARE,), name="complex",
              complex=True),

@@ -20,7 +20,7 @@ tangents is computed once it grows ``PENDING_DEPTH`` operations deep.
 
 from __future__ import annotations
 
-from .state import state
+from .state import inplace_epoch, state
 
 PENDING_DEPTH = 64
 
@@ -77,7 +77,7 @@ def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
             batched = batched or node.batched
             depth = max(depth, node.depth)
     out = TangentNode(level, None, batched)
-    out.pending = (prim, ans, vals, kwargs, parents, state.record_from)
+    out.pending = (prim, ans, vals, kwargs, parents, state.record_from, inplace_epoch[0])
     out.depth = depth + 1
     if out.depth > PENDING_DEPTH:
         _settle(out)
@@ -86,7 +86,11 @@ def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
 
 def _settle(node: TangentNode) -> None:
     """Compute a pending tangent, its pending inputs' first (at most PENDING_DEPTH deep)."""
-    prim, ans, vals, kwargs, parents, record_from = node.pending
+    prim, ans, vals, kwargs, parents, record_from, epoch = node.pending
+    if epoch != inplace_epoch[0]:  # the rule is about to read arrays saved back then
+        from .graph import check_saved_values  # graph builds on this module
+
+        check_saved_values(prim.name, vals, ans, epoch)
     for parent in parents:
         if parent is not None and parent.pending is not None:
             _settle(parent)

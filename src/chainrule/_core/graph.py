@@ -14,10 +14,12 @@ from __future__ import annotations
 import gc
 import heapq
 import itertools
+import sys
+import threading
 import weakref
 
 from .forward import array_functions
-from .state import inplace_epoch, modified_since, state
+from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
 FREED = object()  # what a node's saved values become once backward has used them
@@ -91,6 +93,27 @@ class LeafNode(Node):
         return "leaf"
 
 
+class JointVjp:
+    """Stands in for a primitive's VJP rules when one call gives every argument's
+    cotangent: ``rule(g, ans, *args, **kwargs)`` returns one per positional argument
+    (None where there is none). For rules that share costly work between arguments,
+    such as a recomputation; as ``batched_vjps``, ``g`` has a leading batch axis.
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __getitem__(self, argnum: int):
+        """One argument's rule, for code that reads rules one at a time."""
+        rule = self.rule
+        return lambda g, ans, *args, **kwargs: rule(g, ans, *args, **kwargs)[argnum]
+
+
 class RetainGrad:
     """A hook marker: store the node's total gradient in a tensor's ``.grad``."""
 
@@ -113,15 +136,39 @@ def backward_pass(seeds, *, make_box, reduce_to_shape, retain_graph=False,
     passes at once) and ``reduce_to_shape(g, shape)`` must keep that axis.
     """
     # The walk frees the graph as it goes; the cycle collector would only spend
-    # time scanning it, so it is paused (as it was found) for the walk.
-    collecting = gc.isenabled()
-    gc.disable()
+    # time scanning it, so it is paused for the walk (for all walks under way).
+    _collector.pause()
     try:
         return _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                      accumulate, batched)
     finally:
-        if collecting:
-            gc.enable()
+        _collector.resume()
+
+
+class _CollectorPause:
+    """Pauses the process-wide garbage collector while any thread walks a graph, and
+    restores it as it was found when the last walk ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._walks = 0
+        self._was_enabled = False
+
+    def pause(self) -> None:
+        with self._lock:
+            if not self._walks:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._walks += 1
+
+    def resume(self) -> None:
+        with self._lock:
+            self._walks -= 1
+            if not self._walks and self._was_enabled:
+                gc.enable()
+
+
+_collector = _CollectorPause()
 
 
 def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture, accumulate,
@@ -164,25 +211,28 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             vals, ans = _rebuild_boxes(node, make_box)
         vjps = prim.vjps
         kwargs = node.kwargs
+        joint = None
+        if type(vjps) is JointVjp:
+            joint = _joint_cotangents(node, g, ans, vals, batched, reduce_to_shape)
         for argnum, parent in enumerate(node.parents):
             if parent is None:
                 continue
-            try:
-                rule = vjps[argnum]
-            except IndexError:
-                rule = None
-            if rule is None:
-                raise NotImplementedError(
-                    f"'{prim.name}' has no derivative rule (VJP) for its argument "
-                    f"{argnum}; define one with {prim.name}.defvjp(...), or pass that "
-                    f"argument through .detach() / stop_gradient().")
-            if batched:
-                gp = _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, parent.shape,
-                                  reduce_to_shape)
+            if joint is not None:
+                gp = joint[argnum]
             else:
-                gp = rule(g, ans, *vals, **kwargs)
-                if gp.shape != parent.shape:
-                    gp = reduce_to_shape(gp, parent.shape)
+                try:
+                    rule = vjps[argnum]
+                except IndexError:
+                    rule = None
+                if rule is None:
+                    raise _no_vjp_rule(prim, argnum)
+                if batched:
+                    gp = _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, parent.shape,
+                                      reduce_to_shape)
+                else:
+                    gp = rule(g, ans, *vals, **kwargs)
+                    if gp.shape != parent.shape:
+                        gp = reduce_to_shape(gp, parent.shape)
             if detect_nan and bool((gp != gp).any()):
                 raise FloatingPointError(
                     f"'{prim.name}' produced NaN in the gradient of its argument {argnum} "
@@ -199,6 +249,39 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             node.vals = FREED
             node.ans = None
     return captured, to_store
+
+
+def _no_vjp_rule(prim, argnum) -> NotImplementedError:
+    return NotImplementedError(
+        f"'{prim.name}' has no derivative rule (VJP) for its argument {argnum}; define "
+        f"one with {prim.name}.defvjp(...), or pass that argument through .detach() / "
+        f"stop_gradient().")
+
+
+def _joint_cotangents(node, g, ans, vals, batched, reduce_to_shape) -> list:
+    """Every traced argument's cotangent from a ``JointVjp``, in one call of its rule
+    (for a batch: the batched rule, or the rule on each cotangent in turn)."""
+    prim, kwargs = node.prim, node.kwargs
+    if not batched:
+        results = prim.vjps.rule(g, ans, *vals, **kwargs)
+    elif type(prim.batched_vjps) is JointVjp:
+        results = prim.batched_vjps.rule(g, ans, *vals, **kwargs)
+    else:
+        per_item = [prim.vjps.rule(one, ans, *vals, **kwargs) for one in g]
+        results = [None if first is None else array_functions.stack([r[i] for r in per_item])
+                   for i, first in enumerate(per_item[0])]
+    cotangents = []
+    for argnum, parent in enumerate(node.parents):
+        gp = None
+        if parent is not None:
+            gp = results[argnum]
+            if gp is None:
+                raise _no_vjp_rule(prim, argnum)
+            shape = (g.shape[0],) + parent.shape if batched else parent.shape
+            if gp.shape != shape:
+                gp = reduce_to_shape(gp, shape)
+        cotangents.append(gp)
+    return cotangents
 
 
 def _batched_vjp(prim, argnum, rule, g, ans, vals, kwargs, shape, reduce_to_shape):
@@ -236,13 +319,24 @@ def _rebuild_boxes(node, make_box):
 
 
 def _check_unchanged(node):
-    saved = [(f"argument {i}", v) for i, v in enumerate(node.vals) if v is not None]
-    if node.ans is not None:
-        saved.append(("output", node.ans))
+    check_saved_values(node.prim.name, node.vals, node.ans, node.epoch)
+
+
+def check_saved_values(name, vals, ans, epoch) -> None:
+    """Raise if an array a rule will read was changed after ``epoch``, when it was saved."""
+    saved = [(f"argument {i}", v) for i, v in enumerate(vals) if v is not None]
+    if ans is not None:
+        saved.append(("output", ans))
     for what, value in saved:
-        if not isinstance(value, Box) and modified_since(value, node.epoch):
-            raise RuntimeError(
-                f"the {what} of '{node.prim.name}' (shape {value.shape}) was modified in "
-                f"place after it was used, but backward() needs its old value. Modify a "
-                f"copy instead (t = t.clone()), or make the change before the operation "
-                f"that uses it.")
+        if isinstance(value, Box):
+            continue
+        if modified_since(value, epoch):
+            how = "in place"
+        elif changed_behind_back(value, epoch):
+            how = "through a raw NumPy array (from .data or detach())"
+        else:
+            continue
+        raise RuntimeError(
+            f"the {what} of '{name}' (shape {value.shape}) was modified {how} after it "
+            f"was used, but its derivative needs the old value. Modify a copy instead "
+            f"(t = t.clone()), or make the change before the operation that uses it.")

@@ -9,7 +9,6 @@ the result in a new box whose node points at the unwrapped boxes' nodes.
 
 from __future__ import annotations
 
-import dis
 import functools
 import inspect
 import sys
@@ -17,11 +16,17 @@ from collections.abc import Callable
 from typing import Any
 
 from .forward import TangentNode, push_tangents
-from .graph import Box, Node, _next_seq, new_node
+from .graph import Box, JointVjp, Node, _next_seq, new_node
 from .state import inplace_epoch, state
 
 _new = object.__new__
 _box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
+
+# What VJP rules read from the forward pass: "args", "ans", both, or () for nothing.
+Reads = str | tuple[str, ...]
+_READABLE = ("args", "ans")
+
+
 class _Nones(dict):
     """``_NONES[n]`` is a shared tuple of n Nones, made on first use (any n)."""
 
@@ -37,6 +42,26 @@ def set_box_type(cls: type) -> None:
     """Make ``cls`` (a subclass of Box) the type of every traced result."""
     global _box_type
     _box_type = cls
+
+
+_mutable_array_type: type | None = None  # numpy.ndarray, installed by the ops layer
+
+
+def set_mutable_array_type(cls: type) -> None:
+    """The array type whose untraced inputs a node copies before saving them."""
+    global _mutable_array_type
+    _mutable_array_type = cls
+
+
+def _owned(vals, parents):
+    """``vals`` with every untraced, writeable array replaced by a copy.
+
+    A node keeps its inputs for the derivative rules. Untraced arrays belong to the
+    user, who may change them before backward() (a buffer reused in a loop); traced
+    values are the graph's own, and their changes are counted (see state.py).
+    """
+    return [v.copy() if p is None and type(v) is _mutable_array_type and v.flags.writeable
+            else v for v, p in zip(vals, parents)]
 
 
 def make_box(value, node):
@@ -59,7 +84,7 @@ class Primitive:
     >>> @primitive
     ... def cube(x):
     ...     return x ** 3
-    >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2)
+    >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2, reads="args")
     """
 
     # True when every rule broadcasts elementwise, so a batch of tangents can
@@ -83,25 +108,50 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
-    def defvjp(self, *rules: Callable | None) -> Primitive:
+    def defvjp(self, *rules: Callable | None, reads: Reads = ("args", "ans")) -> Primitive:
         """Give one VJP rule per positional argument: ``rule(g, ans, *args, **kwargs)``.
 
         ``None`` marks an argument the primitive is not differentiable in.
+        ``reads`` names what the rules read from the forward pass, so a
+        recorded call keeps only that alive until backward: ``"args"`` (the
+        inputs), ``"ans"`` (the output), ``("args", "ans")`` (both, the
+        default: always correct, costs memory only) or ``()`` (neither, for
+        rules that use ``g`` and keyword arguments alone). A rule that reads
+        something it did not declare gets None in its place. A rule taking one
+        positional argument too few, like HIPS autograd's curried
+        ``lambda ans, x: lambda g: ...``, is refused here with a TypeError.
+
+        >>> exp.defvjp(lambda g, ans, x: g * ans, reads="ans")
         """
+        self._check_rule_arity(rules, "VJP", "g")
+        self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
         self.vjps = list(rules)
-        self._note_saved_values(rules)
         return self
 
-    def defvjp_all(self, rule: Callable) -> Primitive:
+    def defvjp_all(self, rule: Callable, reads: Reads = ("args", "ans")) -> Primitive:
         """One VJP rule for every positional argument, for primitives taking ``*arrays``.
 
         ``rule(argnum, g, ans, *args, **kwargs)`` returns the cotangent of argument
-        ``argnum``.
+        ``argnum``. ``reads`` declares what the rule reads, as for ``defvjp``.
         """
+        self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
         self.vjps = _EveryArgument(rule)
-        used = {p - 1 for p in _used_positions(rule) if p > 0}
-        self.saves_ans = 1 in used
-        self.saves_args = any(i >= 2 for i in used)
+        return self
+
+    def defvjp_joint(self, rule: Callable, reads: Reads = ("args", "ans"),
+                     batched: Callable | None = None) -> Primitive:
+        """One VJP rule giving every argument's cotangent at once, for rules that share
+        costly work between arguments (a recomputation, a factorisation).
+
+        ``rule(g, ans, *args, **kwargs)`` returns a sequence with one cotangent per
+        positional argument (None where there is none). ``batched``, if given, is the
+        same rule for a batch of cotangents stacked on a leading axis. ``reads`` as for
+        ``defvjp``.
+        """
+        self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
+        self.vjps = JointVjp(rule)
+        if batched is not None:
+            self.batched_vjps = JointVjp(batched)
         return self
 
     def defjvp_all(self, rule: Callable) -> Primitive:
@@ -110,18 +160,34 @@ class Primitive:
         return self
 
     def defjvp(self, *rules: Callable | None) -> Primitive:
-        """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``."""
+        """Give one JVP rule per positional argument: ``rule(t, ans, *args, **kwargs)``.
+
+        A rule taking one positional argument too few is refused with a TypeError.
+        """
+        self._check_rule_arity(rules, "JVP", "t")
         self.jvps = list(rules)
         return self
 
-    def _note_saved_values(self, rules) -> None:
-        # Keep a node's inputs and output alive only if some rule reads them.
-        used = set()
-        for rule in rules:
-            if rule is not None:
-                used |= _used_positions(rule)
-        self.saves_ans = 1 in used
-        self.saves_args = any(i >= 2 for i in used)
+    def _check_rule_arity(self, rules, kind: str, seed: str) -> None:
+        # A rule that requires and accepts at most one positional argument more
+        # than the function has room for only one of (g, ans) before the inputs:
+        # most likely HIPS autograd's curried ``lambda ans, x: lambda g: ...``,
+        # which would otherwise fail as a bare TypeError deep in a backward pass.
+        # (Requiring two more and accepting fewer is fine: callers may pass an
+        # optional parameter by keyword only, like np.outer's ``out``.)
+        if not inspect.isfunction(inspect.unwrap(self.fun)):
+            return  # ufuncs and builtins: their signatures are not reliable
+        params = _positional_params(self.fun)
+        if params is None:
+            return
+        required, accepted = _arity(params)
+        for argnum, rule in enumerate(rules):
+            rule_params = None if rule is None else _positional_params(rule)
+            if rule_params is None:
+                continue
+            rule_required, rule_accepted = _arity(rule_params)
+            if rule_required <= required + 1 and rule_accepted <= accepted + 1:
+                raise _rule_arity_error(self.name, kind, seed, argnum, rule_accepted, params)
 
     def __call__(self, *args, **kwargs):
         # One pass for the common case: every traced input on the same level.
@@ -129,7 +195,7 @@ class Primitive:
         vals = []
         parents = []
         level = -1
-        boxed = False
+        boxed = untraced_array = False
         for a in args:
             node = None
             if isinstance(a, Box):
@@ -141,6 +207,8 @@ class Primitive:
                         return self._record_mixed(args, kwargs)
                     level = node.level
                     top = node
+            if node is None and type(a) is _mutable_array_type:
+                untraced_array = True
             vals.append(a)
             parents.append(node)
         if level < state.record_from:
@@ -152,11 +220,15 @@ class Primitive:
                 if isinstance(v, Box):
                     return self._record_mixed(args, kwargs)
             if type(top) is TangentNode:
-                return self._forward(self.fun(*vals, **kwargs), vals, kwargs, parents, level)
+                ans = self.fun(*vals, **kwargs)
+                return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
+                                     kwargs, parents, level)
         ans = self.fun(*vals, **kwargs)
         # new_node() and make_box(), written out: this is the hottest path in the library.
         if not self.saves_args:
             vals = _NONES[len(args)]
+        elif untraced_array:
+            vals = _owned(vals, parents)
         node = _new(Node)
         node.prim = self
         node.vals = vals
@@ -197,6 +269,7 @@ class Primitive:
         ans = self(*vals, **kwargs)
         if isinstance(ans, Box) and ans._node is None:
             ans = ans._value
+        vals = _owned(vals, parents)
         if any(type(p) is TangentNode for p in parents):
             return self._forward(ans, vals, kwargs, parents, level)
         try:
@@ -238,27 +311,42 @@ def primitive(fun: Callable) -> Primitive:
     return Primitive(fun)
 
 
-_LOADS = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_DEREF",
-          "LOAD_CLOSURE", "LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW",
-          "LOAD_FAST_BORROW_LOAD_FAST_BORROW"}
+def _parse_reads(name: str, reads) -> tuple[bool, bool]:
+    """``(saves_args, saves_ans)`` for a ``reads=`` declaration, or a clear error."""
+    names = (reads,) if isinstance(reads, str) else reads
+    hint = ("reads names what the VJP rules read from the forward pass: 'args', 'ans', "
+            "('args', 'ans') for both, or () for nothing")
+    if not isinstance(names, (tuple, list, set, frozenset)):
+        raise TypeError(f"primitive '{name}': reads={reads!r} is a {type(reads).__name__}; {hint}")
+    unknown = [n for n in names if n not in _READABLE]
+    if unknown:
+        raise ValueError(f"primitive '{name}': reads={reads!r} names {unknown[0]!r}; {hint}")
+    return "args" in names, "ans" in names
 
 
-def _used_positions(rule: Callable) -> set[int]:
-    """Which positional parameters of ``rule`` its body reads (all, if unsure)."""
-    code = getattr(rule, "__code__", None)
-    everything = set(range(64))
-    if code is None:
-        return everything
-    names = code.co_varnames[:code.co_argcount]
-    loaded = set()
-    for ins in dis.get_instructions(code):
-        if ins.opname in _LOADS:
-            val = ins.argval
-            loaded.update(val if isinstance(val, tuple) else (val,))
-    loaded.update(code.co_cellvars)  # read by an inner function: count as used
-    used = {i for i, n in enumerate(names) if n in loaded}
-    if code.co_flags & inspect.CO_VARARGS:
-        varargs = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
-        if varargs in loaded:
-            used |= set(range(code.co_argcount, 64))
-    return used
+def _positional_params(fun: Callable) -> list[inspect.Parameter] | None:
+    """The positional parameters of ``fun``; None if it takes ``*args`` or its
+    signature cannot be read."""
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _arity(params: list[inspect.Parameter]) -> tuple[int, int]:
+    """How many positional arguments these parameters require, and accept."""
+    return sum(p.default is p.empty for p in params), len(params)
+
+
+def _rule_arity_error(name, kind, seed, argnum, accepted, params) -> TypeError:
+    args = ", ".join(p.name for p in params)
+    message = (f"the {kind} rule for argument {argnum} of primitive '{name}' accepts at most "
+               f"{accepted} positional arguments, but chainrule calls it as "
+               f"rule({seed}, ans, {args}): write it as `lambda {seed}, ans, {args}: ...`")
+    if kind == "VJP":
+        message += (f". HIPS autograd's curried form `lambda ans, {args}: lambda g: ...` "
+                    f"becomes that by moving g to the front")
+    return TypeError(message + ".")

@@ -9,6 +9,7 @@ level open at the time, so transforms started inside it still work.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -51,27 +52,64 @@ inplace_epoch = [0]
 _changed_at: dict[int, int] = {}
 
 
-def _owner(array):
+def owner(array):
+    """The array that owns ``array``'s memory (itself, unless it is a view)."""
     while getattr(array, "base", None) is not None:
         array = array.base
     return array
 
 
+_epoch_lock = threading.Lock()  # threads changing arrays at once each get an epoch
+
+
+def _next_epoch() -> int:
+    with _epoch_lock:
+        inplace_epoch[0] += 1
+        return inplace_epoch[0]
+
+
 def mark_modified(array) -> int:
     """Record that ``array`` (and every view of its memory) was changed in place."""
-    inplace_epoch[0] += 1
-    _changed_at[id(_owner(array))] = inplace_epoch[0]
-    return inplace_epoch[0]
+    epoch = _next_epoch()
+    _changed_at[id(owner(array))] = epoch
+    return epoch
 
 
 def modified_since(array, epoch: int) -> bool:
     """Whether ``array``'s memory was changed in place after ``epoch``."""
-    return _changed_at.get(id(_owner(array)), -1) > epoch
+    return _changed_at.get(id(owner(array)), -1) > epoch
+
+
+# Arrays of traced values handed out raw (``.data``, ``detach()``): a NumPy write
+# through them bypasses every chainrule operation, so the array's content at hand-out
+# is kept, by owner id, and backward() compares it with the content it finds.
+_handed_out: dict[int, tuple] = {}
+
+
+def note_handout(array) -> None:
+    """Remember ``array``'s memory as it is now: it leaves the graph's control."""
+    memory = owner(array)
+    key = id(memory)
+    epoch = _next_epoch()  # nodes recorded before now get checked at backward()
+    try:
+        ref = weakref.ref(memory, lambda _, key=key: _handed_out.pop(key, None))
+    except TypeError:  # an array type without weak references: nothing to track
+        return
+    _handed_out[key] = (epoch, ref, memory.copy())
+
+
+def changed_behind_back(array, epoch: int) -> bool:
+    """Whether ``array``'s memory was written through a raw hand-out after ``epoch``."""
+    memory = owner(array)
+    record = _handed_out.get(id(memory))
+    if record is None or record[0] <= epoch or record[1]() is not memory:
+        return False
+    return memory.tobytes() != record[2].tobytes()  # bitwise: a NaN equals itself
 
 
 def version_of(array) -> int:
     """A number that grows each time ``array``'s memory is changed in place."""
-    return _changed_at.get(id(_owner(array)), 0)
+    return _changed_at.get(id(owner(array)), 0)
 
 
 @contextmanager

@@ -14,9 +14,35 @@ from ..ops.registry import FUNCTIONS as _FUNCTIONS
 from ..ops.registry import UFUNCS as _UFUNCS
 
 
+class DifferentiableUfunc:
+    """A NumPy ufunc whose calls are chainrule's primitive, so that they accept lists
+    of traced values too; its methods (``outer``, ``reduce``, ``accumulate`` ...) and
+    attributes are the ufunc's own, which hand Tensors to chainrule's rules."""
+
+    __slots__ = ("ufunc", "_primitive")
+
+    def __init__(self, ufunc: _np.ufunc, primitive) -> None:
+        self.ufunc = ufunc
+        self._primitive = primitive
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:  # out=, where= ...: NumPy's protocol checks them
+            return self.ufunc(*args, **kwargs)
+        return self._primitive(*args)
+
+    def __getattr__(self, name: str):
+        return getattr(self.ufunc, name)
+
+    def __repr__(self) -> str:
+        return f"<differentiable ufunc '{self.ufunc.__name__}'>"
+
+
 def _differentiable_version(obj):
     try:
-        return _UFUNCS.get(obj) or _FUNCTIONS.get(obj) or obj
+        primitive = _UFUNCS.get(obj)
+        if primitive is not None:
+            return DifferentiableUfunc(obj, primitive)
+        return _FUNCTIONS.get(obj) or obj
     except TypeError:  # unhashable NumPy attribute
         return obj
 

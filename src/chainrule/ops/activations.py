@@ -33,7 +33,7 @@ def _relu(x):
 
 
 relu = _elementwise(defprim(_relu, "relu"))
-relu.defvjp(lambda g, ans, x: g * (ans > 0))
+relu.defvjp(lambda g, ans, x: g * (ans > 0), reads="ans")
 relu.defjvp(lambda t, ans, x: t * (ans > 0))
 
 
@@ -44,7 +44,7 @@ def _sigmoid(x):
 
 
 sigmoid = _elementwise(defprim(_sigmoid, "sigmoid"))
-sigmoid.defvjp(lambda g, ans, x: g * (ans * (1 - ans)))
+sigmoid.defvjp(lambda g, ans, x: g * (ans * (1 - ans)), reads="ans")
 sigmoid.defjvp(lambda t, ans, x: t * (ans * (1 - ans)))
 
 # log(e^x + e^y) (the smooth maximum; softplus is logaddexp(0, x)). Its partial
@@ -52,9 +52,9 @@ sigmoid.defjvp(lambda t, ans, x: t * (ans * (1 - ans)))
 # exp(x - ans) so that no rule reads the output: under hessian (forward over
 # reverse) the output's tangent is then never needed, so never computed.
 logaddexp = _ufunc(np.logaddexp, lambda g, ans, x, y: g * sigmoid(x - y),
-                   lambda g, ans, x, y: g * sigmoid(y - x))
+                   lambda g, ans, x, y: g * sigmoid(y - x), reads="args")
 logaddexp2 = _ufunc(np.logaddexp2, lambda g, ans, x, y: g * sigmoid((x - y) * LOG2),
-                    lambda g, ans, x, y: g * sigmoid((y - x) * LOG2))
+                    lambda g, ans, x, y: g * sigmoid((y - x) * LOG2), reads="args")
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,7 +80,7 @@ def _normal_pdf(x):
 
 
 normal_cdf = _elementwise(defprim(_normal_cdf, "normal_cdf"))
-normal_cdf.defvjp(lambda g, ans, x: g * _normal_pdf(x))
+normal_cdf.defvjp(lambda g, ans, x: g * _normal_pdf(x), reads="args")
 normal_cdf.defjvp(lambda t, ans, x: t * _normal_pdf(x))
 
 
@@ -97,13 +97,13 @@ def _log_softmax(x, *, axis):
 
 softmax = defprim(_softmax, "softmax")
 softmax.defvjp(lambda g, ans, x, *, axis:
-               ans * (g - np.sum(g * ans, axis=axis, keepdims=True)))
+               ans * (g - np.sum(g * ans, axis=axis, keepdims=True)), reads="ans")
 softmax.defjvp(lambda t, ans, x, *, axis:
                ans * (t - np.sum(t * ans, axis=axis, keepdims=True)))
 
 log_softmax = defprim(_log_softmax, "log_softmax")
 log_softmax.defvjp(lambda g, ans, x, *, axis:
-                   g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True))
+                   g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True), reads="ans")
 log_softmax.defjvp(lambda t, ans, x, *, axis:
                    t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True))
 batch_by_axes_from_end(softmax, log_softmax)
@@ -127,7 +127,7 @@ linear = defprim(_linear, "linear")
 # engine sums the bias's gradient over the leading axes.
 linear.defvjp(lambda g, ans, x, w, b=None: g @ w,
               lambda g, ans, x, w, b=None: _rows(g).T @ _rows(x),
-              lambda g, ans, x, w, b=None: g)
+              lambda g, ans, x, w, b=None: g, reads="args")
 linear.defjvp(lambda t, ans, x, w, b=None: t @ w.T,
               lambda t, ans, x, w, b=None: x @ t.T,
               lambda t, ans, x, w, b=None: t)
@@ -215,6 +215,6 @@ def _cross_entropy_jvp(t, ans, logits, target, *, weight, label_smoothing, ignor
 
 # ``logits`` is ``(samples, classes)``, ``target`` the integer class of each sample.
 cross_entropy_indices = defprim(_cross_entropy_indices, "cross_entropy_indices")
-cross_entropy_indices.defvjp(_cross_entropy_vjp, None)
+cross_entropy_indices.defvjp(_cross_entropy_vjp, None, reads="args")
 cross_entropy_indices.defjvp(_cross_entropy_jvp, None)
 batch_by_own_rules(cross_entropy_indices)

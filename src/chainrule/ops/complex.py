@@ -35,9 +35,9 @@ def real_part_for(g, like_dtype):
     return g
 
 
-def _elementwise(fun, name, vjp, jvp):
+def _elementwise(fun, name, vjp, jvp, *, reads):
     prim = defprim(fun, name)
-    prim.defvjp(vjp)
+    prim.defvjp(vjp, reads=reads)
     prim.defjvp(jvp)
     prim.batch_safe = True
     return prim
@@ -54,11 +54,11 @@ def real_cotangent(g):
 
 
 real = _elementwise(np.real, "real", lambda g, ans, x: real_cotangent(g),
-                    lambda t, ans, x: real(t))
+                    lambda t, ans, x: real(t), reads=())
 imag = _elementwise(np.imag, "imag", lambda g, ans, x: real_cotangent(g) * -1j,
-                    lambda t, ans, x: imag(t))
+                    lambda t, ans, x: imag(t), reads=())
 conjugate = _elementwise(np.conjugate, "conjugate",
-                         lambda g, ans, x: conjugate(g), lambda t, ans, x: conjugate(t))
+                         lambda g, ans, x: conjugate(g), lambda t, ans, x: conjugate(t), reads=())
 UFUNCS[np.conjugate] = conjugate
 
 # d angle(z) = Im(dz / z); its gradient is -i / z (the conjugate-free form of
@@ -67,7 +67,7 @@ UFUNCS[np.conjugate] = conjugate
 _angle = _elementwise(
     lambda x, *, scale: np.angle(x) * scale if scale != 1.0 else np.angle(x), "angle",
     lambda g, ans, x, *, scale: real_cotangent(g) * (-1j * scale) * _safe_reciprocal(x),
-    lambda t, ans, x, *, scale: imag(t * _safe_reciprocal(x)) * scale)
+    lambda t, ans, x, *, scale: imag(t * _safe_reciprocal(x)) * scale, reads="args")
 
 
 def _safe_reciprocal(x):

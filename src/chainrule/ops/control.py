@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .._core.graph import Box
 from .._core.primitive import _EveryArgument, make_box, strip
 from .registry import defprim
@@ -26,27 +28,35 @@ def _run_checkpointed(fn, *xs):
     return strip(ans) if isinstance(ans, Box) and ans._node is None else ans
 
 
-# The backward walk asks for one argument's cotangent at a time, back to back for
-# the same node; one recomputation serves them all through this one-entry cache.
-# The cache holds its key's objects, so their ids cannot be reused meanwhile.
-_last_pullback: dict = {"key": (), "grads": None}
-
-
-def _checkpoint_vjp(argnum, g, ans, fn, *xs):
+def _checkpoint_cotangents(g, ans, fn, *xs):
+    """Every argument's cotangent from one recomputation of ``fn`` (none for ``fn``)."""
     from ..transforms import vjp  # transforms sit above ops; imported when first needed
 
-    if argnum == 0:
-        raise TypeError("checkpoint: the function argument is not differentiable")
-    key = (g, fn, *xs)
-    cached = _last_pullback["key"]
-    if len(cached) != len(key) or any(a is not b for a, b in zip(cached, key)):
-        _, pullback = vjp(fn, *xs)
-        _last_pullback.update(key=key, grads=dict(enumerate(pullback(g), start=1)))
-    grads = _last_pullback["grads"]
-    grad = grads.pop(argnum)
-    if not grads:
-        _last_pullback.update(key=(), grads=None)
-    return grad
+    along, wrt = _of_float_arguments(fn, xs)
+    _, pullback = vjp(along, *[xs[i] for i in wrt])
+    return _by_position(len(xs), wrt, pullback(g))
+
+
+def _of_float_arguments(fn, xs):
+    """``fn`` as a function of its float arguments only (index arrays, flags and other
+    constants stay as given), and the positions of those arguments."""
+    wrt = [i for i, x in enumerate(xs) if np.asarray(strip(x)).dtype.kind in "fc"]
+
+    def along(*chosen):
+        args = list(xs)
+        for i, x in zip(wrt, chosen):
+            args[i] = x
+        return fn(*args)
+
+    return along, wrt
+
+
+def _by_position(count: int, wrt: list, grads) -> list:
+    """Cotangents for the primitive's arguments (``fn``, then ``count`` more)."""
+    cotangents = [None] * (count + 1)
+    for i, g in zip(wrt, grads):
+        cotangents[i + 1] = g
+    return cotangents
 
 
 def _checkpoint_jvp(argnum, t, ans, fn, *xs):
@@ -58,12 +68,11 @@ def _checkpoint_jvp(argnum, t, ans, fn, *xs):
     return jvp(along, (xs[argnum - 1],), (t,))[1]
 
 
-def _checkpoint_batched_vjp(argnum, g, ans, fn, *xs):
+def _checkpoint_batched_cotangents(g, ans, fn, *xs):
     from ..transforms import batched_vjp
 
-    if argnum == 0:
-        raise TypeError("checkpoint: the function argument is not differentiable")
-    return batched_vjp(fn, xs, g)[argnum - 1]
+    along, wrt = _of_float_arguments(fn, xs)
+    return _by_position(len(xs), wrt, batched_vjp(along, [xs[i] for i in wrt], g))
 
 
 def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
@@ -73,10 +82,11 @@ def _checkpoint_batched_jvp(argnum, t, ans, fn, *xs):
 
 
 _checkpoint = defprim(_run_checkpointed, "checkpoint")
-_checkpoint.defvjp_all(_checkpoint_vjp)
+# One recomputation gives every argument's cotangent; jacobian and jacfwd: one
+# recomputation for the whole batch.
+_checkpoint.defvjp_joint(_checkpoint_cotangents, reads="args",
+                         batched=_checkpoint_batched_cotangents)
 _checkpoint.defjvp_all(_checkpoint_jvp)
-# jacobian and jacfwd: one recomputation for the whole batch.
-_checkpoint.batched_vjps = _EveryArgument(_checkpoint_batched_vjp)
 _checkpoint.batched_jvps = _EveryArgument(_checkpoint_batched_jvp)
 
 

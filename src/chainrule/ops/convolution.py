@@ -188,15 +188,18 @@ def _geometry(stride, padding, dilation, groups) -> dict:
 
 conv.defvjp(
     lambda g, ans, x, w, **geo: conv_input_grad(g, w, input_shape=x.shape, **geo),
-    lambda g, ans, x, w, **geo: conv_weight_grad(x, g, weight_shape=w.shape, **geo))
+    lambda g, ans, x, w, **geo: conv_weight_grad(x, g, weight_shape=w.shape, **geo),
+    reads="args")
 conv_input_grad.defvjp(
     lambda h, ans, g, w, input_shape, **geo: conv(h, w, **geo),
     lambda h, ans, g, w, input_shape, **geo: conv_weight_grad(h, g, weight_shape=w.shape,
-                                                              **geo))
+                                                              **geo),
+    reads="args")
 conv_weight_grad.defvjp(
     lambda h, ans, x, g, weight_shape, **geo: conv_input_grad(g, h, input_shape=x.shape,
                                                               **geo),
-    lambda h, ans, x, g, weight_shape, **geo: conv(x, h, **geo))
+    lambda h, ans, x, g, weight_shape, **geo: conv(x, h, **geo),
+    reads="args")
 # Each is bilinear: the tangent of one argument goes through the same map.
 conv.defjvp(lambda t, ans, x, w, **geo: conv(t, w, **geo),
             lambda t, ans, x, w, **geo: conv(x, t, **geo))
@@ -370,8 +373,9 @@ def _avg_pool_adjoint(g, *, input_shape, kernel, stride, padding, count_include_
 
 avg_pool = defprim(_avg_pool, "avg_pool")
 avg_pool_adjoint = defprim(_avg_pool_adjoint, "avg_pool_adjoint")
-avg_pool.defvjp(lambda g, ans, x, **pool: avg_pool_adjoint(g, input_shape=x.shape, **pool))
-avg_pool_adjoint.defvjp(lambda h, ans, g, input_shape, **pool: avg_pool(h, **pool))
+avg_pool.defvjp(lambda g, ans, x, **pool: avg_pool_adjoint(g, input_shape=x.shape, **pool),
+                reads="args")
+avg_pool_adjoint.defvjp(lambda h, ans, g, input_shape, **pool: avg_pool(h, **pool), reads=())
 avg_pool.defjvp(lambda t, ans, x, **pool: avg_pool(t, **pool))
 avg_pool_adjoint.defjvp(lambda t, ans, g, input_shape, **pool:
                         avg_pool_adjoint(t, input_shape=input_shape, **pool))
@@ -429,9 +433,11 @@ max_pool = defprim(_max_pool, "max_pool")
 max_pool_spread = defprim(_max_pool_spread, "max_pool_spread")
 max_pool_select = defprim(_max_pool_select, "max_pool_select")
 # The maxima's positions are piecewise constant in x: they carry no derivative.
-max_pool.defvjp(lambda g, ans, x, **pool: max_pool_spread(g, strip(x), **pool))
-max_pool_spread.defvjp(lambda h, ans, g, x, **pool: max_pool_select(h, strip(x), **pool), None)
-max_pool_select.defvjp(lambda g, ans, h, x, **pool: max_pool_spread(g, strip(x), **pool), None)
+max_pool.defvjp(lambda g, ans, x, **pool: max_pool_spread(g, strip(x), **pool), reads="args")
+max_pool_spread.defvjp(lambda h, ans, g, x, **pool: max_pool_select(h, strip(x), **pool), None,
+                       reads="args")
+max_pool_select.defvjp(lambda g, ans, h, x, **pool: max_pool_spread(g, strip(x), **pool), None,
+                       reads="args")
 max_pool.defjvp(lambda t, ans, x, **pool: max_pool_select(t, strip(x), **pool))
 max_pool_spread.defjvp(lambda t, ans, g, x, **pool: max_pool_spread(t, strip(x), **pool), None)
 max_pool_select.defjvp(lambda t, ans, h, x, **pool: max_pool_select(t, strip(x), **pool), None)

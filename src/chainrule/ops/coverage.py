@@ -29,6 +29,28 @@ NOT_COVERED = {
         "integrator with chainrule operations (examples/science/lotka_volterra_rk4.py)",
 }
 
+# NumPy functions that chainrule routes only on some NumPy versions (those that have
+# them), with the versions as (first, last excluded). The page lists them whatever NumPy
+# is installed, so it is the same on every supported version; a test checks each range
+# against the installed NumPy.
+VERSIONED = {
+    "numpy.row_stack": (None, "2.5.0"),
+}
+
+
+def routed_on_this_numpy(name: str) -> bool:
+    """Whether ``VERSIONED[name]``'s range includes the installed NumPy."""
+    first, last = VERSIONED[name]
+    version = np.lib.NumpyVersion(np.__version__)
+    return (first is None or version >= first) and (last is None or version < last)
+
+
+def _versioned_label(name: str) -> str:
+    first, last = VERSIONED[name]
+    bounds = [f">= {first[:-2]}" if first else "", f"< {last[:-2]}" if last else ""]
+    return f"{name} (NumPy {', '.join(b for b in bounds if b)})"
+
+
 # Every function HIPS autograd differentiates, by module (names read from its source:
 # numpy/numpy_vjps.py and numpy_wrapper.py, numpy/linalg.py, numpy/fft.py, scipy/).
 AUTOGRAD_PARITY = {
@@ -100,28 +122,19 @@ def resolve(module: str, name: str):
     return found
 
 
-def _absent(module: str, name: str) -> bool:
-    """True if the installed NumPy no longer has ``module.name`` (a removed alias)."""
-    if module.split(".")[0] != "numpy":
-        return False
-    namespace = np if module == "numpy" else getattr(np, module.split(".")[1])
-    return not hasattr(namespace, name)
-
-
 def parity() -> dict:
-    """For each module of ``AUTOGRAD_PARITY``: its names split into ``covered``,
-    ``not_covered`` (each in ``NOT_COVERED``), ``absent`` (not in the installed NumPy) and
-    ``missing`` (none of these: a gap to fill or to explain)."""
+    """For each module of ``AUTOGRAD_PARITY``: its names split into ``covered`` (by the
+    installed version, or listed in ``VERSIONED``), ``not_covered`` (each in
+    ``NOT_COVERED``) and ``missing`` (neither: a gap to fill or to explain)."""
     table = {}
     for module, names in AUTOGRAD_PARITY.items():
-        groups = {"covered": [], "not_covered": [], "absent": [], "missing": []}
+        groups = {"covered": [], "not_covered": [], "missing": []}
         for name in names:
-            if resolve(module, name) is not None:
+            qualified = f"{module}.{name}"
+            if qualified in VERSIONED or resolve(module, name) is not None:
                 groups["covered"].append(name)
-            elif f"{module}.{name}" in NOT_COVERED:
+            elif qualified in NOT_COVERED:
                 groups["not_covered"].append(name)
-            elif _absent(module, name):
-                groups["absent"].append(name)
             else:
                 groups["missing"].append(name)
         table[module] = groups
@@ -144,8 +157,7 @@ def _parity_section() -> list[str]:
         names = AUTOGRAD_PARITY[module]
         covered_names = ", ".join(f"`{n}`" for n in groups["covered"]) or "none"
         lines.append(f"- `{module}` ({len(groups['covered'])} of {len(names)}): {covered_names}")
-        for label, key in (("not covered", "not_covered"), ("not in this NumPy", "absent"),
-                           ("missing", "missing")):
+        for label, key in (("not covered", "not_covered"), ("missing", "missing")):
             if groups[key]:
                 lines.append(f"  - {label}: " + ", ".join(f"`{n}`" for n in groups[key]))
     return [*lines, ""]
@@ -176,7 +188,8 @@ def coverage_markdown() -> str:
                     if getattr(np, u.__name__, None) is u)
     scipy_ufuncs = sorted(_name(u) for u in registry.UFUNCS
                           if getattr(np, u.__name__, None) is not u)
-    functions = sorted({_name(f) for f in registry.FUNCTIONS})
+    functions = sorted({_name(f) for f in registry.FUNCTIONS} - set(VERSIONED)
+                       | {_versioned_label(name) for name in VERSIONED})
     plain = sorted({_name(f) for f in registry.NONDIFFERENTIABLE})
     lines = [
         "# What chainrule differentiates",
@@ -187,7 +200,7 @@ def coverage_markdown() -> str:
         f"- {len(prims)} primitives, each with reverse and forward rules checked by the "
         "conformance table (tests/ops).",
         f"- {len(ufuncs)} NumPy ufuncs and {len(functions)} NumPy functions route to them "
-        "when called on Tensors.",
+        "when called on Tensors (a few only on the NumPy versions that have them, as marked).",
         f"- {len(scipy_ufuncs)} SciPy ufuncs route to them as well (with `chainrule.scipy` "
         "imported).",
         f"- {len(plain)} NumPy functions take Tensors and return plain results "

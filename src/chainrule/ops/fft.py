@@ -90,7 +90,7 @@ rfft = defprim(lambda x, *, n, axis, norm: np.fft.rfft(x, n, axis, norm), "rfft"
 irfft = defprim(lambda x, *, n, axis, norm: np.fft.irfft(x, n, axis, norm), "irfft")
 for _prim, _vjp in ((fft, _fft_vjp), (ifft, _ifft_vjp), (rfft, _rfft_vjp),
                     (irfft, _irfft_vjp)):
-    _prim.defvjp(_vjp)
+    _prim.defvjp(_vjp, reads="args")
     # Linear maps: the derivative along t is the map applied to t.
     _prim.defjvp(lambda t, ans, x, *, _p=_prim, **kw: _p(t, **kw))
     # ``axis`` counts from the end, so a batch of tangents in front changes nothing.

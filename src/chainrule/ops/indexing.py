@@ -5,9 +5,31 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.graph import Box
-from .._core.primitive import strip
+from .._core.primitive import make_box, strip
 from .complex import real_cotangent
-from .registry import defprim, implements
+from .registry import FUNCTIONS, defprim, implements
+
+
+def as_array_like(x):
+    """A list or tuple as one array, as NumPy reads array-likes (stacked, so traced
+    values in it keep their gradients); anything else unchanged, so Python numbers
+    stay weak in type promotion and Tensors stay Tensors."""
+    if not isinstance(x, (list, tuple)):
+        return x
+    if not _holds_box(x):
+        return np.asarray(x)
+    return FUNCTIONS[np.stack]([as_array_like(item) for item in x])
+
+
+def _holds_box(items) -> bool:
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Box):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
 
 
 def plain_index(index):
@@ -70,11 +92,11 @@ scatter_add = defprim(_scatter_add, "scatter_add")
 zeros_at = defprim(_zeros_at, "zeros_at")
 setitem = defprim(_set, "setitem")
 
-getitem.defvjp(lambda g, ans, x, index: scatter_add(g, index, np.shape(x)))
-scatter_add.defvjp(lambda g, ans, h, index, shape: getitem(g, index))
-zeros_at.defvjp(lambda g, ans, h, index: zeros_at(g, index))
+getitem.defvjp(lambda g, ans, x, index: scatter_add(g, index, np.shape(x)), reads="args")
+scatter_add.defvjp(lambda g, ans, h, index, shape: getitem(g, index), reads="args")
+zeros_at.defvjp(lambda g, ans, h, index: zeros_at(g, index), reads="args")
 setitem.defvjp(lambda g, ans, x, index, v: zeros_at(g, index), None,
-               lambda g, ans, x, index, v: _assigned_part(g, index))
+               lambda g, ans, x, index, v: _assigned_part(g, index), reads="args")
 
 getitem.defjvp(lambda t, ans, x, index: getitem(t, index))
 
@@ -150,7 +172,17 @@ def _assigned_part(g, index):
     return getitem(g, index)
 
 
-def _astype_vjp(g, ans, x, dtype):
+def astype(x, dtype):
+    """``x`` cast to ``dtype``: differentiable between float (and complex) dtypes; a cast
+    to an integer or boolean dtype is piecewise constant, so its result is untraced."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return cast(x, dtype)
+    result = np.asarray(strip(x)).astype(dtype)
+    return make_box(result, None) if isinstance(x, Box) else result
+
+
+def _cast_vjp(g, ans, x, dtype):
     # A real result passes back only the real part of its cotangent (see real_cotangent):
     # cast to a complex input's dtype, an imaginary part would survive.
     if np.dtype(dtype).kind != "c":
@@ -158,13 +190,13 @@ def _astype_vjp(g, ans, x, dtype):
     return g.astype(x.dtype)
 
 
-astype = defprim(lambda x, dtype: x.astype(dtype), "astype")
-astype.defvjp(_astype_vjp)
-astype.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
-astype.batch_safe = True
+cast = defprim(lambda x, dtype: x.astype(dtype), "astype")
+cast.defvjp(_cast_vjp, reads="args")
+cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
+cast.batch_safe = True
 
 copy = defprim(lambda x: np.array(x, copy=True), "copy")
-copy.defvjp(lambda g, ans, x: g)
+copy.defvjp(lambda g, ans, x: g, reads=())
 copy.defjvp(lambda t, ans, x: t)
 copy.batch_safe = True
 

@@ -17,7 +17,7 @@ import numpy as np
 from .._core.graph import Box
 from .._core.primitive import strip
 from .elementwise import deg2rad, rad2deg
-from .indexing import astype
+from .indexing import as_array_like, astype
 from .reductions import permute_along
 from .registry import FUNCTIONS, UFUNCS, defprim, implements
 
@@ -30,6 +30,7 @@ def _no_out(out, name: str) -> None:
 
 @implements(np.diff)
 def _diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    a, prepend, append = map(as_array_like, (a, prepend, append))
     parts = [p for p in (prepend, a, append) if p is not np._NoValue]
     if len(parts) > 1:
         shape = list(np.shape(a))
@@ -47,15 +48,16 @@ def _diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
 
 @implements(np.ediff1d)
 def _ediff1d(ary, to_end=None, to_begin=None):
-    flat = np.ravel(ary)
-    parts = [np.ravel(to_begin)] if to_begin is not None else []
+    flat = np.ravel(as_array_like(ary))
+    parts = [np.ravel(as_array_like(to_begin))] if to_begin is not None else []
     parts.append(flat[1:] - flat[:-1])
     if to_end is not None:
-        parts.append(np.ravel(to_end))
+        parts.append(np.ravel(as_array_like(to_end)))
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def _without_nans(a, fill):
+    a = as_array_like(a)
     return np.where(np.isnan(a), fill, a)
 
 
@@ -74,23 +76,38 @@ def _nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
 @implements(np.nanmean)
 def _nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     _no_out(out, "nanmean")
-    count = np.sum(~np.isnan(a), axis=axis, keepdims=keepdims)
+    a = as_array_like(a)
+    count = _count(~np.isnan(a), axis, keepdims, a)
     return _nansum(a, axis=axis, dtype=dtype, keepdims=keepdims) / count
+
+
+def _count(present, axis, keepdims, like):
+    """How many entries are present, in ``like``'s float precision (float32 stays float32)."""
+    dtype = np.asarray(strip(like)).dtype
+    real = np.finfo(dtype).dtype if dtype.kind in "fc" else np.float64
+    return np.asarray(strip(np.sum(present, axis=axis, keepdims=keepdims)), dtype=real)
 
 
 @implements(np.nanvar)
 def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     _no_out(out, "nanvar")
+    a = as_array_like(a)
     present = ~np.isnan(a)
     mean = _nanmean(a, axis=axis, keepdims=True)
     squares = np.sum(np.where(present, (_without_nans(a, 0.0) - mean) ** 2, 0.0),
                      axis=axis, keepdims=keepdims)
-    return squares / (np.sum(present, axis=axis, keepdims=keepdims) - ddof)
+    return squares / (_count(present, axis, keepdims, a) - ddof)
 
 
 @implements(np.nanstd)
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    return np.sqrt(_nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims))
+    variance = _nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
+    zero = np.asarray(strip(variance)) == 0
+    if not np.any(zero):
+        return np.sqrt(variance)
+    # sqrt's slope is infinite at 0, but a zero variance has every centered entry 0
+    # and gradient 0: so has the std there (as std's own rule gives), not 0 * inf.
+    return np.where(zero, 0.0, np.sqrt(np.where(zero, 1.0, variance)))
 
 
 @implements(np.nanmax)
@@ -108,6 +125,7 @@ def _nanmin(a, axis=None, out=None, keepdims=False):
 @implements(np.polyval)
 def _polyval(p, x):
     """Horner's rule; differentiable in the coefficients and in x."""
+    p, x = as_array_like(p), as_array_like(x)
     result = 0.0 * x
     for k in range(np.shape(p)[0]):
         result = result * x + p[k]
@@ -120,6 +138,7 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         raise NotImplementedError("np.interp(..., period=...) is not differentiable here; "
                                   "wrap x into one period first")
+    x, xp, fp = map(as_array_like, (x, xp, fp))
     count = np.shape(xp)[0]
     upper = np.clip(np.searchsorted(np.asarray(_plain(xp)), _plain(x)), 1, count - 1)
     x0, x1, f0, f1 = xp[upper - 1], xp[upper], fp[upper - 1], fp[upper]
@@ -142,6 +161,7 @@ def _full_convolution(a, v):
 
 @implements(np.convolve)
 def _convolve(a, v, mode="full"):
+    a, v = as_array_like(a), as_array_like(v)
     if np.ndim(a) != 1 or np.ndim(v) != 1:
         raise ValueError("np.convolve takes one-dimensional inputs")
     full = _full_convolution(a, v)
@@ -159,6 +179,7 @@ def _convolve(a, v, mode="full"):
 
 @implements(np.correlate)
 def _correlate(a, v, mode="valid"):
+    a, v = as_array_like(a), as_array_like(v)
     if np.shape(v)[0] > np.shape(a)[0]:  # NumPy swaps the inputs and reverses the result
         return np.flip(_correlate(v, a, mode))
     return _convolve(a, np.flip(v), mode)
@@ -197,7 +218,7 @@ def _sinc_slope(x):
 
 
 sinc = defprim(np.sinc, "sinc")
-sinc.defvjp(lambda g, ans, x: g * _sinc_slope(x))
+sinc.defvjp(lambda g, ans, x: g * _sinc_slope(x), reads="args")
 sinc.defjvp(lambda t, ans, x: t * _sinc_slope(x))
 sinc.batch_safe = True
 FUNCTIONS[np.sinc] = sinc
@@ -217,6 +238,7 @@ if hasattr(np, "row_stack"):  # deprecated alias of vstack, gone in later NumPy
 @implements(np.full)
 def _full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     """``numpy.full``, differentiable in ``fill_value``."""
+    fill_value = as_array_like(fill_value)
     if dtype is not None:
         fill_value = (fill_value.astype(dtype) if isinstance(fill_value, Box)
                       else np.asarray(fill_value, dtype=dtype))
@@ -227,7 +249,7 @@ def _full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
 def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
               device=None):
     """``numpy.linspace``, differentiable in ``start`` and ``stop``; computed as NumPy does."""
-    start, stop = _array_if_sequence(start), _array_if_sequence(stop)
+    start, stop = as_array_like(start), as_array_like(stop)
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
@@ -254,15 +276,11 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
     return (y, step) if retstep else y
 
 
-def _array_if_sequence(x):
-    """Lists and tuples as arrays; numbers stay Python numbers (weak in NumPy's promotion)."""
-    return np.asarray(x) if isinstance(x, (list, tuple)) else x
-
-
 # --- replacing and choosing values ------------------------------------------------------
 @implements(np.nan_to_num)
 def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Non-finite entries replaced by numbers (gradient 0 there), the rest passed through."""
+    x = as_array_like(x)
     plain = np.asarray(strip(x))
     if plain.dtype.kind == "c":
         parts = [_nan_to_num(part, nan=nan, posinf=posinf, neginf=neginf)
@@ -277,6 +295,7 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 @implements(np.real_if_close)
 def _real_if_close(a, tol=100):
     """The real part when every imaginary part is within ``tol`` (machine epsilons) of 0."""
+    a = as_array_like(a)
     close = np.real_if_close(np.asarray(strip(a)), tol=tol)
     return np.real(a) if close.dtype.kind != "c" and np.iscomplexobj(strip(a)) else a
 
@@ -288,9 +307,10 @@ def _select(condlist, choicelist, default=0):
         raise ValueError("list of cases must be same length as list of conditions")
     if not condlist:
         raise ValueError("select with an empty condition list is not possible")
-    result = default
+    result = as_array_like(default)
     for condition, choice in zip(reversed(condlist), reversed(choicelist)):
-        result = np.where(np.asarray(strip(condition), dtype=bool), choice, result)
+        result = np.where(np.asarray(strip(condition), dtype=bool), as_array_like(choice),
+                          result)
     return result
 
 
@@ -301,6 +321,7 @@ def _partition(a, kth, axis=-1, kind="introselect", order=None):
     if order is not None:
         raise TypeError("numpy.partition(..., order=...) partitions structured arrays, "
                         "which Tensors are not.")
+    a = as_array_like(a)
     if axis is None:
         a, axis = np.reshape(a, -1), -1
     return permute_along(a, np.argpartition(strip(a), kth, axis=axis, kind=kind), axis=axis)
@@ -309,6 +330,7 @@ def _partition(a, kth, axis=-1, kind="introselect", order=None):
 @implements(np.rollaxis)
 def _rollaxis(a, axis, start=0):
     """``numpy.rollaxis`` as the transpose it is."""
+    a = as_array_like(a)
     ndim = np.ndim(a)
     axis = axis + ndim if axis < 0 else axis
     start = start + ndim if start < 0 else start
@@ -388,7 +410,7 @@ def _nonuniform_gradient(f, dx, axis: int, edge_order: int):
 @implements(np.gradient)
 def _gradient(f, *varargs, axis=None, edge_order=1):
     """``numpy.gradient`` with NumPy's formulas, differentiable in ``f`` and the spacings."""
-    f = _array_if_sequence(f)
+    f, varargs = as_array_like(f), [as_array_like(step) for step in varargs]
     ndim = np.ndim(f)
     axes = list(range(ndim)) if axis is None else [
         a + ndim if a < 0 else a for a in (axis if isinstance(axis, (tuple, list)) else [axis])]
@@ -420,7 +442,7 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
 @implements(np.trapezoid)
 def _trapezoid(y, x=None, dx=1.0, axis=-1):
     """The trapezoidal rule along ``axis``, differentiable in ``y`` and in ``x`` (or ``dx``)."""
-    y, x = _array_if_sequence(y), _array_if_sequence(x)
+    y, x = as_array_like(y), as_array_like(x)
     if x is None:
         widths = dx
     elif np.ndim(x) == 1:
@@ -443,6 +465,7 @@ def _observations(m, rowvar: bool, dtype):
 def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
          dtype=None):
     """The covariance matrix as NumPy computes it, differentiable in the data and weights."""
+    m, y, fweights, aweights = map(as_array_like, (m, y, fweights, aweights))
     if dtype is None:
         dtype = np.result_type(strip(m), np.float64) if y is None else np.result_type(
             strip(m), strip(y), np.float64)
@@ -485,6 +508,7 @@ def _corrcoef(x, y=None, rowvar=True, *, dtype=None):
 @implements(np.logspace)
 def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop)``, differentiable in ``start``, ``stop`` and ``base``."""
+    start, stop, base = map(as_array_like, (start, stop, base))
     ndim = max(np.ndim(start), np.ndim(stop), np.ndim(base))
     start, stop, base = (np.reshape(v, (1,) * (ndim - np.ndim(v)) + np.shape(v))
                          for v in (start, stop, base))
@@ -496,6 +520,7 @@ def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0)
 def _to_front(a, axis):
     """``a`` with the reduced axes (all when None) flattened into a leading one, and the
     shape ``keepdims`` restores."""
+    a = as_array_like(a)
     a = a if isinstance(a, Box) else np.asarray(a)
     ndim = np.ndim(a)
     axes = tuple(range(ndim)) if axis is None else tuple(
@@ -522,7 +547,7 @@ def _quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     if method != "linear" or weights is not None or interpolation is not None:
         raise NotImplementedError("chainrule differentiates numpy.quantile and percentile "
                                   "with method='linear' and no weights only.")
-    q = _array_if_sequence(q)
+    q = as_array_like(q)
     flat, keep_shape = _to_front(a, axis)
     ordered = np.sort(flat, axis=0)
     last = np.shape(ordered)[0] - 1
@@ -548,7 +573,7 @@ def _quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
 def _percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None, interpolation=None):
     """``quantile(a, q / 100)``."""
-    return _quantile(a, _array_if_sequence(q) / 100, axis, out, overwrite_input, method, keepdims,
+    return _quantile(a, as_array_like(q) / 100, axis, out, overwrite_input, method, keepdims,
                      weights=weights, interpolation=interpolation)
 
 

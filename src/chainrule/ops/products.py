@@ -68,7 +68,7 @@ def _matmul_grad_b(g, ans, a, b):
 
 
 matmul = defprim(np.matmul, "matmul")
-matmul.defvjp(_matmul_grad_a, _matmul_grad_b)
+matmul.defvjp(_matmul_grad_a, _matmul_grad_b, reads="args")
 matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 
 
@@ -167,7 +167,7 @@ def _tensordot(a, b, axes: tuple):
 
 
 tensordot = defprim(_tensordot, "tensordot")
-tensordot.defvjp(_tensordot_grad_a, _tensordot_grad_b)
+tensordot.defvjp(_tensordot_grad_a, _tensordot_grad_b, reads="args")
 tensordot.defjvp(lambda t, ans, a, b, axes: tensordot(t, b, axes=axes),
                  lambda t, ans, a, b, axes: tensordot(a, t, axes=axes))
 
@@ -243,7 +243,7 @@ def _np_vdot(a, b, /):
 # --- outer ---------------------------------------------------------------------
 
 outer = defprim(np.outer, "outer")
-outer.defvjp(lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g)
+outer.defvjp(lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g, reads="args")
 outer.defjvp(lambda t, ans, a, b: outer(t, b), lambda t, ans, a, b: outer(a, t))
 # Batched: the VJP rules' products broadcast over a batch stacked in front of g.
 outer.batched_vjps = tuple(outer.vjps)
@@ -398,15 +398,14 @@ def _einsum(*operands, subscripts: str, optimize=False):
 
 
 einsum = defprim(_einsum, "einsum")
-einsum.defvjp(*(_einsum_vjp(k) for k in range(64)))
+einsum.defvjp(*(_einsum_vjp(k) for k in range(64)), reads="args")
 einsum.defjvp(*(_einsum_jvp(k) for k in range(64)))
-einsum.saves_ans = False  # the rules take *operands, which hides that none reads ans
 einsum.batched_vjps = tuple(_einsum_vjp(k, batched=True) for k in range(64))
 einsum.batched_jvps = tuple(_einsum_jvp(k, batched=True) for k in range(64))
 
 embed_diagonal = defprim(_embed_diagonal, "embed_diagonal")
 embed_diagonal.defvjp(
-    lambda g, ans, h, labels: einsum(g, subscripts=f"{labels}->{_unique(labels)}"))
+    lambda g, ans, h, labels: einsum(g, subscripts=f"{labels}->{_unique(labels)}"), reads="args")
 embed_diagonal.defjvp(lambda t, ans, h, labels: embed_diagonal(t, labels=labels))
 embed_diagonal.batched_vjps = (lambda g, ans, h, labels: einsum(
     g, subscripts=_batched_subscripts(f"{labels}->{_unique(labels)}", 0)),)
@@ -462,7 +461,7 @@ def _kron_grad(wrt: int, batched: bool = False):
 
 
 kron = defprim(np.kron, "kron")
-kron.defvjp(_kron_grad(0), _kron_grad(1))
+kron.defvjp(_kron_grad(0), _kron_grad(1), reads="args")
 kron.defjvp(lambda t, ans, a, b: kron(t, b), lambda t, ans, a, b: kron(a, t))
 
 
@@ -502,7 +501,7 @@ def _cross(a, b):
 
 cross = defprim(_cross, "cross")
 # <g, a x b> = <a, b x g> = <b, g x a>
-cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a))
+cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a), reads="args")
 cross.defjvp(lambda t, ans, a, b: cross(t, b), lambda t, ans, a, b: cross(a, t))
 # The vectors lie along the last axis and the rules broadcast over the rest, so a
 # batch stacked in front goes through them in one call.

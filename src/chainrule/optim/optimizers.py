@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.state import enable_grad
-from ..tensor import Tensor
+from chainrule import Tensor, enable_grad
 
 ParamsLike = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 

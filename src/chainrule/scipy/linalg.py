@@ -93,7 +93,7 @@ def _sylvester_adjoint(g, a, b):
 
 sylvester.defvjp(lambda g, ans, a, b, q: -(_sylvester_adjoint(g, a, b) @ _mT(ans)),
                  lambda g, ans, a, b, q: -(_mT(ans) @ _sylvester_adjoint(g, a, b)),
-                 lambda g, ans, a, b, q: _sylvester_adjoint(g, a, b))
+                 lambda g, ans, a, b, q: _sylvester_adjoint(g, a, b), reads=("args", "ans"))
 sylvester.defjvp(lambda t, ans, a, b, q: -sylvester(a, b, t @ ans),
                  lambda t, ans, a, b, q: -sylvester(a, b, ans @ t),
                  lambda t, ans, a, b, q: sylvester(a, b, t))
@@ -107,7 +107,7 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
 
 # X = sqrtm(A) has X dX + dX X = dA: a Sylvester equation with A = B = X.
 _sqrtm = defprim(lambda a: _scipy_linalg.sqrtm(a), "sqrtm")
-_sqrtm.defvjp(lambda g, ans, a: sylvester(_mT(ans), _mT(ans), g))
+_sqrtm.defvjp(lambda g, ans, a: sylvester(_mT(ans), _mT(ans), g), reads="ans")
 _sqrtm.defjvp(lambda t, ans, a: sylvester(ans, ans, t))
 # Their rules are products and (stacked) Sylvester solves: a batch of tangents or
 # cotangents in front (jacfwd, jacobian) is one more stacked axis.
@@ -176,7 +176,7 @@ _banded.defvjp(
     lambda g, ans, ab, b, *, lower, upper:
     -_band_outer(_banded_vjp_b(g, ans, ab, b, lower=lower, upper=upper), ans, upper,
                  ab.shape[0]),
-    _banded_vjp_b)
+    _banded_vjp_b, reads=("args", "ans"))
 _banded.defjvp(
     lambda t, ans, ab, b, *, lower, upper:
     -_banded(ab, _band_product(t, ans, upper), lower=lower, upper=upper),

@@ -63,15 +63,16 @@ __all__ = [
 ]
 
 
-def _elementwise(fun, name: str, *rules, ufunc=None):
+def _elementwise(fun, name: str, *rules, reads, ufunc=None):
     """A primitive acting entry by entry, with one rule per argument.
 
     Its Jacobian is diagonal (up to broadcasting), so each VJP rule, read with a
-    tangent in place of the cotangent, is also its JVP rule. ``ufunc`` is the
+    tangent in place of the cotangent, is also its JVP rule. ``reads`` is what
+    the rules read from the forward pass, as in ``defvjp``. ``ufunc`` is the
     SciPy ufunc to route to it from ``Tensor.__array_ufunc__``.
     """
     prim = defprim(fun, name)
-    prim.defvjp(*rules)
+    prim.defvjp(*rules, reads=reads)
     prim.defjvp(*rules)
     prim.batch_safe = True
     if ufunc is not None:
@@ -131,11 +132,11 @@ def _polygamma(n, x):
 
 
 gammaln = _elementwise(_sp.gammaln, "gammaln", lambda g, ans, x: g * digamma(x),
-                       ufunc=_sp.gammaln)
+                       ufunc=_sp.gammaln, reads="args")
 gamma = _elementwise(_sp.gamma, "gamma", lambda g, ans, x: g * ans * digamma(x),
-                     ufunc=_sp.gamma)
+                     ufunc=_sp.gamma, reads=("args", "ans"))
 rgamma = _elementwise(_sp.rgamma, "rgamma", lambda g, ans, x: g * _rgamma_slope(x),
-                      ufunc=_sp.rgamma)
+                      ufunc=_sp.rgamma, reads="args")
 
 
 def _rgamma_slope(x):
@@ -155,18 +156,18 @@ def _rgamma_slope(x):
 
 
 digamma = _elementwise(_sp.digamma, "digamma", lambda g, ans, x: g * polygamma(1, x),
-                       ufunc=_sp.digamma)
+                       ufunc=_sp.digamma, reads="args")
 psi = digamma
 polygamma = _elementwise(_polygamma, "polygamma", None,
-                         lambda g, ans, n, x: g * polygamma(n + 1, x))
+                         lambda g, ans, n, x: g * polygamma(n + 1, x), reads="args")
 betaln = _elementwise(_promoting(_sp.betaln), "betaln",
                       lambda g, ans, a, b: g * (digamma(a) - digamma(a + b)),
                       lambda g, ans, a, b: g * (digamma(b) - digamma(a + b)),
-                      ufunc=_sp.betaln)
+                      ufunc=_sp.betaln, reads="args")
 beta = _elementwise(_promoting(_sp.beta), "beta",
                     lambda g, ans, a, b: g * ans * (digamma(a) - digamma(a + b)),
                     lambda g, ans, a, b: g * ans * (digamma(b) - digamma(a + b)),
-                    ufunc=_sp.beta)
+                    ufunc=_sp.beta, reads=("args", "ans"))
 nondifferentiable(_sp.gammasgn)
 gammasgn = _sp.gammasgn
 
@@ -219,17 +220,21 @@ def _student_t_df_slope(df, t):
 
 gammainc = _elementwise(_promoting(_sp.gammainc), "gammainc",
                         lambda g, ans, a, x: g * _incomplete_gamma_slope(a, x),
-                        lambda g, ans, a, x: g * _gamma_density(a, x), ufunc=_sp.gammainc)
+                        lambda g, ans, a, x: g * _gamma_density(a, x), ufunc=_sp.gammainc,
+                        reads="args")
 gammaincc = _elementwise(_promoting(_sp.gammaincc), "gammaincc",
                          lambda g, ans, a, x: -g * _incomplete_gamma_slope(a, x),
-                         lambda g, ans, a, x: -g * _gamma_density(a, x), ufunc=_sp.gammaincc)
+                         lambda g, ans, a, x: -g * _gamma_density(a, x), ufunc=_sp.gammaincc,
+                         reads="args")
 betainc = _elementwise(_promoting(_sp.betainc), "betainc",
                        lambda g, ans, a, b, x: g * _incomplete_beta_slope(a, b, x, "a"),
                        lambda g, ans, a, b, x: g * _incomplete_beta_slope(a, b, x, "b"),
-                       lambda g, ans, a, b, x: g * _beta_density(a, b, x), ufunc=_sp.betainc)
+                       lambda g, ans, a, b, x: g * _beta_density(a, b, x), ufunc=_sp.betainc,
+                       reads="args")
 stdtr = _elementwise(_promoting(_sp.stdtr), "stdtr",
                      lambda g, ans, df, t: g * _student_t_df_slope(df, t),
-                     lambda g, ans, df, t: g * _student_t_density(df, t), ufunc=_sp.stdtr)
+                     lambda g, ans, df, t: g * _student_t_density(df, t), ufunc=_sp.stdtr,
+                     reads="args")
 
 
 # --- their derivatives in the shape parameters, by quadrature ---------------------------------
@@ -337,34 +342,39 @@ def _incomplete_beta_slope(a, b, x, wrt: str):
 
 # --- error functions and the normal distribution -------------------------------------------
 erf = _elementwise(_sp.erf, "erf", lambda g, ans, x: g * _TWO_OVER_SQRT_PI * np.exp(-x * x),
-                   ufunc=_sp.erf)
+                   ufunc=_sp.erf, reads="args")
 erfc = _elementwise(_sp.erfc, "erfc",
-                    lambda g, ans, x: -g * _TWO_OVER_SQRT_PI * np.exp(-x * x), ufunc=_sp.erfc)
+                    lambda g, ans, x: -g * _TWO_OVER_SQRT_PI * np.exp(-x * x), ufunc=_sp.erfc,
+                    reads="args")
 erfinv = _elementwise(_sp.erfinv, "erfinv",
-                      lambda g, ans, y: g * _HALF_SQRT_PI * np.exp(ans * ans), ufunc=_sp.erfinv)
+                      lambda g, ans, y: g * _HALF_SQRT_PI * np.exp(ans * ans), ufunc=_sp.erfinv,
+                      reads="ans")
 erfcinv = _elementwise(_sp.erfcinv, "erfcinv",
                        lambda g, ans, y: -g * _HALF_SQRT_PI * np.exp(ans * ans),
-                       ufunc=_sp.erfcinv)
+                       ufunc=_sp.erfcinv, reads="ans")
 ndtr = _elementwise(_sp.ndtr, "ndtr", lambda g, ans, x: g * _INV_SQRT_2PI * np.exp(-0.5 * x * x),
-                    ufunc=_sp.ndtr)
+                    ufunc=_sp.ndtr, reads="args")
 # pdf / cdf as exp(log pdf - log cdf): no underflow far in the left tail.
 log_ndtr = _elementwise(_sp.log_ndtr, "log_ndtr",
                         lambda g, ans, x: g * _INV_SQRT_2PI * np.exp(-0.5 * x * x - ans),
-                        ufunc=_sp.log_ndtr)
+                        ufunc=_sp.log_ndtr, reads=("args", "ans"))
 ndtri = _elementwise(_sp.ndtri, "ndtri", lambda g, ans, p: g * _SQRT_2PI * np.exp(0.5 * ans * ans),
-                     ufunc=_sp.ndtri)
+                     ufunc=_sp.ndtri, reads="ans")
 
 # --- logistic functions and x log y ---------------------------------------------------------
-expit = _elementwise(_sp.expit, "expit", lambda g, ans, x: g * ans * (1 - ans), ufunc=_sp.expit)
+expit = _elementwise(_sp.expit, "expit", lambda g, ans, x: g * ans * (1 - ans), ufunc=_sp.expit,
+                     reads="ans")
 log_expit = _elementwise(_sp.log_expit, "log_expit", lambda g, ans, x: g * expit(-x),
-                         ufunc=_sp.log_expit)
-logit = _elementwise(_sp.logit, "logit", lambda g, ans, p: g / (p * (1 - p)), ufunc=_sp.logit)
+                         ufunc=_sp.log_expit, reads="args")
+logit = _elementwise(_sp.logit, "logit", lambda g, ans, p: g / (p * (1 - p)), ufunc=_sp.logit,
+                     reads="args")
 # Where x == 0 the function is 0 for every y, so its y-derivative is 0 (not 0/0).
 xlogy = _elementwise(_promoting(_sp.xlogy), "xlogy", lambda g, ans, x, y: g * _log(y),
-                     lambda g, ans, x, y: g * x / _nonzero_where_x(x, y), ufunc=_sp.xlogy)
+                     lambda g, ans, x, y: g * x / _nonzero_where_x(x, y), ufunc=_sp.xlogy,
+                     reads="args")
 xlog1py = _elementwise(_promoting(_sp.xlog1py), "xlog1py", lambda g, ans, x, y: g * _log1p(y),
                        lambda g, ans, x, y: g * x / _nonzero_where_x(x, 1 + y),
-                       ufunc=_sp.xlog1py)
+                       ufunc=_sp.xlog1py, reads="args")
 
 
 def _nonzero_where_x(x, divisor):
@@ -385,18 +395,22 @@ def _i1e_slope(x, ans):
     return np.where(x == 0, 0.5, i0e(x) - ans / _nonzero(x)) - np.sign(x) * ans
 
 
-i0 = _elementwise(_sp.i0, "i0", lambda g, ans, x: g * i1(x), ufunc=_sp.i0)
-i1 = _elementwise(_sp.i1, "i1", lambda g, ans, x: g * _i1_slope(x), ufunc=_sp.i1)
+i0 = _elementwise(_sp.i0, "i0", lambda g, ans, x: g * i1(x), ufunc=_sp.i0, reads="args")
+i1 = _elementwise(_sp.i1, "i1", lambda g, ans, x: g * _i1_slope(x), ufunc=_sp.i1, reads="args")
 i0e = _elementwise(_sp.i0e, "i0e", lambda g, ans, x: g * (i1e(x) - np.sign(x) * ans),
-                   ufunc=_sp.i0e)
-i1e = _elementwise(_sp.i1e, "i1e", lambda g, ans, x: g * _i1e_slope(x, ans), ufunc=_sp.i1e)
-j0 = _elementwise(_sp.j0, "j0", lambda g, ans, x: -g * j1(x), ufunc=_sp.j0)
-j1 = _elementwise(_sp.j1, "j1", lambda g, ans, x: g * 0.5 * (j0(x) - jv(2, x)), ufunc=_sp.j1)
-y0 = _elementwise(_sp.y0, "y0", lambda g, ans, x: -g * y1(x), ufunc=_sp.y0)
-y1 = _elementwise(_sp.y1, "y1", lambda g, ans, x: g * 0.5 * (y0(x) - yn(2, x)), ufunc=_sp.y1)
+                   ufunc=_sp.i0e, reads=("args", "ans"))
+i1e = _elementwise(_sp.i1e, "i1e", lambda g, ans, x: g * _i1e_slope(x, ans), ufunc=_sp.i1e,
+                   reads=("args", "ans"))
+j0 = _elementwise(_sp.j0, "j0", lambda g, ans, x: -g * j1(x), ufunc=_sp.j0, reads="args")
+j1 = _elementwise(_sp.j1, "j1", lambda g, ans, x: g * 0.5 * (j0(x) - jv(2, x)), ufunc=_sp.j1,
+                  reads="args")
+y0 = _elementwise(_sp.y0, "y0", lambda g, ans, x: -g * y1(x), ufunc=_sp.y0, reads="args")
+y1 = _elementwise(_sp.y1, "y1", lambda g, ans, x: g * 0.5 * (y0(x) - yn(2, x)), ufunc=_sp.y1,
+                  reads="args")
 # Bessel functions of order v: derivatives in x only (v is not differentiable).
 jv = _elementwise(_promoting(_sp.jv), "jv", None,
-                  lambda g, ans, v, x: g * 0.5 * (jv(v - 1, x) - jv(v + 1, x)), ufunc=_sp.jv)
+                  lambda g, ans, v, x: g * 0.5 * (jv(v - 1, x) - jv(v + 1, x)), ufunc=_sp.jv,
+                  reads="args")
 jn = jv  # scipy.special.jn is jv
 def _yn(n, x):
     # SciPy picks its (integer n, float64 x) loop for integer orders: keep x's dtype.
@@ -404,14 +418,18 @@ def _yn(n, x):
 
 
 yn = _elementwise(_yn, "yn", None,
-                  lambda g, ans, n, x: g * 0.5 * (yn(n - 1, x) - yn(n + 1, x)), ufunc=_sp.yn)
+                  lambda g, ans, n, x: g * 0.5 * (yn(n - 1, x) - yn(n + 1, x)), ufunc=_sp.yn,
+                  reads="args")
 iv = _elementwise(_promoting(_sp.iv), "iv", None,
-                  lambda g, ans, v, x: g * 0.5 * (iv(v - 1, x) + iv(v + 1, x)), ufunc=_sp.iv)
+                  lambda g, ans, v, x: g * 0.5 * (iv(v - 1, x) + iv(v + 1, x)), ufunc=_sp.iv,
+                  reads="args")
 ive = _elementwise(_promoting(_sp.ive), "ive", None,
                    lambda g, ans, v, x: g * (0.5 * (ive(v - 1, x) + ive(v + 1, x))
-                                             - np.sign(x) * ans), ufunc=_sp.ive)
+                                             - np.sign(x) * ans), ufunc=_sp.ive,
+                   reads=("args", "ans"))
 kv = _elementwise(_promoting(_sp.kv), "kv", None,
-                  lambda g, ans, v, x: -g * 0.5 * (kv(v - 1, x) + kv(v + 1, x)), ufunc=_sp.kv)
+                  lambda g, ans, v, x: -g * 0.5 * (kv(v - 1, x) + kv(v + 1, x)), ufunc=_sp.kv,
+                  reads="args")
 
 
 # --- forward functions that keep their arguments' precision ------------------------------
@@ -442,18 +460,19 @@ def _same_precision(ufunc):
     return forward
 
 
-def _special(name: str, *rules, ufunc=None):
+def _special(name: str, *rules, reads, ufunc=None):
     """The primitive for ``scipy.special.<name>``, routed from its ufunc."""
     ufunc = getattr(_sp, name) if ufunc is None else ufunc
-    return _elementwise(_same_precision(ufunc), name, *rules, ufunc=ufunc)
+    return _elementwise(_same_precision(ufunc), name, *rules, reads=reads, ufunc=ufunc)
 
 
 # --- more of the gamma family ---------------------------------------------------------------
-loggamma = _special("loggamma", lambda g, ans, x: g * digamma(x))
+loggamma = _special("loggamma", lambda g, ans, x: g * digamma(x), reads="args")
 poch = _special("poch", lambda g, ans, z, m: g * ans * (digamma(z + m) - digamma(z)),
-                lambda g, ans, z, m: g * ans * digamma(z + m))
+                lambda g, ans, z, m: g * ans * digamma(z + m), reads=("args", "ans"))
 binom = _special("binom", lambda g, ans, n, k: g * ans * (digamma(n + 1) - digamma(n - k + 1)),
-                 lambda g, ans, n, k: g * ans * (digamma(n - k + 1) - digamma(k + 1)))
+                 lambda g, ans, n, k: g * ans * (digamma(n - k + 1) - digamma(k + 1)),
+                 reads=("args", "ans"))
 
 
 # --- inverses of distribution functions, by the implicit-function theorem ----------------
@@ -470,39 +489,42 @@ def _beta_inverse_slope(a, b, x, wrt: str):
 
 
 gammaincinv = _special("gammaincinv", lambda g, ans, a, y: g * _gamma_inverse_slope(a, ans),
-                       lambda g, ans, a, y: g / _gamma_density(a, ans))
+                       lambda g, ans, a, y: g / _gamma_density(a, ans), reads=("args", "ans"))
 gammainccinv = _special("gammainccinv", lambda g, ans, a, y: g * _gamma_inverse_slope(a, ans),
-                        lambda g, ans, a, y: -g / _gamma_density(a, ans))
+                        lambda g, ans, a, y: -g / _gamma_density(a, ans), reads=("args", "ans"))
 betaincc = _special("betaincc", lambda g, ans, a, b, x: -g * _incomplete_beta_slope(a, b, x, "a"),
                     lambda g, ans, a, b, x: -g * _incomplete_beta_slope(a, b, x, "b"),
-                    lambda g, ans, a, b, x: -g * _beta_density(a, b, x))
+                    lambda g, ans, a, b, x: -g * _beta_density(a, b, x), reads="args")
 betaincinv = _special("betaincinv",
                       lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "a"),
                       lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "b"),
-                      lambda g, ans, a, b, y: g / _beta_density(a, b, ans))
+                      lambda g, ans, a, b, y: g / _beta_density(a, b, ans), reads=("args", "ans"))
 betainccinv = _special("betainccinv",
                        lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "a"),
                        lambda g, ans, a, b, y: g * _beta_inverse_slope(a, b, ans, "b"),
-                       lambda g, ans, a, b, y: -g / _beta_density(a, b, ans))
+                       lambda g, ans, a, b, y: -g / _beta_density(a, b, ans), reads=("args", "ans"))
 stdtrit = _special("stdtrit",
                    lambda g, ans, df, p: -g * _student_t_df_slope(df, ans)
                    / _student_t_density(df, ans),
-                   lambda g, ans, df, p: g / _student_t_density(df, ans))
+                   lambda g, ans, df, p: g / _student_t_density(df, ans), reads=("args", "ans"))
 # x = ndtri(exp(y)): dx/dy = exp(y) / pdf(x).
-ndtri_exp = _special("ndtri_exp", lambda g, ans, y: g * _SQRT_2PI * np.exp(y + 0.5 * ans * ans))
+ndtri_exp = _special("ndtri_exp", lambda g, ans, y: g * _SQRT_2PI * np.exp(y + 0.5 * ans * ans),
+                     reads=("args", "ans"))
 
 
 # --- relatives of the error function -------------------------------------------------------
-erfcx = _special("erfcx", lambda g, ans, x: g * (2 * x * ans - _TWO_OVER_SQRT_PI))
-erfi = _special("erfi", lambda g, ans, x: g * _TWO_OVER_SQRT_PI * np.exp(x * x))
-dawsn = _special("dawsn", lambda g, ans, x: g * (1 - 2 * x * ans))
-wofz = _special("wofz", lambda g, ans, z: g * (_TWO_I_OVER_SQRT_PI - 2 * z * ans))
+erfcx = _special("erfcx", lambda g, ans, x: g * (2 * x * ans - _TWO_OVER_SQRT_PI),
+                 reads=("args", "ans"))
+erfi = _special("erfi", lambda g, ans, x: g * _TWO_OVER_SQRT_PI * np.exp(x * x), reads="args")
+dawsn = _special("dawsn", lambda g, ans, x: g * (1 - 2 * x * ans), reads=("args", "ans"))
+wofz = _special("wofz", lambda g, ans, z: g * (_TWO_I_OVER_SQRT_PI - 2 * z * ans),
+                reads=("args", "ans"))
 # T(h, a) = integral_0^a exp(-h^2 (1 + t^2) / 2) / (2 pi (1 + t^2)) dt.
 owens_t = _special("owens_t",
                    lambda g, ans, h, a: -g * 0.5 * _INV_SQRT_2PI * np.exp(-0.5 * h * h)
                    * erf(a * h * _INV_SQRT_2),
                    lambda g, ans, h, a: g * np.exp(-0.5 * h * h * (1 + a * a))
-                   / (2 * math.pi * (1 + a * a)))
+                   / (2 * math.pi * (1 + a * a)), reads="args")
 
 
 # --- exponential integrals and the Hurwitz zeta function -----------------------------------
@@ -513,11 +535,12 @@ def _expn_slope(n, x, ans):
     return np.where(n == 0, -ans * (1 + 1 / x), lower) if np.any(n == 0) else lower
 
 
-exp1 = _special("exp1", lambda g, ans, x: -g * np.exp(-x) / x)
-expi = _special("expi", lambda g, ans, x: g * np.exp(x) / x)
-expn = _special("expn", None, lambda g, ans, n, x: g * _expn_slope(n, x, ans))
+exp1 = _special("exp1", lambda g, ans, x: -g * np.exp(-x) / x, reads="args")
+expi = _special("expi", lambda g, ans, x: g * np.exp(x) / x, reads="args")
+expn = _special("expn", None, lambda g, ans, n, x: g * _expn_slope(n, x, ans),
+                reads=("args", "ans"))
 _hurwitz_zeta = _special("zeta", None, lambda g, ans, x, q: -g * strip(x) * _hurwitz_zeta(x + 1, q),
-                         ufunc=_sp._ufuncs._zeta)
+                         ufunc=_sp._ufuncs._zeta, reads="args")
 
 
 def zeta(x, q=None):
@@ -536,14 +559,17 @@ def zeta(x, q=None):
 
 
 # --- Bessel functions of the second kind and modified ones of order 0, 1, n, v --------------
-k0 = _special("k0", lambda g, ans, x: -g * k1(x))
-k1 = _special("k1", lambda g, ans, x: -g * (k0(x) + ans / x))
-k0e = _special("k0e", lambda g, ans, x: g * (ans - k1e(x)))
-k1e = _special("k1e", lambda g, ans, x: g * (ans * (1 - 1 / x) - k0e(x)))
-kn = _special("kn", None, lambda g, ans, n, x: -g * 0.5 * (kn(n - 1, x) + kn(n + 1, x)))
+k0 = _special("k0", lambda g, ans, x: -g * k1(x), reads="args")
+k1 = _special("k1", lambda g, ans, x: -g * (k0(x) + ans / x), reads=("args", "ans"))
+k0e = _special("k0e", lambda g, ans, x: g * (ans - k1e(x)), reads=("args", "ans"))
+k1e = _special("k1e", lambda g, ans, x: g * (ans * (1 - 1 / x) - k0e(x)), reads=("args", "ans"))
+kn = _special("kn", None, lambda g, ans, n, x: -g * 0.5 * (kn(n - 1, x) + kn(n + 1, x)),
+              reads="args")
 kve = _special("kve", None,
-               lambda g, ans, v, x: g * (ans - 0.5 * (kve(v - 1, x) + kve(v + 1, x))))
-yv = _special("yv", None, lambda g, ans, v, x: g * 0.5 * (yv(v - 1, x) - yv(v + 1, x)))
+               lambda g, ans, v, x: g * (ans - 0.5 * (kve(v - 1, x) + kve(v + 1, x))),
+               reads=("args", "ans"))
+yv = _special("yv", None, lambda g, ans, v, x: g * 0.5 * (yv(v - 1, x) - yv(v + 1, x)),
+              reads="args")
 
 
 # --- complete elliptic integrals and the dilogarithm ---------------------------------------
@@ -575,11 +601,11 @@ def _ellipe_slope(m):
                             lambda m: (ellipe(m) - ellipkm1(1 - m)) / (2 * m))
 
 
-ellipk = _special("ellipk", lambda g, ans, m: g * _ellipk_slope(m, 1 - m))
-ellipkm1 = _special("ellipkm1", lambda g, ans, p: -g * _ellipk_slope(1 - p, p))
-ellipe = _special("ellipe", lambda g, ans, m: g * _ellipe_slope(m))
+ellipk = _special("ellipk", lambda g, ans, m: g * _ellipk_slope(m, 1 - m), reads="args")
+ellipkm1 = _special("ellipkm1", lambda g, ans, p: -g * _ellipk_slope(1 - p, p), reads="args")
+ellipe = _special("ellipe", lambda g, ans, m: g * _ellipe_slope(m), reads="args")
 spence = _special("spence", lambda g, ans, z: g * near_zero_series(
-    z - 1, _SPENCE_SLOPE_SERIES, lambda u: -np.log1p(u) / u))
+    z - 1, _SPENCE_SLOPE_SERIES, lambda u: -np.log1p(u) / u), reads="args")
 
 
 # --- Lambert W, Wright omega and hypergeometric functions -----------------------------------
@@ -587,7 +613,7 @@ spence = _special("spence", lambda g, ans, z: g * near_zero_series(
 # omega' = omega / (1 + omega). Branch k, tolerance and the hypergeometric parameters are
 # not differentiable.
 _lambertw = _special("lambertw", lambda g, ans, z, k, tol: g * np.exp(-ans) / (1 + ans),
-                     None, None, ufunc=_sp._ufuncs._lambertw)
+                     None, None, ufunc=_sp._ufuncs._lambertw, reads="ans")
 
 
 def lambertw(z, k=0, tol: float = 1e-8):
@@ -595,24 +621,25 @@ def lambertw(z, k=0, tol: float = 1e-8):
     return _lambertw(z, np.asarray(k, dtype=np.dtype("long")), tol)
 
 
-wrightomega = _special("wrightomega", lambda g, ans, z: g * ans / (1 + ans))
+wrightomega = _special("wrightomega", lambda g, ans, z: g * ans / (1 + ans), reads="ans")
 hyp1f1 = _special("hyp1f1", None, None,
-                  lambda g, ans, a, b, x: g * (a / b) * hyp1f1(a + 1, b + 1, x))
+                  lambda g, ans, a, b, x: g * (a / b) * hyp1f1(a + 1, b + 1, x), reads="args")
 hyp2f1 = _special("hyp2f1", None, None, None,
-                  lambda g, ans, a, b, c, z: g * (a * b / c) * hyp2f1(a + 1, b + 1, c + 1, z))
+                  lambda g, ans, a, b, c, z: g * (a * b / c) * hyp2f1(a + 1, b + 1, c + 1, z),
+                  reads="args")
 hyperu = _special("hyperu", None, None,
-                  lambda g, ans, a, b, x: -g * a * hyperu(a + 1, b + 1, x))
+                  lambda g, ans, a, b, x: -g * a * hyperu(a + 1, b + 1, x), reads="args")
 
 
 # --- information measures and robust losses -------------------------------------------------
-entr = _special("entr", lambda g, ans, x: -g * (np.log(x) + 1))
+entr = _special("entr", lambda g, ans, x: -g * (np.log(x) + 1), reads="args")
 rel_entr = _special("rel_entr", lambda g, ans, x, y: g * (np.log(x / y) + 1),
-                    lambda g, ans, x, y: -g * x / y)
+                    lambda g, ans, x, y: -g * x / y, reads="args")
 kl_div = _special("kl_div", lambda g, ans, x, y: g * np.log(x / y),
-                  lambda g, ans, x, y: g * (1 - x / y))
+                  lambda g, ans, x, y: g * (1 - x / y), reads="args")
 # huber: r^2 / 2 for |r| <= delta, delta (|r| - delta / 2) beyond.
 huber = _special("huber", lambda g, ans, delta, r: g * np.maximum(np.abs(r) - delta, 0),
-                 lambda g, ans, delta, r: g * np.clip(r, -delta, delta))
+                 lambda g, ans, delta, r: g * np.clip(r, -delta, delta), reads="args")
 
 
 def _pseudo_huber_scale(delta, r):
@@ -625,7 +652,7 @@ pseudo_huber = _special(
     "pseudo_huber",
     lambda g, ans, delta, r: g * r ** 4 / (delta ** 3 * _pseudo_huber_scale(delta, r)
                                            * (_pseudo_huber_scale(delta, r) + 1) ** 2),
-    lambda g, ans, delta, r: g * r / _pseudo_huber_scale(delta, r))
+    lambda g, ans, delta, r: g * r / _pseudo_huber_scale(delta, r), reads="args")
 
 
 # --- small-argument exponentials and the Box-Cox transforms ---------------------------------
@@ -647,23 +674,25 @@ def _log1p_ratio_slope(z):
                             lambda z: (z / (1 + z) - np.log1p(z)) / (z * z))
 
 
-exprel = _special("exprel", lambda g, ans, x: g * _exprel_slope(x))
-cosm1 = _special("cosm1", lambda g, ans, x: -g * np.sin(x))
+exprel = _special("exprel", lambda g, ans, x: g * _exprel_slope(x), reads="args")
+cosm1 = _special("cosm1", lambda g, ans, x: -g * np.sin(x), reads="args")
 powm1 = _special("powm1", lambda g, ans, x, y: g * y * x ** (y - 1),
-                 lambda g, ans, x, y: g * (ans + 1) * np.log(x))
+                 lambda g, ans, x, y: g * (ans + 1) * np.log(x), reads=("args", "ans"))
 # boxcox(x, l) = L exprel(l L) with L = log x (log1p x for boxcox1p); the inverses are
 # exp(y log1p(l y) / (l y)), minus 1 for inv_boxcox1p.
 boxcox = _special("boxcox", lambda g, ans, x, lmbda: g * x ** (lmbda - 1),
-                  lambda g, ans, x, lmbda: g * np.log(x) ** 2 * _exprel_slope(lmbda * np.log(x)))
+                  lambda g, ans, x, lmbda: g * np.log(x) ** 2 * _exprel_slope(lmbda * np.log(x)),
+                  reads="args")
 boxcox1p = _special("boxcox1p", lambda g, ans, x, lmbda: g * (1 + x) ** (lmbda - 1),
                     lambda g, ans, x, lmbda: g * np.log1p(x) ** 2
-                    * _exprel_slope(lmbda * np.log1p(x)))
+                    * _exprel_slope(lmbda * np.log1p(x)), reads="args")
 inv_boxcox = _special("inv_boxcox", lambda g, ans, y, lmbda: g * ans / (1 + lmbda * y),
-                      lambda g, ans, y, lmbda: g * ans * y * y * _log1p_ratio_slope(lmbda * y))
+                      lambda g, ans, y, lmbda: g * ans * y * y * _log1p_ratio_slope(lmbda * y),
+                      reads=("args", "ans"))
 inv_boxcox1p = _special("inv_boxcox1p",
                         lambda g, ans, y, lmbda: g * (ans + 1) / (1 + lmbda * y),
                         lambda g, ans, y, lmbda: g * (ans + 1) * y * y
-                        * _log1p_ratio_slope(lmbda * y))
+                        * _log1p_ratio_slope(lmbda * y), reads=("args", "ans"))
 
 
 def softplus(x, **kwargs):

@@ -16,7 +16,6 @@ from ..._core.primitive import strip
 
 LinAlgError = np.linalg.LinAlgError
 _NO_VALUE = np._NoValue
-_NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 def _result_type(name: str, fields: str) -> type:

@@ -99,7 +99,7 @@ def _cholesky_jvp(t, ans, a, upper=False):
 
 
 cholesky = defprim(_cholesky, "cholesky")
-cholesky.defvjp(_cholesky_vjp)
+cholesky.defvjp(_cholesky_vjp, reads=("args", "ans"))
 cholesky.defjvp(_cholesky_jvp)
 
 
@@ -145,10 +145,10 @@ def _eigh_vectors_jvp(t, ans, a, UPLO="L"):
 
 
 eigh_values = defprim(_eigh_values, "eigh_values")
-eigh_values.defvjp(_eigh_values_vjp)
+eigh_values.defvjp(_eigh_values_vjp, reads="args")
 eigh_values.defjvp(_eigh_values_jvp)
 eigh_vectors = defprim(_eigh_vectors, "eigh_vectors")
-eigh_vectors.defvjp(_eigh_vectors_vjp)
+eigh_vectors.defvjp(_eigh_vectors_vjp, reads="args")
 eigh_vectors.defjvp(_eigh_vectors_jvp)
 
 
@@ -260,13 +260,13 @@ def _svd_vh_jvp(t, ans, a, full_matrices=False):
 
 
 svd_values = defprim(_svd_values, "svd_values")
-svd_values.defvjp(_svd_values_vjp)
+svd_values.defvjp(_svd_values_vjp, reads="args")
 svd_values.defjvp(_svd_values_jvp)
 svd_u = defprim(_svd_u, "svd_u")
-svd_u.defvjp(_svd_u_vjp)
+svd_u.defvjp(_svd_u_vjp, reads="args")
 svd_u.defjvp(_svd_u_jvp)
 svd_vh = defprim(_svd_vh, "svd_vh")
-svd_vh.defvjp(_svd_vh_vjp)
+svd_vh.defvjp(_svd_vh_vjp, reads="args")
 svd_vh.defjvp(_svd_vh_jvp)
 
 
@@ -359,10 +359,10 @@ def _qr_tangents(a, t, mode):
 
 
 qr_q = defprim(_qr_q, "qr_q")
-qr_q.defvjp(lambda g, ans, a, mode="reduced": _qr_vjp(a, mode, q_bar=g))
+qr_q.defvjp(lambda g, ans, a, mode="reduced": _qr_vjp(a, mode, q_bar=g), reads="args")
 qr_q.defjvp(lambda t, ans, a, mode="reduced": _qr_tangents(a, t, mode)[0])
 qr_r = defprim(_qr_r, "qr_r")
-qr_r.defvjp(lambda g, ans, a, mode="reduced": _qr_vjp(a, mode, r_bar=g))
+qr_r.defvjp(lambda g, ans, a, mode="reduced": _qr_vjp(a, mode, r_bar=g), reads="args")
 qr_r.defjvp(lambda t, ans, a, mode="reduced": _qr_tangents(a, t, mode)[1])
 
 
@@ -408,7 +408,7 @@ def _complement_jvp(t, ans, a, factor):
 # Not in the registry: its rules are errors by design, so the conformance table,
 # which checks every registered primitive forward and reverse, cannot list it.
 orthonormal_complement = Primitive(_orthonormal_complement, "orthonormal_complement")
-orthonormal_complement.defvjp(_complement_vjp)
+orthonormal_complement.defvjp(_complement_vjp, reads="args")
 orthonormal_complement.defjvp(_complement_jvp)
 
 
@@ -474,12 +474,12 @@ def _eig_vectors_jvp(t, ans, a):
 
 
 eigvals = defprim(lambda a: _eig(a)[0], "eigvals")
-eigvals.defvjp(_eigvals_vjp)
+eigvals.defvjp(_eigvals_vjp, reads="args")
 eigvals.defjvp(_eigvals_jvp)
 # Not in the registry and not behind numpy.linalg.eig: LAPACK normalises each
 # eigenvector to unit length with a phase of its choosing, which these rules do not
 # follow. They serve the eigenvalues' higher derivatives, which see V only through
 # products that rescaling its columns leaves unchanged.
 eig_vectors = Primitive(lambda a: _eig(a)[1], "eig_vectors")
-eig_vectors.defvjp(_eig_vectors_vjp)
+eig_vectors.defvjp(_eig_vectors_vjp, reads="args")
 eig_vectors.defjvp(_eig_vectors_jvp)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -38,9 +37,18 @@ at_transform_end.append(lambda: _entries.by_id.clear())
 @functools.lru_cache(maxsize=1)
 def _scipy_lu():
     try:
-        from scipy.linalg import lu_factor, lu_solve
+        from scipy.linalg import get_lapack_funcs, lu_solve
     except ImportError:
         return None
+
+    def lu_factor(a, check_finite=False):
+        # LAPACK's getrf, as scipy.linalg.lu_factor calls it, without lu_factor's warning
+        # for a singular matrix (the callers report that): silencing a warning changes
+        # the process-wide warning filters, which races with other threads.
+        (getrf,) = get_lapack_funcs(("getrf",), (a,))
+        lu, pivots, _ = getrf(a)
+        return lu, pivots
+
     return lu_factor, lu_solve
 
 
@@ -67,10 +75,7 @@ def _factors(a):
     if entry is None or entry[0] is not a or entry[1] != version_of(a):
         return None
     if entry[2] is None:
-        lu_factor = _scipy_lu()[0]
-        with warnings.catch_warnings():  # a singular matrix: reported by the callers
-            warnings.simplefilter("ignore")
-            lu, pivots = lu_factor(a, check_finite=False)
+        lu, pivots = _scipy_lu()[0](a, check_finite=False)
         entry[2] = (lu, pivots, bool(np.any(np.diagonal(lu) == 0)))
     return entry[2]
 

@@ -65,7 +65,7 @@ def _vector_norm_jvp(t, ans, x, ord=2, axis=None, keepdims=False):
 
 
 vector_norm = defprim(_vector_norm, "vector_norm")
-vector_norm.defvjp(_vector_norm_vjp)
+vector_norm.defvjp(_vector_norm_vjp, reads=("args", "ans"))
 vector_norm.defjvp(_vector_norm_jvp)
 batch_by_axes_from_end(vector_norm)
 

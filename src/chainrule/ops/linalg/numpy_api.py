@@ -13,7 +13,6 @@ from ..reductions import where
 from ..registry import FUNCTIONS, implements, nondifferentiable
 from .base import (
     _NO_VALUE,
-    _NUMPY2,
     EighResult,
     LinAlgError,
     QRResult,
@@ -326,40 +325,39 @@ def _np_tensorsolve(a, b, axes=None):
 
 nondifferentiable(np.linalg.matrix_rank)
 
-if _NUMPY2:
-    @implements(np.linalg.matmul)
-    def _np_linalg_matmul(x1, x2, /):
-        return matmul(_array_operand(x1), _array_operand(x2))
+@implements(np.linalg.matmul)
+def _np_linalg_matmul(x1, x2, /):
+    return matmul(_array_operand(x1), _array_operand(x2))
 
-    @implements(np.linalg.tensordot)
-    def _np_linalg_tensordot(x1, x2, /, *, axes=2):
-        return FUNCTIONS[np.tensordot](x1, x2, axes=axes)
+@implements(np.linalg.tensordot)
+def _np_linalg_tensordot(x1, x2, /, *, axes=2):
+    return FUNCTIONS[np.tensordot](x1, x2, axes=axes)
 
-    @implements(np.linalg.outer)
-    def _np_linalg_outer(x1, x2, /):
-        x1, x2 = _array_operand(x1), _array_operand(x2)
-        if x1.ndim != 1 or x2.ndim != 1:
-            raise ValueError(f"Input arrays must be one-dimensional, but they are "
-                             f"x1.ndim={x1.ndim} and x2.ndim={x2.ndim}.")
-        return FUNCTIONS[np.outer](x1, x2)
+@implements(np.linalg.outer)
+def _np_linalg_outer(x1, x2, /):
+    x1, x2 = _array_operand(x1), _array_operand(x2)
+    if x1.ndim != 1 or x2.ndim != 1:
+        raise ValueError(f"Input arrays must be one-dimensional, but they are "
+                         f"x1.ndim={x1.ndim} and x2.ndim={x2.ndim}.")
+    return FUNCTIONS[np.outer](x1, x2)
 
-    @implements(np.linalg.vecdot)
-    def _np_linalg_vecdot(x1, x2, /, *, axis=-1):
-        return np.sum(_operand(x1) * _operand(x2), axis=axis)
+@implements(np.linalg.vecdot)
+def _np_linalg_vecdot(x1, x2, /, *, axis=-1):
+    return np.sum(_operand(x1) * _operand(x2), axis=axis)
 
-    @implements(np.linalg.cross)
-    def _np_linalg_cross(x1, x2, /, *, axis=-1):
-        x1, x2 = _array_operand(x1), _array_operand(x2)
-        if x1.shape[axis] != 3 or x2.shape[axis] != 3:
-            raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, "
-                             f"but they are {x1.shape[axis]} and {x2.shape[axis]} "
-                             "dimensional instead.")
-        return FUNCTIONS[np.cross](x1, x2, axis=axis)
+@implements(np.linalg.cross)
+def _np_linalg_cross(x1, x2, /, *, axis=-1):
+    x1, x2 = _array_operand(x1), _array_operand(x2)
+    if x1.shape[axis] != 3 or x2.shape[axis] != 3:
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, "
+                         f"but they are {x1.shape[axis]} and {x2.shape[axis]} "
+                         "dimensional instead.")
+    return FUNCTIONS[np.cross](x1, x2, axis=axis)
 
-    @implements(np.linalg.trace)
-    def _np_linalg_trace(x, /, *, offset=0, dtype=None):
-        return FUNCTIONS[np.trace](x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
+@implements(np.linalg.trace)
+def _np_linalg_trace(x, /, *, offset=0, dtype=None):
+    return FUNCTIONS[np.trace](x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
 
-    @implements(np.linalg.diagonal)
-    def _np_linalg_diagonal(x, /, *, offset=0):
-        return FUNCTIONS[np.diagonal](x, offset=offset, axis1=-2, axis2=-1)
+@implements(np.linalg.diagonal)
+def _np_linalg_diagonal(x, /, *, offset=0):
+    return FUNCTIONS[np.diagonal](x, offset=offset, axis1=-2, axis2=-1)

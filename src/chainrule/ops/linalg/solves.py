@@ -8,7 +8,6 @@ import numpy as np
 
 from ..registry import defprim
 from .base import (
-    _NUMPY2,
     LinAlgError,
     _computed_once,
     _eye,
@@ -55,7 +54,7 @@ def _det(a):
 
 
 inv = defprim(_inv, "inv")
-inv.defvjp(lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)))
+inv.defvjp(lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)), reads="ans")
 inv.defjvp(lambda t, ans, a: -(ans @ t @ ans))
 
 
@@ -89,10 +88,10 @@ def _logabsdet_jvp(t, ans, a):
 
 
 det = defprim(_det, "det")
-det.defvjp(_det_vjp)
+det.defvjp(_det_vjp, reads=("args", "ans"))
 det.defjvp(_det_jvp)
 logabsdet = defprim(_logabsdet, "logabsdet")
-logabsdet.defvjp(_logabsdet_vjp)
+logabsdet.defvjp(_logabsdet_vjp, reads="args")
 logabsdet.defjvp(_logabsdet_jvp)
 
 
@@ -108,13 +107,13 @@ def _solve_vjp_a(g, ans, a, b):
 
 
 solve = defprim(_solve_matrices, "solve")
-solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: _solve_transposed(a, g))
+solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: _solve_transposed(a, g), reads=("args", "ans"))
 solve.defjvp(lambda t, ans, a, b: -solve(a, t @ ans), lambda t, ans, a, b: solve(a, t))
 
 
 def _is_vector_rhs(a_ndim: int, b_ndim: int) -> bool:
-    """Whether ``solve`` reads ``b`` as one vector (NumPy 2) or a stack of them (NumPy 1)."""
-    return b_ndim == 1 if _NUMPY2 else b_ndim == a_ndim - 1
+    """Whether ``solve`` reads ``b`` as one vector (NumPy >= 2 does only for 1-d b)."""
+    return b_ndim == 1
 
 
 # --- triangular solve -----------------------------------------------------------------
@@ -176,7 +175,8 @@ triangular_solve = defprim(_solve_triangular, "solve_triangular")
 triangular_solve.defvjp(
     _triangular_solve_vjp_a,
     lambda g, ans, a, b, lower=True, transposed=False, unit_diagonal=False:
-    triangular_solve(a, g, lower=lower, transposed=not transposed, unit_diagonal=unit_diagonal))
+    triangular_solve(a, g, lower=lower, transposed=not transposed, unit_diagonal=unit_diagonal),
+    reads=("args", "ans"))
 triangular_solve.defjvp(
     _triangular_solve_jvp_a,
     lambda t, ans, a, b, lower=True, transposed=False, unit_diagonal=False:
@@ -233,7 +233,7 @@ def _pinv_jvp(t, ans, a, **options):
 
 
 pinv = defprim(_pinv, "pinv")
-pinv.defvjp(_pinv_vjp)
+pinv.defvjp(_pinv_vjp, reads=("args", "ans"))
 pinv.defjvp(_pinv_jvp)
 
 
@@ -246,7 +246,7 @@ def _lstsq_solution(a, b, **options):
 
 def _lstsq_pinv(a, options):
     """pinv(a) with the cutoff lstsq uses for small singular values."""
-    rcond = options.get("rcond", None if _NUMPY2 else -1)
+    rcond = options.get("rcond", None)
     eps = np.finfo(a.dtype).eps
     if rcond is None:  # NumPy 2's default
         rcond = eps * max(a.shape)
@@ -277,8 +277,20 @@ def _lstsq_jvp_a(t, ans, a, b, **options):
     return dx[..., 0] if vector else dx
 
 
+def _lstsq_vjp_b(g, ans, a, b, **options):
+    vector = b.ndim == 1
+    g, = _columns_if(vector, g)  # a batch of cotangents in front stays in front
+    gb = _mT(_lstsq_pinv(a, options)) @ g
+    return gb[..., 0] if vector else gb
+
+
+def _lstsq_jvp_b(t, ans, a, b, **options):
+    vector = b.ndim == 1
+    t, = _columns_if(vector, t)
+    dx = _lstsq_pinv(a, options) @ t
+    return dx[..., 0] if vector else dx
+
+
 lstsq_solution = defprim(_lstsq_solution, "lstsq_solution")
-lstsq_solution.defvjp(_lstsq_vjp_a,
-                      lambda g, ans, a, b, **options: _mT(_lstsq_pinv(a, options)) @ g)
-lstsq_solution.defjvp(_lstsq_jvp_a,
-                      lambda t, ans, a, b, **options: _lstsq_pinv(a, options) @ t)
+lstsq_solution.defvjp(_lstsq_vjp_a, _lstsq_vjp_b, reads=("args", "ans"))
+lstsq_solution.defjvp(_lstsq_jvp_a, _lstsq_jvp_b)

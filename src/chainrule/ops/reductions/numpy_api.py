@@ -9,7 +9,7 @@ import numpy as np
 from ..._core.graph import Box
 from ..._core.primitive import strip
 from ..control import stop_gradient
-from ..indexing import astype, getitem
+from ..indexing import as_array_like, astype, getitem
 from ..registry import implements, nondifferentiable
 from .axes import _axes, _count
 from .scans import cumprod, cumsum, prod
@@ -39,7 +39,9 @@ def _keepdims(keepdims) -> bool:
 
 
 def _with_dtype(a, dtype, name: str):
-    """``a`` cast to ``dtype`` before reducing, which is what NumPy's ``dtype=`` means."""
+    """``a`` (any array-like) cast to ``dtype`` before reducing, which is what NumPy's
+    ``dtype=`` means."""
+    a = as_array_like(a)
     if dtype is None:
         return a
     dtype = np.dtype(dtype)
@@ -87,7 +89,7 @@ def _extremum(prim, combine, name):
                where=_NO_VALUE):
         _refuse_out(name, out)
         _refuse_where(name, where)
-        keepdims = _keepdims(keepdims)
+        a, keepdims = as_array_like(a), _keepdims(keepdims)
         if initial is _NO_VALUE:
             return prim(a, axis=axis, keepdims=keepdims)
         if _count(_shape(a), axis) == 0:
@@ -107,7 +109,7 @@ _np_min = implements(np.min, np.amin)(_extremum(min_, np.minimum, "min"))
 @implements(np.ptp)
 def _np_ptp(a, axis=None, out=None, keepdims=_NO_VALUE):
     _refuse_out("ptp", out)
-    keepdims = _keepdims(keepdims)
+    a, keepdims = as_array_like(a), _keepdims(keepdims)
     return max_(a, axis=axis, keepdims=keepdims) - min_(a, axis=axis, keepdims=keepdims)
 
 
@@ -155,7 +157,7 @@ def _np_cumprod(a, axis=None, dtype=None, out=None):
 
 @implements(np.average)
 def _np_average(a, axis=None, weights=None, returned=False, *, keepdims=_NO_VALUE):
-    keepdims = _keepdims(keepdims)
+    a, weights, keepdims = as_array_like(a), as_array_like(weights), _keepdims(keepdims)
     if weights is None:
         average = mean(a, axis=axis, keepdims=keepdims)
         if not returned:
@@ -196,7 +198,7 @@ def _np_where(condition, x=_NO_VALUE, y=_NO_VALUE):
         return np.nonzero(strip(condition))
     if x is _NO_VALUE or y is _NO_VALUE:
         raise ValueError("either both or neither of x and y should be given")
-    return where(condition, x, y)
+    return where(condition, as_array_like(x), as_array_like(y))
 
 
 @implements(np.clip)
@@ -206,9 +208,9 @@ def _np_clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE, out=None, *, min=_NO_VALUE,
     if kwargs:
         raise TypeError(f"numpy.clip(..., {', '.join(sorted(kwargs))}=...) is not supported "
                         f"for Tensors here.")
-    low = _one_bound(a_min, min, "a_min", "min")
-    high = _one_bound(a_max, max, "a_max", "max")
-    return clip(a, low, high)
+    low = as_array_like(_one_bound(a_min, min, "a_min", "min"))
+    high = as_array_like(_one_bound(a_max, max, "a_max", "max"))
+    return clip(as_array_like(a), low, high)
 
 
 def _one_bound(positional, keyword, positional_name: str, keyword_name: str):
@@ -226,6 +228,7 @@ def _np_sort(a, axis=-1, kind=None, order=None, *, stable=None):
                         "are not.")
     if stable:
         kind = "stable"
+    a = as_array_like(a)
     if axis is None:
         a, axis = np.reshape(a, -1), -1
     return sort(a, axis=axis, kind=kind)

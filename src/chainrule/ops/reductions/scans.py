@@ -60,9 +60,9 @@ def _scan_jvp_a(t, ans, b, a, axis, reverse=False):
 
 shift = defprim(_shift, "shift")
 linear_scan = defprim(_linear_scan, "linear_scan")
-shift.defvjp(lambda g, ans, x, axis, by, fill=0.0: shift(g, axis=axis, by=-by))
+shift.defvjp(lambda g, ans, x, axis, by, fill=0.0: shift(g, axis=axis, by=-by), reads="args")
 linear_scan.defvjp(lambda g, ans, b, a, axis, reverse=False: _scan_adjoint(g, a, axis, reverse),
-                   _scan_vjp_a)
+                   _scan_vjp_a, reads=("args", "ans"))
 shift.defjvp(lambda t, ans, x, axis, by, fill=0.0: shift(t, axis=axis, by=by))
 linear_scan.defjvp(lambda t, ans, b, a, axis, reverse=False:
                    linear_scan(t, a, axis=axis, reverse=reverse), _scan_jvp_a)
@@ -137,8 +137,8 @@ def _cumprod_jvp(t, ans, x, axis):
 
 prod = defprim(_prod, "prod")
 cumprod = defprim(_cumprod, "cumprod")
-prod.defvjp(_prod_vjp)
-cumprod.defvjp(_cumprod_vjp)
+prod.defvjp(_prod_vjp, reads="args")
+cumprod.defvjp(_cumprod_vjp, reads=("args", "ans"))
 prod.defjvp(_prod_jvp)
 cumprod.defjvp(_cumprod_jvp)
 batch_by_axes_from_end(prod, cumprod)
@@ -159,8 +159,8 @@ def _reverse_cumsum(g, shape, axis=None):
 
 cumsum = defprim(_cumsum, "cumsum")
 reverse_cumsum = defprim(_reverse_cumsum, "reverse_cumsum")
-cumsum.defvjp(lambda g, ans, x, axis=None: reverse_cumsum(g, x.shape, axis=axis))
-reverse_cumsum.defvjp(lambda g, ans, h, shape, axis=None: cumsum(g, axis=axis), None)
+cumsum.defvjp(lambda g, ans, x, axis=None: reverse_cumsum(g, x.shape, axis=axis), reads="args")
+reverse_cumsum.defvjp(lambda g, ans, h, shape, axis=None: cumsum(g, axis=axis), None, reads="args")
 cumsum.defjvp(lambda t, ans, x, axis=None: cumsum(t, axis=axis))
 reverse_cumsum.defjvp(lambda t, ans, h, shape, axis=None: reverse_cumsum(t, shape, axis=axis),
                       None)

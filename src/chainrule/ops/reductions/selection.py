@@ -40,8 +40,8 @@ def _extremum_jvp(t, ans, x, axis=None, keepdims=False):
     return sum_(t * _share_of_extremum(x, ans, axis, keepdims), axis=axis, keepdims=keepdims)
 
 
-max_.defvjp(_extremum_vjp)
-min_.defvjp(_extremum_vjp)
+max_.defvjp(_extremum_vjp, reads=("args", "ans"))
+min_.defvjp(_extremum_vjp, reads=("args", "ans"))
 max_.defjvp(_extremum_jvp)
 min_.defjvp(_extremum_jvp)
 batch_by_axes_from_end(max_, min_)
@@ -54,7 +54,7 @@ def _where(condition, x, y):
 
 where = defprim(_where, "where")
 where.defvjp(None, lambda g, ans, c, x, y: where(c, g, 0.0),
-             lambda g, ans, c, x, y: where(c, 0.0, g))
+             lambda g, ans, c, x, y: where(c, 0.0, g), reads="args")
 # where and clip pick entries, so the VJP rules, which pick the tangent's, serve as JVP
 # rules, and they broadcast over a batch stacked in front.
 where.defjvp(*where.vjps)
@@ -79,7 +79,8 @@ def _clip_sources(x, low, high):
 clip = defprim(_clip, "clip")
 clip.defvjp(lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[0], g, 0.0),
             lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[1], g, 0.0),
-            lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[2], g, 0.0))
+            lambda g, ans, x, low, high: where(_clip_sources(x, low, high)[2], g, 0.0),
+            reads="args")
 clip.defjvp(*clip.vjps)
 clip.batch_safe = True
 
@@ -105,10 +106,11 @@ def _sort_vjp(g, ans, x, axis=-1, kind=None):
 
 permute_along = defprim(_permute_along, "permute_along")
 permute_along.defvjp(lambda g, ans, x, order, axis:
-                     permute_along(g, _inverse_permutation(order, axis), axis=axis), None)
+                     permute_along(g, _inverse_permutation(order, axis), axis=axis), None,
+                     reads="args")
 permute_along.defjvp(lambda t, ans, x, order, axis: permute_along(t, order, axis=axis), None)
 sort = defprim(_sort, "sort")
-sort.defvjp(_sort_vjp)
+sort.defvjp(_sort_vjp, reads="args")
 sort.defjvp(lambda t, ans, x, axis=-1, kind=None:
             permute_along(t, np.argsort(strip(x), axis=axis, kind="stable"), axis=axis))
 batch_by_axes_from_end(permute_along, sort)

@@ -27,9 +27,9 @@ def _expand_reduced(g, shape, axis=None, keepdims=False):
 sum_ = defprim(_sum, "sum")
 expand_reduced = defprim(_expand_reduced, "expand_reduced")
 sum_.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-            expand_reduced(g, x.shape, axis=axis, keepdims=keepdims))
+            expand_reduced(g, x.shape, axis=axis, keepdims=keepdims), reads="args")
 expand_reduced.defvjp(lambda g, ans, h, shape, axis=None, keepdims=False:
-                      sum_(g, axis=axis, keepdims=keepdims), None)
+                      sum_(g, axis=axis, keepdims=keepdims), None, reads="args")
 # Both are linear: the JVP is the primitive itself applied to the tangent.
 sum_.defjvp(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims))
 expand_reduced.defjvp(lambda t, ans, h, shape, axis=None, keepdims=False:
@@ -99,9 +99,16 @@ def _var_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
         2.0 / _degrees_of_freedom(x, axis, ddof))
 
 
+def _nonzero(std_value):
+    """``std_value`` with 1 in place of 0. Where std is 0 every centered entry is 0, so
+    dividing by this gives the gradient 0 there (exact for one element, where std is
+    constant; the least-norm subgradient for constant data) instead of 0/0 = NaN."""
+    return np.where(std_value == 0, 1.0, std_value)
+
+
 def _std_vjp(g, ans, x, axis=None, keepdims=False, ddof=0):
-    return spread_reduced(real_cotangent(g) / ans, x, axis, keepdims) * _centered(x, axis) * (
-        1.0 / _degrees_of_freedom(x, axis, ddof))
+    return spread_reduced(real_cotangent(g) / _nonzero(ans), x, axis, keepdims) * _centered(
+        x, axis) * (1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
 def _var_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
@@ -110,7 +117,7 @@ def _var_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
 
 
 def _std_jvp(t, ans, x, axis=None, keepdims=False, ddof=0):
-    return _real_sum(_centered(x, axis) * t, axis, keepdims) / ans * (
+    return _real_sum(_centered(x, axis) * t, axis, keepdims) / _nonzero(ans) * (
         1.0 / _degrees_of_freedom(x, axis, ddof))
 
 
@@ -118,9 +125,9 @@ mean = defprim(_mean, "mean")
 var = defprim(_var, "var")
 std = defprim(_std, "std")
 mean.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-            spread_reduced(g, x, axis, keepdims) / _count(x.shape, axis))
-var.defvjp(_var_vjp)
-std.defvjp(_std_vjp)
+            spread_reduced(g, x, axis, keepdims) / _count(x.shape, axis), reads="args")
+var.defvjp(_var_vjp, reads="args")
+std.defvjp(_std_vjp, reads=("args", "ans"))
 mean.defjvp(lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims))
 mean.batched_jvps = (lambda t, ans, x, axis=None, keepdims=False:
                      mean(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),)
@@ -154,7 +161,7 @@ def _reduced_shape(shape: tuple, axis) -> tuple:
 logsumexp = defprim(_logsumexp, "logsumexp")
 logsumexp.defvjp(lambda g, ans, x, axis=None, keepdims=False:
                  spread_reduced(g, x, axis, keepdims)
-                 * np.exp(x - spread_reduced(ans, x, axis, keepdims)))
+                 * np.exp(x - spread_reduced(ans, x, axis, keepdims)), reads=("args", "ans"))
 logsumexp.defjvp(lambda t, ans, x, axis=None, keepdims=False:
                  sum_(t * np.exp(x - spread_reduced(ans, x, axis, keepdims)), axis=axis,
                       keepdims=keepdims))

@@ -30,7 +30,7 @@ from .primitives import (
 )
 from .reshaping import _np_broadcast_arrays
 
-AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
+AxisError = np.exceptions.AxisError
 
 
 # --- reordering -------------------------------------------------------------------

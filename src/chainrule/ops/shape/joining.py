@@ -23,7 +23,7 @@ from .primitives import (
 )
 from .reshaping import _at_least, _np_expand_dims, _np_ravel
 
-AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
+AxisError = np.exceptions.AxisError
 
 
 # --- joining ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..indexing import astype, batch_aligned, getitem
 from ..reductions import axes_from_end, batch_by_axes_from_end
 from ..registry import defprim
 
-AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
+AxisError = np.exceptions.AxisError
 
 
 # --- the primitives -----------------------------------------------------------
@@ -22,12 +22,12 @@ AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisErr
 # in_shape: the input's shape, passed in by the wrapper so the rule need not keep x.
 reshape = defprim(lambda x, *, shape, in_shape: np.reshape(x, shape), "reshape")
 reshape.defvjp(lambda g, ans, x, *, shape, in_shape:
-               reshape(g, shape=in_shape, in_shape=g.shape))
+               reshape(g, shape=in_shape, in_shape=g.shape), reads=())
 reshape.defjvp(lambda t, ans, x, *, shape, in_shape:
                reshape(t, shape=shape, in_shape=in_shape))
 
 transpose = defprim(lambda x, *, axes: np.transpose(x, axes), "transpose")
-transpose.defvjp(lambda g, ans, x, *, axes: transpose(g, axes=_inverse_permutation(axes)))
+transpose.defvjp(lambda g, ans, x, *, axes: transpose(g, axes=_inverse_permutation(axes)), reads=())
 transpose.defjvp(lambda t, ans, x, *, axes: transpose(t, axes=axes))
 
 # Batched rules (jacobian, jacfwd, hessian): the batch is a new leading axis.
@@ -42,7 +42,7 @@ transpose.batched_vjps = (lambda g, ans, x, *, axes: transpose(
 
 broadcast_to = defprim(lambda x, *, shape: np.broadcast_to(x, shape), "broadcast_to")
 # The engine sums a gradient of the broadcast shape back to x's shape.
-broadcast_to.defvjp(lambda g, ans, x, *, shape: g)
+broadcast_to.defvjp(lambda g, ans, x, *, shape: g, reads=())
 broadcast_to.defjvp(lambda t, ans, x, *, shape: broadcast_to(t, shape=shape))
 broadcast_to.batched_vjps = (lambda g, ans, x, *, shape: g,)
 broadcast_to.batched_jvps = (lambda t, ans, x, *, shape: broadcast_each(t, shape),)
@@ -50,7 +50,7 @@ broadcast_to.batched_jvps = (lambda t, ans, x, *, shape: broadcast_each(t, shape
 concatenate = defprim(lambda *arrays, axis, bounds: np.concatenate(arrays, axis=axis),
                       "concatenate")
 concatenate.defvjp_all(lambda argnum, g, ans, *arrays, axis, bounds:
-                       getitem(g, _along(axis, slice(*bounds[argnum]))))
+                       getitem(g, _along(axis, slice(*bounds[argnum]))), reads=())
 
 
 def _concatenate_jvp(argnum, t, ans, *arrays, axis, bounds, lead=0):
@@ -69,13 +69,13 @@ concatenate.batched_vjps = _EveryArgument(
     getitem(g, _along(axis + 1, slice(*bounds[argnum]))))
 
 flip = defprim(lambda x, *, axis: np.flip(x, axis), "flip")
-flip.defvjp(lambda g, ans, x, *, axis: flip(g, axis=axis))
+flip.defvjp(lambda g, ans, x, *, axis: flip(g, axis=axis), reads=())
 flip.defjvp(lambda t, ans, x, *, axis: flip(t, axis=axis))
 batch_by_axes_from_end(flip)
 
 roll = defprim(lambda x, *, shift, axis: np.roll(x, shift, axis), "roll")
 roll.defvjp(lambda g, ans, x, *, shift, axis:
-            roll(g, shift=np.negative(shift).tolist(), axis=axis))
+            roll(g, shift=np.negative(shift).tolist(), axis=axis), reads=())
 roll.defjvp(lambda t, ans, x, *, shift, axis: roll(t, shift=shift, axis=axis))
 roll.batched_vjps = (lambda g, ans, x, *, shift, axis:
                      _roll_each(g, np.negative(shift).tolist(), axis),)
@@ -83,7 +83,7 @@ roll.batched_jvps = (lambda t, ans, x, *, shift, axis: _roll_each(t, shift, axis
 
 pad = defprim(lambda x, *, pad_width, constant_values:
               np.pad(x, pad_width, constant_values=constant_values), "pad")
-pad.defvjp(lambda g, ans, x, *, pad_width, constant_values: _unpadded(g, pad_width))
+pad.defvjp(lambda g, ans, x, *, pad_width, constant_values: _unpadded(g, pad_width), reads=())
 # Affine in x: the padding constant is no part of the tangent.
 pad.defjvp(lambda t, ans, x, *, pad_width, constant_values:
            pad(t, pad_width=pad_width, constant_values=0))
@@ -93,11 +93,11 @@ pad.batched_jvps = (lambda t, ans, x, *, pad_width, constant_values:
                     pad(t, pad_width=_NO_PAD + tuple(pad_width), constant_values=0),)
 
 triu = defprim(lambda x, *, k: np.triu(x, k), "triu")
-triu.defvjp(lambda g, ans, x, *, k: triu(g, k=k))
+triu.defvjp(lambda g, ans, x, *, k: triu(g, k=k), reads=())
 triu.defjvp(lambda t, ans, x, *, k: triu(t, k=k))
 
 tril = defprim(lambda x, *, k: np.tril(x, k), "tril")
-tril.defvjp(lambda g, ans, x, *, k: tril(g, k=k))
+tril.defvjp(lambda g, ans, x, *, k: tril(g, k=k), reads=())
 tril.defjvp(lambda t, ans, x, *, k: tril(t, k=k))
 # Batched: the VJP rules take a batch as it is; a 1-D x stands for the matrix with x
 # in every row, so its tangents are spread over the rows first.
@@ -109,7 +109,7 @@ tril.batched_jvps = (lambda t, ans, x, *, k: tril(broadcast_each(t, ans.shape), 
 trace = defprim(lambda x, *, offset, axis1, axis2, in_shape:
                 np.asarray(np.trace(x, offset, axis1, axis2)), "trace")
 trace.defvjp(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
-             _spread_on_diagonal(g, offset, axis1, axis2, in_shape))
+             _spread_on_diagonal(g, offset, axis1, axis2, in_shape), reads=())
 trace.defjvp(lambda t, ans, x, *, offset, axis1, axis2, in_shape:
              trace(t, offset=offset, axis1=axis1, axis2=axis2, in_shape=in_shape))
 trace.batched_vjps = (lambda g, ans, x, *, offset, axis1, axis2, in_shape:

@@ -19,7 +19,7 @@ from .primitives import (
     transpose,
 )
 
-AxisError = np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError
+AxisError = np.exceptions.AxisError
 
 
 # --- reshaping --------------------------------------------------------------------
