@@ -450,7 +450,7 @@ def _interp(chooser, a):
     knots = np.array([-1.0, 0.0, 1.5])
     if a.ndim > 1 or not np.all(np.min(np.abs(a[..., None] - knots), axis=-1) >= MARGIN):
         return None
-    return "np.interp({0}, np.array([-1.0, 0.0, 1.5]), np.array([0.5, 2.0, -1.0]))"
+    return "np.interp({0}, [-1.0, 0.0, 1.5], [0.5, 2.0, -1.0])"
 
 
 def _select(chooser, a):
