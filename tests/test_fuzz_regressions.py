@@ -56,3 +56,16 @@ def test_astype_to_real_passes_back_only_the_real_part_at_second_order():
     assert cr.hvp(f, np.array(x), np.array(1.0)) == pytest.approx(second, rel=1e-10)
     slope = cr.grad(f)
     assert second == pytest.approx(central_difference(slope, np.array(x)), rel=1e-7)
+
+
+@pytest.mark.parametrize("t", [1e-300, 3.9e-17, 1e-8, -1e-5, 1e-3])
+@pytest.mark.parametrize("df", [1.3, 7.5])
+def test_stdtr_slope_in_df_is_finite_and_right_for_small_t(df, t):
+    # For tiny t, 1 - df / (df + t**2) rounded to 0: the slope was nan, and for t near
+    # 1e-8 it had no right digit.
+    step = 1e-3 * df
+    expected = (-scipy.special.stdtr(df + 2 * step, t) + 8 * scipy.special.stdtr(df + step, t)
+                - 8 * scipy.special.stdtr(df - step, t)
+                + scipy.special.stdtr(df - 2 * step, t)) / (12 * step)
+    slope = cr.grad(lambda d: cspecial.stdtr(d, t))(df)
+    assert slope == pytest.approx(expected, rel=1e-6, abs=1e-13)

@@ -203,18 +203,29 @@ def _student_t_density(df, t):
 def _student_t_df_slope(df, t):
     """d/d(df) of Student's t distribution function, through the incomplete beta function.
 
-    For t < 0 the function is ``I_w(df/2, 1/2) / 2`` with ``w = df / (df + t**2)``,
-    and ``1 -`` that for t > 0; at t = 0 it is 1/2 for every df.
+    With ``x = t**2 / (df + t**2)`` and ``w = 1 - x = df / (df + t**2)`` the function is
+    ``1/2 + sign(t) I_x(1/2, df/2) / 2``, or equally ``1 - I_w(df/2, 1/2) / 2`` for t > 0
+    (``I_w / 2`` for t < 0). Each form is differentiated where its argument is below 1/2,
+    so ``1 - w`` is never formed by subtraction (it loses every digit for small t).
+    At t = 0 the function is 1/2 for every df.
     """
     plain = strip(t)
     at_zero = plain == 0
     if np.any(at_zero):
         t = np.where(at_zero, 1, t)
     square = t * t
-    w = df / (df + square)
-    half_slope = 0.5 * (_beta_density(0.5 * df, 0.5, w) * square / (df + square) ** 2
-                        + 0.5 * _incomplete_beta_slope(0.5 * df, 0.5, w, "a"))
-    slope = np.where(plain < 0, half_slope, -half_slope)
+    total = df + square
+    x, w = square / total, df / total
+    # d I_x(1/2, df/2) / dx * dx / d(df), with x**(-1/2) * t**2 cancelled to |t|:
+    # it is sign(t) times this that enters, and sign(t) |t| = t.
+    through_x = -t * np.exp((0.5 * df - 1) * np.log(w) - betaln(0.5, 0.5 * df)
+                            - 1.5 * np.log(total))
+    small = strip(x) < 0.5
+    x_small, w_large = np.where(small, x, 0.25), np.where(small, 0.75, w)
+    by_x = _incomplete_beta_slope(0.5, 0.5 * df, x_small, "b")
+    by_w = -_incomplete_beta_slope(0.5 * df, 0.5, w_large, "a")
+    incomplete = 0.5 * np.where(small, by_x, by_w)
+    slope = 0.5 * (through_x + np.where(plain < 0, -incomplete, incomplete))
     return np.where(at_zero, 0, slope) if np.any(at_zero) else slope
 
 
