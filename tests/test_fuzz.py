@@ -37,6 +37,14 @@ def test_a_wrong_rule_is_caught_against_finite_differences():
         fuzz.check_program(program, [np.array([0.3, -1.2])])
 
 
+def test_an_infinite_derivative_fails_the_check_rather_than_widening_the_tolerance():
+    def program(np, special, x0):
+        return np.sum(np.cbrt(x0 - 0.5) * fuzz.weights(np.shape(x0)))
+
+    with pytest.raises(fuzz.FuzzFailure, match="reverse-mode gradient disagrees"):
+        fuzz.check_program(program, [np.array([0.5, 1.5])])
+
+
 def test_a_failing_program_is_shrunk_to_a_reproducer_that_fails_the_same_way(monkeypatch):
     import chainrule.scipy.special as cspecial
 

@@ -119,8 +119,8 @@ def _exact(what: str, got, expected) -> None:
     got, expected = _flat(got), _flat(expected)
     if got.shape != expected.shape:
         raise FuzzFailure(f"{what} has {got.size} entries, expected {expected.size}")
-    scale = 1.0 + np.max(np.abs(expected), initial=0.0)
-    bad = ~(np.abs(got - expected) <= EXACT_RTOL * scale)
+    scale = 1.0 + np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0)
+    bad = ~(np.abs(got - expected) <= EXACT_RTOL * scale)  # nan and inf are never close
     if np.any(bad):
         raise FuzzFailure(_disagreement(what, got, expected, bad))
 
@@ -128,6 +128,11 @@ def _exact(what: str, got, expected) -> None:
 def _numeric(what: str, got, numeric: np.ndarray, error: np.ndarray) -> None:
     """An exact derivative agrees with finite differences within their error estimate."""
     got = _flat(got)
+    if not np.all(np.isfinite(numeric)):
+        raise Rejected(f"finite differences for {what} are not finite")
+    if not np.all(np.isfinite(got)):
+        raise FuzzFailure(_disagreement(what, got, numeric, ~np.isfinite(got),
+                                        "finite differences"))
     scale = 1.0 + max(np.max(np.abs(got), initial=0.0), np.max(np.abs(numeric), initial=0.0))
     if np.any(error > SETTLED_RTOL * scale):
         raise Rejected(f"finite differences for {what} do not settle")

@@ -45,6 +45,9 @@ PROBABILITY = Domain(lambda a: bool(np.all((a >= 0.05) & (a <= 0.95))),
                      "(0.5 + 0.45 * np.tanh({}))")
 ABOVE_ONE = Domain(lambda a: bool(np.all(a >= 1.3)), "(np.square({}) + 1.5)")
 NONZERO = Domain(lambda a: bool(np.all(np.abs(a) >= MARGIN)), None)
+# Shape parameters (degrees of freedom ...) in the range their quadratures are accurate.
+SHAPE = Domain(lambda a: bool(np.all((a >= 0.3) & (a <= 40.0))),
+               "(20.0 * np.square(np.tanh({})) + 0.5)")
 SMALL_POSITIVE = Domain(lambda a: bool(np.all((a >= 0.3) & (a <= 3.0))),
                         "(np.square(np.tanh({})) + 0.5)")
 
@@ -741,8 +744,8 @@ _SPECIAL = [
     binary("gammaincc", "special.gammaincc({0}, {1})", (SMALL_POSITIVE, POSITIVE)),
     binary("gammaincinv", "special.gammaincinv({0}, {1})", (SMALL_POSITIVE, PROBABILITY)),
     binary("gammainccinv", "special.gammainccinv({0}, {1})", (SMALL_POSITIVE, PROBABILITY)),
-    binary("stdtr", "special.stdtr({0} + 1.0, {1})", (POSITIVE, MODERATE)),
-    binary("stdtrit", "special.stdtrit({0} + 1.0, {1})", (POSITIVE, PROBABILITY)),
+    binary("stdtr", "special.stdtr({0}, {1})", (SHAPE, MODERATE)),
+    binary("stdtrit", "special.stdtrit({0}, {1})", (SHAPE, PROBABILITY)),
     binary("betainc", "special.betainc({0}, {1}, 0.4)", (SMALL_POSITIVE, SMALL_POSITIVE)),
     binary("betaincc", "special.betaincc(1.5, {0}, {1})", (SMALL_POSITIVE, PROBABILITY)),
     binary("betaincinv", "special.betaincinv({0}, 2.0, {1})", (SMALL_POSITIVE, PROBABILITY)),
