@@ -69,3 +69,17 @@ def test_stdtr_slope_in_df_is_finite_and_right_for_small_t(df, t):
                 + scipy.special.stdtr(df - 2 * step, t)) / (12 * step)
     slope = cr.grad(lambda d: cspecial.stdtr(d, t))(df)
     assert slope == pytest.approx(expected, rel=1e-6, abs=1e-13)
+
+
+@pytest.mark.parametrize("y", [-7044.29365964315, -50.0, -0.7])
+def test_ndtri_exp_second_derivative_is_accurate_deep_in_the_tail(y):
+    # dx/dy was computed as exp(y + x**2/2), which carries x's rounding error times x**2;
+    # the second derivative amplified it to a relative error of 1e-6 at y = -7044.
+    def slope_by_scipy(y):  # cdf(x) / pdf(x) at x = ndtri_exp(y), from SciPy alone
+        x = scipy.special.ndtri_exp(y)
+        return np.sqrt(np.pi / 2) * scipy.special.erfcx(-x / np.sqrt(2))
+
+    h = 1e-3  # five points: the truncation error is of order h**4
+    expected = (-slope_by_scipy(y + 2 * h) + 8 * slope_by_scipy(y + h) - 8 * slope_by_scipy(y - h)
+                + slope_by_scipy(y - 2 * h)) / (12 * h)
+    assert cr.grad(cr.grad(cspecial.ndtri_exp))(y) == pytest.approx(expected, rel=1e-8, abs=0)

@@ -46,6 +46,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _LOG_PI = math.log(math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_SQRT_HALF_PI = math.sqrt(0.5 * math.pi)
 _TWO_I_OVER_SQRT_PI = 2j / math.sqrt(math.pi)
 
 __all__ = [
@@ -518,9 +519,11 @@ stdtrit = _special("stdtrit",
                    lambda g, ans, df, p: -g * _student_t_df_slope(df, ans)
                    / _student_t_density(df, ans),
                    lambda g, ans, df, p: g / _student_t_density(df, ans), reads=("args", "ans"))
-# x = ndtri(exp(y)): dx/dy = exp(y) / pdf(x).
-ndtri_exp = _special("ndtri_exp", lambda g, ans, y: g * _SQRT_2PI * np.exp(y + 0.5 * ans * ans),
-                     reads=("args", "ans"))
+# x = ndtri(exp(y)): dx/dy = exp(y) / pdf(x) = cdf(x) / pdf(x) = sqrt(pi/2) erfcx(-x/sqrt(2)).
+# The last form reads x alone: exp(y + x**2/2) multiplies x's rounding error by x**2 in
+# the exponent, which the second derivative, d1 (1 + x d1), then amplifies by 1/x**2.
+ndtri_exp = _special("ndtri_exp",
+                     lambda g, ans, y: g * _SQRT_HALF_PI * erfcx(-_INV_SQRT_2 * ans), reads="ans")
 
 
 # --- relatives of the error function -------------------------------------------------------
