@@ -6,6 +6,7 @@ import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
+from .complex import real_cotangent
 from .registry import FUNCTIONS, defprim, implements
 
 
@@ -180,8 +181,16 @@ def astype(x, dtype):
     return make_box(result, None) if isinstance(x, Box) else result
 
 
+def _cast_vjp(g, ans, x, dtype):
+    # A real result passes back only the real part of its cotangent (see real_cotangent):
+    # cast to a complex input's dtype, an imaginary part would survive.
+    if np.dtype(dtype).kind != "c":
+        g = real_cotangent(g)
+    return g.astype(x.dtype)
+
+
 cast = defprim(lambda x, dtype: x.astype(dtype), "astype")
-cast.defvjp(lambda g, ans, x, dtype: g.astype(x.dtype), reads="args")
+cast.defvjp(_cast_vjp, reads="args")
 cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
 cast.defbatch(broadcasts=True)
 

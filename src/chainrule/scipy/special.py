@@ -46,6 +46,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _LOG_PI = math.log(math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_SQRT_HALF_PI = math.sqrt(0.5 * math.pi)
 _TWO_I_OVER_SQRT_PI = 2j / math.sqrt(math.pi)
 
 __all__ = [
@@ -135,8 +136,26 @@ gammaln = _elementwise(_sp.gammaln, "gammaln", lambda g, ans, x: g * digamma(x),
                        ufunc=_sp.gammaln, reads="args")
 gamma = _elementwise(_sp.gamma, "gamma", lambda g, ans, x: g * ans * digamma(x),
                      ufunc=_sp.gamma, reads=("args", "ans"))
-rgamma = _elementwise(_sp.rgamma, "rgamma", lambda g, ans, x: -g * ans * digamma(x),
-                      ufunc=_sp.rgamma, reads=("args", "ans"))
+rgamma = _elementwise(_sp.rgamma, "rgamma", lambda g, ans, x: g * _rgamma_slope(x),
+                      ufunc=_sp.rgamma, reads="args")
+
+
+def _rgamma_slope(x):
+    """The derivative of ``1 / gamma(x)``, finite everywhere.
+
+    ``-rgamma(x) * digamma(x)`` is ``0 * inf`` at the poles of gamma (0, -1, -2, ...),
+    where ``1 / gamma`` is smooth. Below 1/2 the reflection formula
+    ``1 / gamma(x) = sin(pi x) gamma(1 - x) / pi`` gives a form without poles. Each
+    branch sees only its own safe arguments, so higher derivatives stay finite too.
+    """
+    left = x < 0.5
+    x_left = np.where(left, x, 0.0)
+    x_right = np.where(left, 1.0, x)
+    by_reflection = gamma(1 - x_left) * (
+        np.cos(np.pi * x_left) - np.sin(np.pi * x_left) * digamma(1 - x_left) / np.pi)
+    return np.where(left, by_reflection, -rgamma(x_right) * digamma(x_right))
+
+
 digamma = _elementwise(_sp.digamma, "digamma", lambda g, ans, x: g * polygamma(1, x),
                        ufunc=_sp.digamma, reads="args")
 psi = digamma
@@ -185,18 +204,29 @@ def _student_t_density(df, t):
 def _student_t_df_slope(df, t):
     """d/d(df) of Student's t distribution function, through the incomplete beta function.
 
-    For t < 0 the function is ``I_w(df/2, 1/2) / 2`` with ``w = df / (df + t**2)``,
-    and ``1 -`` that for t > 0; at t = 0 it is 1/2 for every df.
+    With ``x = t**2 / (df + t**2)`` and ``w = 1 - x = df / (df + t**2)`` the function is
+    ``1/2 + sign(t) I_x(1/2, df/2) / 2``, or equally ``1 - I_w(df/2, 1/2) / 2`` for t > 0
+    (``I_w / 2`` for t < 0). Each form is differentiated where its argument is below 1/2,
+    so ``1 - w`` is never formed by subtraction (it loses every digit for small t).
+    At t = 0 the function is 1/2 for every df.
     """
     plain = strip(t)
     at_zero = plain == 0
     if np.any(at_zero):
         t = np.where(at_zero, 1, t)
     square = t * t
-    w = df / (df + square)
-    half_slope = 0.5 * (_beta_density(0.5 * df, 0.5, w) * square / (df + square) ** 2
-                        + 0.5 * _incomplete_beta_slope(0.5 * df, 0.5, w, "a"))
-    slope = np.where(plain < 0, half_slope, -half_slope)
+    total = df + square
+    x, w = square / total, df / total
+    # d I_x(1/2, df/2) / dx * dx / d(df), with x**(-1/2) * t**2 cancelled to |t|:
+    # it is sign(t) times this that enters, and sign(t) |t| = t.
+    through_x = -t * np.exp((0.5 * df - 1) * np.log(w) - betaln(0.5, 0.5 * df)
+                            - 1.5 * np.log(total))
+    small = strip(x) < 0.5
+    x_small, w_large = np.where(small, x, 0.25), np.where(small, 0.75, w)
+    by_x = _incomplete_beta_slope(0.5, 0.5 * df, x_small, "b")
+    by_w = -_incomplete_beta_slope(0.5 * df, 0.5, w_large, "a")
+    incomplete = 0.5 * np.where(small, by_x, by_w)
+    slope = 0.5 * (through_x + np.where(plain < 0, -incomplete, incomplete))
     return np.where(at_zero, 0, slope) if np.any(at_zero) else slope
 
 
@@ -489,9 +519,11 @@ stdtrit = _special("stdtrit",
                    lambda g, ans, df, p: -g * _student_t_df_slope(df, ans)
                    / _student_t_density(df, ans),
                    lambda g, ans, df, p: g / _student_t_density(df, ans), reads=("args", "ans"))
-# x = ndtri(exp(y)): dx/dy = exp(y) / pdf(x).
-ndtri_exp = _special("ndtri_exp", lambda g, ans, y: g * _SQRT_2PI * np.exp(y + 0.5 * ans * ans),
-                     reads=("args", "ans"))
+# x = ndtri(exp(y)): dx/dy = exp(y) / pdf(x) = cdf(x) / pdf(x) = sqrt(pi/2) erfcx(-x/sqrt(2)).
+# The last form reads x alone: exp(y + x**2/2) multiplies x's rounding error by x**2 in
+# the exponent, which the second derivative, d1 (1 + x d1), then amplifies by 1/x**2.
+ndtri_exp = _special("ndtri_exp",
+                     lambda g, ans, y: g * _SQRT_HALF_PI * erfcx(-_INV_SQRT_2 * ans), reads="ans")
 
 
 # --- relatives of the error function -------------------------------------------------------
@@ -685,12 +717,26 @@ def softplus(x, **kwargs):
 
 
 # --- reductions along an axis, built from chainrule operations --------------------------------
+# What SciPy's logsumexp keeps of a 0-d input with keepdims=True: one axis since
+# SciPy 1.15, none before.
+_KEPT_SHAPE_OF_0D = np.shape(_sp.logsumexp(0.0, keepdims=True))
+
+
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
     """``log(sum(b * exp(a)))`` over ``axis``, without overflow; like ``scipy.special.logsumexp``.
 
     Differentiable in ``a`` and in the weights ``b``. With ``return_sign`` it
     returns ``(log|s|, sign(s))`` for weights that make the sum ``s`` negative.
     """
+    result = _logsumexp(a, axis, b, keepdims, return_sign)
+    if not (keepdims and np.ndim(a) == 0 and (b is None or np.ndim(b) == 0)):
+        return result
+    if return_sign:
+        return tuple(np.reshape(part, _KEPT_SHAPE_OF_0D) for part in result)
+    return np.reshape(result, _KEPT_SHAPE_OF_0D)
+
+
+def _logsumexp(a, axis, b, keepdims: bool, return_sign: bool):
     if b is None and not return_sign:
         return _logsumexp_reduction(a, axis=axis, keepdims=keepdims)
     shift = np.max(strip(a), axis=axis, keepdims=True)

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core.primitive import strip
-from .transforms import jvp, vjp
+from .._core.primitive import strip
+from ..transforms import jvp, vjp
 
 _MODE_NAMES = {"rev": "reverse", "fwd": "forward"}
 
