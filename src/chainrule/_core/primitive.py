@@ -61,8 +61,16 @@ def _owned(vals, parents):
     user, who may change them before backward() (a buffer reused in a loop); traced
     values are the graph's own, and their changes are counted (see state.py).
     """
-    return [v.copy() if p is None and type(v) is _mutable_array_type and v.flags.writeable
-            else v for v, p in zip(vals, parents)]
+    return [_private_copy(v) if p is None and type(v) is _mutable_array_type
+            and v.flags.writeable else v for v, p in zip(vals, parents)]
+
+
+def _private_copy(array):
+    # Read-only: the copy cannot change, so where it is saved again (a nested level,
+    # a rule's own call) it is kept as it is rather than copied once more.
+    copy = array.copy()
+    copy.flags.writeable = False
+    return copy
 
 
 def make_box(value, node):
@@ -296,10 +304,10 @@ class Primitive:
                 elif node.level == level:
                     vals[i] = a._value
                     parents[i] = node
+        vals = _owned(vals, parents)  # before the lower levels record: one copy serves all
         ans = self(*vals, **kwargs)
         if isinstance(ans, Box) and ans._node is None:
             ans = ans._value
-        vals = _owned(vals, parents)
         if any(type(p) is TangentNode for p in parents):
             return self._forward(ans, vals, kwargs, parents, level)
         try:
