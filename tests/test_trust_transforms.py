@@ -308,3 +308,26 @@ def test_ufunc_method_options_without_a_rule_are_named():
         np.multiply.outer(t, t, dtype=np.float32)
     with pytest.raises(TypeError, match=r"numpy\.subtract\.reduce with \['where'\]"):
         np.subtract.reduce(t, where=np.array([True, False, True]))
+
+
+# --- tall Jacobians: seeds pushed back in chunks of rows ------------------------------
+
+def test_jacobian_in_chunks_of_seed_rows_equals_forward_mode(monkeypatch):
+    import chainrule.transforms as transforms
+
+    a = np.random.default_rng(3).standard_normal((50, 7))
+
+    def f(x):
+        return np.tanh(a @ x) * x.sum(), x * 2.0
+
+    x = np.random.default_rng(4).standard_normal(7)
+    whole = cr.jacobian(f)(x)
+    monkeypatch.setattr(transforms, "SEED_CHUNK_BYTES", 8 * 50 * 3)  # 3 rows a chunk
+    assert len(transforms._identity_rows(50, (50,), np.float64)) == 17
+    chunked = cr.jacobian(f)(x)
+    for got, exact, forward in zip(chunked, whole, cr.jacfwd(f)(x)):
+        np.testing.assert_allclose(got, exact, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got, forward, rtol=1e-12, atol=1e-12)
+    scalar = lambda x: np.sum(np.tanh(a @ x) ** 2)
+    np.testing.assert_allclose(cr.jacobian(cr.jacobian(scalar))(x),
+                               cr.jacfwd(cr.jacfwd(scalar))(x), rtol=1e-10, atol=1e-12)

@@ -350,17 +350,22 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
             value = _untrace(leaf, level)
             shape = np.shape(strip(value))
             size = int(np.prod(shape))
-            seeds = []
-            if isinstance(leaf, Box) and leaf._node is not None and leaf._node.level == level:
+            traced = isinstance(leaf, Box) and leaf._node is not None and leaf._node.level == level
+            chunks = [None]  # an untraced leaf: one walk with no seed frees the graph
+            if traced:
                 dtype = _seed_dtype(value, trees, holomorphic, "jacobian")
-                basis = np.eye(size, dtype=dtype).reshape((size,) + shape)
-                seeds.append((leaf._node, basis))
-            # Output leaves may share intermediates: keep the graph until the last walk.
-            captured, _ = backward_pass(seeds, make_box=make_box,
-                                        reduce_to_shape=reduce_batch_to_shape,
-                                        retain_graph=index < last, capture=nodes,
-                                        accumulate=False, batched=True)
-            blocks.append([[_jacobian_block(captured.get(i.node), shape, strip(i.value))
+                chunks = _identity_rows(size, shape, dtype)
+            walks = []
+            for number, basis in enumerate(chunks):
+                seeds = [] if basis is None else [(leaf._node, basis)]
+                # Output leaves (and chunks) may share intermediates: keep the graph
+                # until the last walk.
+                walks.append(backward_pass(
+                    seeds, make_box=make_box, reduce_to_shape=reduce_batch_to_shape,
+                    retain_graph=index < last or number < len(chunks) - 1, capture=nodes,
+                    accumulate=False, batched=True)[0])
+            blocks.append([[_jacobian_block(_rows_of(walks, chunks, i.node), shape,
+                                            strip(i.value))
                             for i in inputs] for _, inputs in trees])
         if _all_python_floats([i.original for _, inputs in trees for i in inputs]):
             blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
@@ -369,6 +374,37 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
         return (jac, _untrace_tree(aux, level)) if has_aux else jac
 
     return jacobian_fun
+
+
+# Seeds for more output entries than this are pushed back in chunks of rows, so that
+# a tall Jacobian does not build a square identity of its output's size at once.
+SEED_CHUNK_BYTES = 64 * 2**20
+
+
+def _identity_rows(size: int, shape: tuple, dtype) -> list:
+    """The identity over ``size`` output entries as seed batches (usually one)."""
+    rows = max(1, SEED_CHUNK_BYTES // max(1, size * np.dtype(dtype).itemsize))
+    if rows >= size:
+        return [np.eye(size, dtype=dtype).reshape((size,) + shape)]
+    chunks = []
+    for start in range(0, size, rows):
+        count = min(rows, size - start)
+        chunk = np.zeros((count, size), dtype=dtype)
+        chunk[np.arange(count), np.arange(start, start + count)] = 1
+        chunks.append(chunk.reshape((count,) + shape))
+    return chunks
+
+
+def _rows_of(walks: list, chunks: list, node) -> Any:
+    """An input's Jacobian rows from every chunk's walk (None if no walk reached it)."""
+    parts = [captured.get(node) for captured in walks]
+    if len(parts) == 1 or all(part is None for part in parts):
+        return parts[0]
+    like = next(part for part in parts if part is not None)
+    return np.concatenate([
+        part if part is not None else np.zeros((len(chunk),) + node.shape,
+                                                dtype=strip(like).dtype)
+        for part, chunk in zip(parts, chunks)])
 
 
 def _jacobian_block(rows: Any, out_shape: tuple, like: Any) -> Any:
