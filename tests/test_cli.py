@@ -188,6 +188,7 @@ def test_check_reports_a_missing_rule_without_a_traceback(tmp_path, capsys):
     (["check", "missing.py:f"], "no such file"),
     (["check", "{file}:absent"], "defines no function 'absent'"),
     (["check", "{file}:f", "--shape", "2y"], "is not a shape"),
+    (["check", "{file}:f", "--order", "0"], "is not an order"),
 ])
 def test_check_usage_errors_exit_2(tmp_path, capsys, arguments, message):
     path = tmp_path / "one.py"

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
              "argument; default: one scalar argument)")
     check_parser.add_argument("--seed", type=int, default=0,
                               help="seed of the random inputs and directions (default 0)")
-    check_parser.add_argument("--order", type=int, default=2,
+    check_parser.add_argument("--order", type=_positive_int, default=2,
                               help="highest order of derivatives checked (default 2)")
     check_parser.add_argument("--modes", nargs="+", choices=("fwd", "rev"),
                               default=["fwd", "rev"],
@@ -306,6 +306,12 @@ def _file_and_function(text: str) -> tuple[Path, str]:
     if not Path(path).is_file():
         raise argparse.ArgumentTypeError(f"no such file: {path}")
     return Path(path), func_name
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an order; write 1, 2, 3 ...")
+    return int(text)
 
 
 def _shape(text: str) -> tuple[int, ...]:
