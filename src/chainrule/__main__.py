@@ -1,4 +1,8 @@
-"""``python -m chainrule``: a short tour that checks itself as it goes."""
+"""``python -m chainrule``: a short tour that checks itself as it goes.
+
+The command line around it (``--help``, ``--version``, ``coverage``, ``check``) is in
+``chainrule.cli``.
+"""
 
 from __future__ import annotations
 
@@ -129,4 +133,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from chainrule.cli import main as command_line
+
+    raise SystemExit(command_line(demo=main))
