@@ -118,10 +118,17 @@ def test_without_tqdm_fit_prints_plain_periodic_lines(monkeypatch):
     assert len(lines) == 6
 
 
+class Terminal(io.StringIO):
+    """Captured output that says it is a terminal, as an interactive console does."""
+
+    def isatty(self):
+        return True
+
+
 def test_with_tqdm_fit_shows_a_bar_with_the_running_loss():
     pytest.importorskip("tqdm")
     model = LinearModel()
-    out = io.StringIO()
+    out = Terminal()
     quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=True, file=out)
     text = out.getvalue()
     assert "epoch 2/2" in text and "4/4" in text and "loss=" in text
@@ -149,3 +156,58 @@ def test_fit_trains_an_nn_module():
                            Batches(X, Y, batch_size=16, shuffle=True, seed=0), 30,
                            progress=False)
     assert history.epoch_losses[-1] < 1e-5
+
+
+def test_output_that_is_not_a_terminal_gets_one_plain_line_per_epoch():
+    model = LinearModel()
+    out = io.StringIO()
+    history = quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=3, progress=True,
+                        file=out)
+    text = out.getvalue()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert len(lines) == 3
+    for epoch, (line, loss) in enumerate(zip(lines, history.epoch_losses), start=1):
+        assert line.startswith(f"epoch {epoch}/3  loss {loss:.4f}  (")
+
+
+def test_redirected_stdout_gets_no_carriage_returns(capsys):
+    model = LinearModel()
+    quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=True)
+    captured = capsys.readouterr()
+    assert "\r" not in captured.out + captured.err
+    assert [line.split("  ")[0] for line in captured.out.splitlines()] == ["epoch 1/2",
+                                                                          "epoch 2/2"]
+
+
+def test_history_repr_is_a_short_summary():
+    history = training.History(step_losses=[float(i) for i in range(1000)],
+                               epoch_losses=[3.0, 1.5, 2.0],
+                               metrics=[{"accuracy": 0.5}, {"accuracy": 0.7}, {"accuracy": 0.6}])
+    assert repr(history) == ("History(epochs=3, steps=1000, last_loss=2, best_loss=1.5 "
+                             "(epoch 2), metrics=['accuracy'])")
+
+
+def test_history_repr_of_a_fit_stays_short():
+    model = LinearModel()
+    history = quiet_fit(model, optim.SGD(model.parameters(), lr=0.1), epochs=30)
+    text = repr(history)
+    assert text.startswith("History(epochs=30, steps=120, last_loss=") and len(text) < 120
+    assert f"{history.epoch_losses[-1]:.4g}" in text
+
+
+def test_empty_history_repr():
+    assert repr(training.History()) == "History(epochs=0)"
+
+
+def test_a_notebook_widget_bar_is_kept_when_output_is_not_a_terminal(monkeypatch):
+    import sys
+    import types
+
+    class NotebookBar:
+        pass
+
+    monkeypatch.setitem(sys.modules, "tqdm.notebook",
+                        types.SimpleNamespace(tqdm_notebook=NotebookBar))
+    assert training._shows_a_bar(NotebookBar, io.StringIO())
+    assert not training._shows_a_bar(type("TextBar", (), {}), io.StringIO())

@@ -1,8 +1,9 @@
 """A small training loop: ``fit(model, loss_fn, optimizer, batches, epochs)``.
 
 It shows a tqdm progress bar with the running loss when tqdm is installed
-(``pip install "chainrule[progress]"``), and prints one plain line per epoch
-(and every ``print_every`` steps, if asked) otherwise.
+(``pip install "chainrule[progress]"``) and the output is a terminal or a notebook,
+and prints one plain line per epoch (and every ``print_every`` steps, if asked)
+otherwise, so that logs and redirected output hold no carriage-return fragments.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ class History:
     step_losses: list[float] = field(default_factory=list)
     epoch_losses: list[float] = field(default_factory=list)
     metrics: list[dict[str, float]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        if not self.epoch_losses:
+            return "History(epochs=0)"
+        best = min(range(len(self.epoch_losses)), key=self.epoch_losses.__getitem__)
+        names = sorted({name for epoch in self.metrics for name in epoch})
+        shown = f", metrics={names}" if names else ""
+        return (f"History(epochs={len(self.epoch_losses)}, steps={len(self.step_losses)}, "
+                f"last_loss={self.epoch_losses[-1]:.4g}, best_loss="
+                f"{self.epoch_losses[best]:.4g} (epoch {best + 1}){shown})")
 
 
 def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimizer: Any,
@@ -100,6 +111,8 @@ class _Reporter:
         self.print_every = print_every
         self.file = file
         self.tqdm = _optional_tqdm() if enabled else None
+        if self.tqdm is not None and not _shows_a_bar(self.tqdm, file or sys.stdout):
+            self.tqdm = None
         self.bar = None
         self.started = time.perf_counter()
 
@@ -138,6 +151,16 @@ class _Reporter:
 
     def _print(self, line: str) -> None:
         print(line, file=self.file or sys.stdout, flush=True)
+
+
+def _shows_a_bar(tqdm: Any, stream: IO[str]) -> bool:
+    """Whether a bar redraws in place: in a terminal, or as a notebook widget. Anywhere
+    else (a log file, a pipe, captured output) tqdm would leave ``\\r`` fragments."""
+    notebook = sys.modules.get("tqdm.notebook")  # imported by tqdm.auto only in Jupyter
+    if notebook is not None and issubclass(tqdm, notebook.tqdm_notebook):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _optional_tqdm():

@@ -348,6 +348,12 @@ def cross_entropy(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None 
 
 
 def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
+    shape = np.shape(input)
+    if len(shape) > 1 and np.shape(target) == shape[:1] + shape[2:]:
+        raise TypeError(f"cross_entropy: a target of shape {np.shape(target)} holds class "
+                        f"indices, which must be integers, but its dtype is "
+                        f"{_data(target).dtype}; pass target.astype(int) (a float target "
+                        f"of the input's shape {shape} is read as class probabilities)")
     _check_same_shape(input, target, "cross_entropy with class probabilities")
     n_classes = np.shape(input)[0 if np.ndim(input) == 1 else 1]
     if label_smoothing:
@@ -365,6 +371,9 @@ def nll_loss(input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = Non
     """Negative log-likelihood of class indices given log-probabilities ``input``
     (classes on axis 1), as ``torch.nn.functional.nll_loss``."""
     _check_reduction(reduction)
+    if _data(target).dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold integer class indices, got dtype "
+                        f"{_data(target).dtype}; pass target.astype(int)")
     logp, flat_target, sample_shape = _class_input(input, target, "nll_loss")
     n_classes = np.shape(logp)[1]
     counted = flat_target != ignore_index
