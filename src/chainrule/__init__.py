@@ -5,6 +5,9 @@
 7.0
 """
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from . import numpy
 from ._core.primitive import Primitive, primitive
 from ._core.rules import EveryArgument
@@ -45,8 +48,18 @@ __all__ = [
 # optimize and mle need SciPy, an optional extra.
 _SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle")
 
+# Type checkers see them as attributes (`x as x` marks each one as re-exported).
+if TYPE_CHECKING:
+    from . import data as data
+    from . import mle as mle
+    from . import nn as nn
+    from . import optim as optim
+    from . import optimize as optimize
+    from . import scipy as scipy
+    from . import training as training
 
-def __getattr__(name: str):
+
+def __getattr__(name: str) -> ModuleType:
     if name in _SUBMODULES:
         import importlib
 
