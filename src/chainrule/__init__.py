@@ -48,7 +48,8 @@ __all__ = [
 # optimize and mle need SciPy, an optional extra.
 _SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle")
 
-# Type checkers see them as attributes (`x as x` marks each one as re-exported).
+# Type checkers (editors included) see the submodules as imported, and see no module
+# __getattr__, so a misspelt name is an error there (`x as x` marks a re-export).
 if TYPE_CHECKING:
     from . import data as data
     from . import mle as mle
@@ -57,11 +58,10 @@ if TYPE_CHECKING:
     from . import optimize as optimize
     from . import scipy as scipy
     from . import training as training
+else:
+    def __getattr__(name: str) -> ModuleType:
+        if name in _SUBMODULES:
+            import importlib
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+            return importlib.import_module(f".{name}", __name__)
+        raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
