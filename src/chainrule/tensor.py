@@ -25,6 +25,9 @@ from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 _FLOAT_KINDS = "fc"
 # What to use instead of a conversion to Python numbers inside a transform.
 _PLAIN_HINTS = {
@@ -71,7 +74,7 @@ class Tensor(Box, TensorOperators):
 
     # --- attributes ----------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
+    def data(self) -> NDArray[Any]:
         """The underlying array (no gradient tracking).
 
         Writing into it changes the tensor; if the graph still needs the old values,
@@ -217,7 +220,7 @@ class Tensor(Box, TensorOperators):
         self.grad = None
 
     # --- conversion ----------------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self) -> NDArray[Any]:
         """The data as a NumPy array, without copying and without gradient.
 
         For a tensor in a graph the array is a read-only view: the graph may need
@@ -254,7 +257,7 @@ class Tensor(Box, TensorOperators):
         or boolean dtype has no derivative, so its result does not require grad."""
         return indexing.astype(self, dtype)
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
         if self._node is not None:
             raise TypeError(
                 "a Tensor that requires grad cannot become a plain NumPy array: the "

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -52,7 +53,7 @@ def tensors() -> None:
     assert_type(x.reshape((1, 2)).exp(), cr.Tensor)
     y.backward()
     assert_type(x.grad, cr.Tensor | None)
-    assert_type(x.numpy(), np.ndarray)
+    assert_type(x.numpy(), npt.NDArray[Any])
     assert_type(x.detach(), cr.Tensor)
     assert_type(float(y), float)
 

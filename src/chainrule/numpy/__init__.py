@@ -72,7 +72,7 @@ def asarray(obj: Any, dtype: Any = None, **kwargs: Any) -> Any:
 
 _populate()
 
-# Type checkers see NumPy's own names (with NumPy's annotations, which do not know
-# that the differentiable ones also take and give Tensors).
+# Type checkers cannot see the names filled in above. NumPy's annotations would say
+# ndarray where these functions give Tensors, so they are declared as Any instead.
 if TYPE_CHECKING:
-    from numpy import *  # noqa: F403
+    def __getattr__(name: str) -> Any: ...
