@@ -1,5 +1,5 @@
 """Typical user code over chainrule's public API, type-checked by mypy in
-tests/test_typing.py (and run as a script there too, so it stays real code).
+tests/test_typing.py (and run there too, so it stays real code).
 
 The ``assert_type`` lines are the point: each fails the type check if the public
 annotation it relies on goes missing or turns into ``Any``.
