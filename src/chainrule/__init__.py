@@ -5,6 +5,9 @@
 7.0
 """
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from . import numpy
 from ._core.primitive import Primitive, primitive
 from ._core.rules import EveryArgument
@@ -45,10 +48,20 @@ __all__ = [
 # optimize and mle need SciPy, an optional extra.
 _SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle")
 
+# Type checkers (editors included) see the submodules as imported, and see no module
+# __getattr__, so a misspelt name is an error there (`x as x` marks a re-export).
+if TYPE_CHECKING:
+    from . import data as data
+    from . import mle as mle
+    from . import nn as nn
+    from . import optim as optim
+    from . import optimize as optimize
+    from . import scipy as scipy
+    from . import training as training
+else:
+    def __getattr__(name: str) -> ModuleType:
+        if name in _SUBMODULES:
+            import importlib
 
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+            return importlib.import_module(f".{name}", __name__)
+        raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

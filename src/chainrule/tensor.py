@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sys
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
-from ._core.graph import Box, LeafNode, RetainGrad, backward_pass
+from ._core.graph import Box, LeafNode, Node, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, owner, version_of
 from .ops import indexing, ufunc_methods
@@ -24,6 +24,9 @@ from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 _FLOAT_KINDS = "fc"
 # What to use instead of a conversion to Python numbers inside a transform.
@@ -57,15 +60,21 @@ class Tensor(Box, TensorOperators):
         if requires_grad:
             self.requires_grad_(True)
 
-    def __getattr__(self, name: str) -> Any:
-        # Slots left unset on the hot path read as their defaults.
-        if name in ("grad", "_view_of", "_views"):
-            return None
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+    # Slots left unset on the hot path read as their defaults. Type checkers see the
+    # declared attributes instead, so a misspelt attribute is an error in the editor.
+    grad: Tensor | None
+    _view_of: tuple[Tensor, Any] | None
+    _views: list[weakref.ref[Tensor]] | None
+
+    if not TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            if name in ("grad", "_view_of", "_views"):
+                return None
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
 
     # --- attributes ----------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
+    def data(self) -> NDArray[Any]:
         """The underlying array (no gradient tracking).
 
         Writing into it changes the tensor; if the graph still needs the old values,
@@ -96,15 +105,45 @@ class Tensor(Box, TensorOperators):
             self._node.hooks = node.hooks
         self._value = value
 
-    shape = property(lambda self: self._value.shape, doc="Shape of the array.")
-    ndim = property(lambda self: self._value.ndim, doc="Number of dimensions.")
-    size = property(lambda self: self._value.size, doc="Number of elements.")
-    dtype = property(lambda self: self._value.dtype, doc="NumPy dtype.")
-    T = property(lambda self: FUNCTIONS[np.transpose](self), doc="Transpose.")
-    mT = property(lambda self: FUNCTIONS[np.swapaxes](self, -1, -2),
-                  doc="Transpose of the last two axes.")
-    real = property(lambda self: FUNCTIONS[np.real](self), doc="Real part.")
-    imag = property(lambda self: FUNCTIONS[np.imag](self), doc="Imaginary part.")
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the array."""
+        return self._value.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._value.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self._value.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """NumPy dtype."""
+        return self._value.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """Transpose."""
+        return FUNCTIONS[np.transpose](self)
+
+    @property
+    def mT(self) -> Tensor:
+        """Transpose of the last two axes."""
+        return FUNCTIONS[np.swapaxes](self, -1, -2)
+
+    @property
+    def real(self) -> Tensor:
+        """Real part."""
+        return FUNCTIONS[np.real](self)
+
+    @property
+    def imag(self) -> Tensor:
+        """Imaginary part."""
+        return FUNCTIONS[np.imag](self)
 
     @property
     def requires_grad(self) -> bool:
@@ -121,7 +160,7 @@ class Tensor(Box, TensorOperators):
         return self._node is None or type(self._node) is LeafNode
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Node | None:
         """The recorded operation that produced this tensor (None for leaves)."""
         node = self._node
         return None if node is None or type(node) is LeafNode else node
@@ -181,7 +220,7 @@ class Tensor(Box, TensorOperators):
         self.grad = None
 
     # --- conversion ----------------------------------------------------------
-    def numpy(self) -> np.ndarray:
+    def numpy(self) -> NDArray[Any]:
         """The data as a NumPy array, without copying and without gradient.
 
         For a tensor in a graph the array is a read-only view: the graph may need
@@ -218,7 +257,7 @@ class Tensor(Box, TensorOperators):
         or boolean dtype has no derivative, so its result does not require grad."""
         return indexing.astype(self, dtype)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
         if self._node is not None:
             raise TypeError(
                 "a Tensor that requires grad cannot become a plain NumPy array: the "
@@ -251,7 +290,7 @@ class Tensor(Box, TensorOperators):
     def __len__(self) -> int:
         return len(self._value)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
     def __hash__(self) -> int:

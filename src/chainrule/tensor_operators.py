@@ -143,75 +143,75 @@ class TensorOperators:
 
     # --- NumPy-named methods: the same as numpy.<name>(self, ...), differentiable ----
 
-    def sum(self, *args: Any, **kwargs: Any) -> Any:
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.sum(self, ...)``."""
         return _dispatch(np.sum, (self, *args), kwargs)
 
-    def mean(self, *args: Any, **kwargs: Any) -> Any:
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.mean(self, ...)``."""
         return _dispatch(np.mean, (self, *args), kwargs)
 
-    def prod(self, *args: Any, **kwargs: Any) -> Any:
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.prod(self, ...)``."""
         return _dispatch(np.prod, (self, *args), kwargs)
 
-    def max(self, *args: Any, **kwargs: Any) -> Any:
+    def max(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.max(self, ...)``."""
         return _dispatch(np.max, (self, *args), kwargs)
 
-    def min(self, *args: Any, **kwargs: Any) -> Any:
+    def min(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.min(self, ...)``."""
         return _dispatch(np.min, (self, *args), kwargs)
 
-    def var(self, *args: Any, **kwargs: Any) -> Any:
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.var(self, ...)``."""
         return _dispatch(np.var, (self, *args), kwargs)
 
-    def std(self, *args: Any, **kwargs: Any) -> Any:
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.std(self, ...)``."""
         return _dispatch(np.std, (self, *args), kwargs)
 
-    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.cumsum(self, ...)``."""
         return _dispatch(np.cumsum, (self, *args), kwargs)
 
-    def cumprod(self, *args: Any, **kwargs: Any) -> Any:
+    def cumprod(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.cumprod(self, ...)``."""
         return _dispatch(np.cumprod, (self, *args), kwargs)
 
-    def ravel(self, *args: Any, **kwargs: Any) -> Any:
+    def ravel(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.ravel(self, ...)``."""
         return _dispatch(np.ravel, (self, *args), kwargs)
 
-    def squeeze(self, *args: Any, **kwargs: Any) -> Any:
+    def squeeze(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.squeeze(self, ...)``."""
         return _dispatch(np.squeeze, (self, *args), kwargs)
 
-    def swapaxes(self, *args: Any, **kwargs: Any) -> Any:
+    def swapaxes(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.swapaxes(self, ...)``."""
         return _dispatch(np.swapaxes, (self, *args), kwargs)
 
-    def clip(self, *args: Any, **kwargs: Any) -> Any:
+    def clip(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.clip(self, ...)``."""
         return _dispatch(np.clip, (self, *args), kwargs)
 
-    def dot(self, *args: Any, **kwargs: Any) -> Any:
+    def dot(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.dot(self, ...)``."""
         return _dispatch(np.dot, (self, *args), kwargs)
 
-    def trace(self, *args: Any, **kwargs: Any) -> Any:
+    def trace(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.trace(self, ...)``."""
         return _dispatch(np.trace, (self, *args), kwargs)
 
-    def diagonal(self, *args: Any, **kwargs: Any) -> Any:
+    def diagonal(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.diagonal(self, ...)``."""
         return _dispatch(np.diagonal, (self, *args), kwargs)
 
-    def repeat(self, *args: Any, **kwargs: Any) -> Any:
+    def repeat(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.repeat(self, ...)``."""
         return _dispatch(np.repeat, (self, *args), kwargs)
 
-    def take(self, *args: Any, **kwargs: Any) -> Any:
+    def take(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.take(self, ...)``."""
         return _dispatch(np.take, (self, *args), kwargs)
 
@@ -239,7 +239,7 @@ class TensorOperators:
         """``numpy.nonzero(self, ...)``."""
         return _dispatch(np.nonzero, (self, *args), kwargs)
 
-    def ptp(self, *args: Any, **kwargs: Any) -> Any:
+    def ptp(self, *args: Any, **kwargs: Any) -> Tensor:
         """``numpy.ptp(self, ...)``."""
         return _dispatch(np.ptp, (self, *args), kwargs)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
@@ -22,13 +22,16 @@ from .ops.broadcast import identity_basis, reduce_batch_to_shape, reduce_to_shap
 from .ops.complex import real_part_for
 from .tensor import Tensor, _as_leaf_gradient
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
-def _one_call(transformed: Callable) -> Callable:
+
+def _one_call(transformed: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run ``transformed`` as one transform call, forward and backward passes both
     (caches scoped to a call, such as shared LU factors, are dropped after it)."""
 
     @functools.wraps(transformed)
-    def call(*args, **kwargs):
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with transform_call():
             return transformed(*args, **kwargs)
 
@@ -216,8 +219,8 @@ def _scalar_output(out: Any, level: int, what: str):
     return value
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False, holomorphic: bool = False) -> Callable:
+def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """Return a function giving ``(fun(*args), gradient)``; see ``grad``."""
     return _value_and_grad(fun, argnums, has_aux, holomorphic, "value_and_grad")
 
@@ -241,8 +244,8 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False) -> Callable:
+def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar function, as a function.
 
     >>> grad(lambda x: x ** 2 + 3 * x)(2.0)
@@ -272,7 +275,8 @@ def _grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool, what: str) -
     return grad_fun
 
 
-def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def elementwise_grad(fun: Callable[..., Any],
+                     argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """For elementwise functions: the derivative of each output entry, entry by entry.
 
     Computes the vector-Jacobian product with a vector of ones.
@@ -291,8 +295,15 @@ def elementwise_grad(fun: Callable, argnums: int | Sequence[int] = 0) -> Callabl
     return elementwise_grad_fun
 
 
+@overload
+def vjp(fun: Callable[..., Any], *primals: Any,
+        has_aux: Literal[False] = False) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]: ...
+@overload
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool) -> tuple[Any, ...]: ...
+
+
 @_one_call
-def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """Evaluate ``fun(*primals)`` and return ``(out, vjp_fn)``.
 
     ``vjp_fn(cotangent)`` returns a tuple with the gradient of
@@ -325,8 +336,8 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
     return ct
 
 
-def jacobian(fun: Callable, argnums: int | Sequence[int] = 0,
-             has_aux: bool = False, holomorphic: bool = False) -> Callable:
+def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+             has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by reverse mode: shape ``out.shape + input.shape``.
 
     Inputs and outputs may be pytrees: the result has the output's structure,
@@ -426,7 +437,7 @@ def _assemble(blocks, out_structure, in_structures, single):
 
 def gradients(outputs: Any, inputs: Any, grad_outputs: Any = None,
               retain_graph: bool | None = None, create_graph: bool = False,
-              allow_unused: bool = False) -> tuple:
+              allow_unused: bool = False) -> tuple[Any, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
     Like ``torch.autograd.grad``: ``outputs`` and ``inputs`` are Tensors or
@@ -530,8 +541,8 @@ def _untrace_tree(tree: Any, level: int) -> Any:
 # --- forward mode -------------------------------------------------------------
 
 @_one_call
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
-        has_aux: bool = False):
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
     """Evaluate ``fun(*primals)`` and its directional derivative along ``tangents``.
 
     True forward mode: tangents travel with the values, one pass. Returns
@@ -591,8 +602,8 @@ def _tangent_of(out: Any, value: Any, level: int):
     return np.zeros(np.shape(strip(value)), dtype=_float_dtype(value))
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0,
-           has_aux: bool = False, holomorphic: bool = False) -> Callable:
+def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``fun`` by forward mode, structured like ``jacobian``'s.
 
     One evaluation of ``fun`` carries a batch of basis tangents, one per entry of
@@ -684,8 +695,8 @@ def _jacfwd_blocks(out: Any, level: int, inputs: list, offsets: list) -> list:
     return blocks
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
-            has_aux: bool = False, holomorphic: bool = False) -> Callable:
+def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+            has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar function (forward over reverse).
 
     With ``has_aux=True``, ``fun`` returns ``(value, aux)`` and so does the result:
@@ -695,7 +706,14 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0,
                   holomorphic)
 
 
-def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
+@overload
+def linearize(fun: Callable[..., Any], *primals: Any,
+              has_aux: Literal[False] = False) -> tuple[Any, Callable[..., Any]]: ...
+@overload
+def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool) -> tuple[Any, ...]: ...
+
+
+def linearize(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the JVP at ``primals``.
 
     Each call of ``f_jvp`` runs one forward-mode pass at the fixed primals. With
@@ -703,13 +721,13 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     """
     out, aux = _split_aux(fun(*primals), has_aux)
 
-    def f_jvp(*tangents):
+    def f_jvp(*tangents: Any) -> Any:
         return jvp(fun, primals, tangents, has_aux=has_aux)[1]
 
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
-def hvp(fun: Callable, x: Any, v: Any) -> Any:
+def hvp(fun: Callable[..., Any], x: Any, v: Any) -> Any:
     """Hessian-vector product ``H(x) @ v`` of a scalar function, without forming H."""
     return jvp(_grad(fun, 0, False, False, "hvp"), (x,), (v,))[1]
 

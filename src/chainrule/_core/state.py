@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class _State(threading.local):
@@ -136,8 +140,8 @@ class _GradMode:
     def __exit__(self, *exc: object) -> None:
         state.record_from = self._saved
 
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
+    def __call__(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             with type(self)():
                 return fn(*args, **kwargs)
 

@@ -7,6 +7,8 @@ of NumPy, ``array``/``asarray`` build arrays from lists of traced values.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as _np
 
 from .._core.graph import Box as _Box
@@ -48,7 +50,7 @@ def _holds_traced(obj) -> bool:
     return False
 
 
-def array(obj, dtype=None, copy=True, **kwargs):
+def array(obj: Any, dtype: Any = None, copy: bool | None = True, **kwargs: Any) -> Any:
     """``numpy.array`` that also stacks Tensors and traced scalars, keeping gradients."""
     if not _holds_traced(obj):
         return _np.array(obj, dtype=dtype, copy=copy, **kwargs)
@@ -59,7 +61,7 @@ def array(obj, dtype=None, copy=True, **kwargs):
     return result if dtype is None else result.astype(dtype)
 
 
-def asarray(obj, dtype=None, **kwargs):
+def asarray(obj: Any, dtype: Any = None, **kwargs: Any) -> Any:
     """``numpy.asarray`` that keeps Tensors (and lists of them) differentiable."""
     if isinstance(obj, _Box) and dtype is None:
         return obj
@@ -69,3 +71,8 @@ def asarray(obj, dtype=None, **kwargs):
 
 
 _populate()
+
+# Type checkers cannot see the names filled in above. NumPy's annotations would say
+# ndarray where these functions give Tensors, so they are declared as Any instead.
+if TYPE_CHECKING:
+    def __getattr__(name: str) -> Any: ...
