@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as _np
 
 from .._core.graph import Box as _Box
+from ..ops.indexing import holds_box as _holds_box
 from ..ops.registry import FUNCTIONS as _FUNCTIONS
 from ..ops.registry import UFUNCS as _UFUNCS
 
@@ -39,20 +40,10 @@ def _populate() -> None:
             namespace[name] = _differentiable_version(getattr(_np, name))
 
 
-def _holds_traced(obj) -> bool:
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, _Box):
-            return True
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return False
-
 
 def array(obj: Any, dtype: Any = None, copy: bool | None = True, **kwargs: Any) -> Any:
     """``numpy.array`` that also stacks Tensors and traced scalars, keeping gradients."""
-    if not _holds_traced(obj):
+    if not _holds_box(obj):
         return _np.array(obj, dtype=dtype, copy=copy, **kwargs)
     if isinstance(obj, _Box):
         result = _FUNCTIONS[_np.copy](obj)
@@ -65,7 +56,7 @@ def asarray(obj: Any, dtype: Any = None, **kwargs: Any) -> Any:
     """``numpy.asarray`` that keeps Tensors (and lists of them) differentiable."""
     if isinstance(obj, _Box) and dtype is None:
         return obj
-    if not _holds_traced(obj):
+    if not _holds_box(obj):
         return _np.asarray(obj, dtype=dtype, **kwargs)
     return array(obj, dtype=dtype)
 

@@ -16,13 +16,14 @@ def as_array_like(x):
     stay weak in type promotion and Tensors stay Tensors."""
     if not isinstance(x, (list, tuple)):
         return x
-    if not _holds_box(x):
+    if not holds_box(x):
         return np.asarray(x)
     return FUNCTIONS[np.stack]([as_array_like(item) for item in x])
 
 
-def _holds_box(items) -> bool:
-    stack = list(items)
+def holds_box(obj) -> bool:
+    """Whether ``obj`` is a traced value or a (nested) list or tuple holding one."""
+    stack = [obj]
     while stack:
         item = stack.pop()
         if isinstance(item, Box):
