@@ -142,8 +142,6 @@ LOOP = Batching()
 BROADCASTING = Broadcasting()
 
 
-
-
 def _loop_argument(prim, argnum, g, ans, vals, kwargs):
     """One argument's batched cotangent from its ordinary rule, member by member."""
     rule = rule_at(prim.vjps, argnum)
