@@ -83,3 +83,16 @@ def test_ndtri_exp_second_derivative_is_accurate_deep_in_the_tail(y):
     expected = (-slope_by_scipy(y + 2 * h) + 8 * slope_by_scipy(y + h) - 8 * slope_by_scipy(y - h)
                 + slope_by_scipy(y - 2 * h)) / (12 * h)
     assert cr.grad(cr.grad(cspecial.ndtri_exp))(y) == pytest.approx(expected, rel=1e-8, abs=0)
+
+
+@pytest.mark.parametrize("reduction", [np.quantile, np.median])
+def test_order_statistics_along_an_axis_of_an_empty_array(reduction):
+    # A (3, 0) input reduced over axis 0: reshaping to (-1, 0) was ambiguous and raised.
+    def f(x):
+        empty = np.outer(x, x)[:, 3:]  # shape (3, 0)
+        args = (0.3,) if reduction is np.quantile else ()
+        return np.sum(reduction(empty, *args, axis=0)) + np.sum(x * x)
+
+    x = np.array([0.5, -1.0, 2.0])
+    assert np.shape(np.quantile(np.zeros((3, 0)), 0.3, axis=0)) == (0,)
+    np.testing.assert_allclose(cr.grad(f)(x), 2 * x)

@@ -529,7 +529,8 @@ def _to_front(a, axis):
     moved = np.transpose(a, axes + tuple(kept))
     rest = tuple(np.shape(a)[ax] for ax in kept)
     keep_shape = tuple(1 if ax in axes else np.shape(a)[ax] for ax in range(ndim))
-    return np.reshape(moved, (-1,) + rest), keep_shape
+    count = math.prod(np.shape(a)[ax] for ax in axes)  # not -1: rest may hold a 0
+    return np.reshape(moved, (count,) + rest), keep_shape
 
 
 def _nan_where_nan(result, ordered):
