@@ -1,7 +1,9 @@
 """What chainrule differentiates, read from the registry: ``python -m chainrule.coverage``.
 
-Prints the number of primitives, and with ``--write PATH`` writes the Markdown
-page ``docs/coverage.md`` (a test checks that the committed page is current).
+Prints the number of primitives; ``--print`` prints the Markdown coverage page and
+``--write PATH`` writes it, e.g. to ``docs/coverage.md``. The page is not kept in the
+repository: generated when asked for, it cannot go stale.
+``python -m chainrule coverage NAME`` answers for one function.
 """
 
 from __future__ import annotations
@@ -194,8 +196,8 @@ def coverage_markdown() -> str:
     lines = [
         "# What chainrule differentiates",
         "",
-        "Generated from the registry by `python -m chainrule.coverage --write "
-        "docs/coverage.md`; do not edit by hand.",
+        "Generated from the registry by `python -m chainrule coverage` (this installation's "
+        "NumPy and SciPy); do not edit by hand.",
         "",
         f"- {len(prims)} primitives, each with reverse and forward rules checked by the "
         "conformance table (tests/ops).",
