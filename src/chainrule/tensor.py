@@ -352,10 +352,7 @@ class Tensor(Box, TensorOperators):
         return result
 
     def _add_view(self, view: Tensor) -> None:
-        try:
-            views = self._views
-        except AttributeError:
-            views = None
+        views = self._views
         if views is None:
             self._views = views = []
         views.append(weakref.ref(view))
