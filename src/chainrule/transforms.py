@@ -13,6 +13,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
+from ._core.arrays import is_array, is_duck_array
 from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
@@ -55,7 +56,7 @@ class _Input:
         if g is None:
             g = np.zeros_like(like)
         g = real_part_for(g, like.dtype)
-        if isinstance(g, Box):
+        if isinstance(g, Box) or is_duck_array(g):
             if g.dtype != like.dtype:
                 g = g.astype(like.dtype)
             return g if g.shape == like.shape else np.reshape(g, like.shape)
@@ -82,7 +83,7 @@ def _as_float_input(x: Any) -> Any:
             f"cannot differentiate with respect to {description}; pass floats instead, "
             f"e.g. 2.0 rather than 2, or np.asarray(x, dtype=float) (or a tuple, list "
             f"or dict of them).")
-    return x if isinstance(x, np.ndarray) else np.asarray(x)
+    return x if is_array(x) else np.asarray(x)
 
 
 def _not_a_float_value(x: Any) -> tuple[str, str] | None:
@@ -100,7 +101,7 @@ def _not_a_float_value(x: Any) -> tuple[str, str] | None:
     if isinstance(value, (bool, int)):
         kind = "bool" if isinstance(value, bool) else "int"
         return kind, f"{value!r} (a Python {kind})"
-    if not isinstance(value, (np.ndarray, np.generic)):
+    if not isinstance(value, (np.ndarray, np.generic)) and not is_duck_array(value):
         return "other", f"an object of type {type(x).__name__} ({_short_repr(x)})"
     dtype, shape = value.dtype, np.shape(value)
     if dtype.kind in "fc":
@@ -525,7 +526,7 @@ def _seed_dtype(value: Any, trees: list, holomorphic: bool, what: str):
 
 
 def _plain_scalar(value: Any) -> Any:
-    if isinstance(value, Box):
+    if isinstance(value, Box) or is_duck_array(value):
         return value
     value = np.asarray(value)
     return value[()] if value.ndim == 0 else value
@@ -691,7 +692,7 @@ def _jacfwd_blocks(out: Any, level: int, inputs: list, offsets: list) -> list:
         columns = np.moveaxis(node.tangent[start:stop], 0, -1)
         block = np.reshape(columns, out_shape + shape)
         # A fresh array: a rule may have answered with a view of the user's data.
-        blocks.append(block if isinstance(block, Box) else np.array(block))
+        blocks.append(block if isinstance(block, Box) else np.copy(block))
     return blocks
 
 
