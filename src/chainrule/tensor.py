@@ -16,6 +16,7 @@ import numpy as np
 
 from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
+from ._core.arrays import plain_array
 from ._core.graph import Box, LeafNode, Node, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, owner, version_of
@@ -226,8 +227,9 @@ class Tensor(Box, TensorOperators):
         For a tensor in a graph the array is a read-only view: the graph may need
         these values. Use ``t.detach().numpy()`` or ``t.numpy().copy()`` to write.
         """
-        value = np.asarray(strip(self))
-        if self._node is not None and value.flags.writeable:
+        value = plain_array(self)
+        if self._node is not None and getattr(value, "flags", None) is not None \
+                and value.flags.writeable:
             value = value.view()
             value.flags.writeable = False
         return value

@@ -84,13 +84,13 @@ class Jitted:
     """A function compiled by ``cr.jit``; call it like the function itself."""
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int], max_variants: int):
+        functools.update_wrapper(self, fun, updated=())  # not fun's __dict__: it may hold "fun"
         self.fun = fun
         self.static_argnums = frozenset(static_argnums)
         self.max_variants = max_variants
         self._signatures: OrderedDict = OrderedDict()
         self._lock = threading.RLock()
         self._warned: set = set()
-        functools.update_wrapper(self, fun)
 
     def __repr__(self) -> str:
         return f"<cr.jit of {getattr(self.fun, '__name__', self.fun)!r}>"
@@ -248,23 +248,23 @@ def _output_of(leaf, trace: Trace):
         inner = leaf._value
         if type(inner) is Tracer:
             _check_own(inner, trace)
-            return "tensor", inner.var
+            return "tensor", inner._var
         return "constant", inner
     if type(leaf) is Tracer:
         _check_own(leaf, trace)
-        return "array", leaf.var
+        return "array", leaf._var
     return "constant", leaf
 
 
 def _check_own(tracer: Tracer, trace: Trace) -> None:
-    if tracer.trace is not trace:
+    if tracer._trace is not trace:
         raise UntraceableError("the jitted function returned a value from another trace")
 
 
 def _value_of(leaf):
     if isinstance(leaf, Box):
         leaf = leaf._value
-    return leaf.value if type(leaf) is Tracer else leaf
+    return leaf._data if type(leaf) is Tracer else leaf
 
 
 def _leaf_keys(tree, dynamic: list):

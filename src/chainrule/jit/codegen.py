@@ -12,7 +12,7 @@ import keyword
 import linecache
 import math
 
-from .program import Equation, Guard, Program, Var
+from .program import Equation, Guard, MethodCall, Program, Var
 
 
 class Retrace(Exception):
@@ -25,7 +25,9 @@ _compiled_count = itertools.count()
 def compile_program(program: Program, name: str):
     """The program as a Python function of its inputs, and that function's source."""
     namer = _Namer()
-    lines = [f"def {_identifier(name)}({', '.join(map(repr, program.inputs))}):"]
+    function_name = "compiled_" + _identifier(name)
+    namer.names[function_name] = None  # reserved: no function or constant takes its name
+    lines = [f"def {function_name}({', '.join(map(repr, program.inputs))}):"]
     for index, eq in enumerate(program.equations):
         lines.append("    " + _statement(eq, index, namer))
     outputs = ", ".join(namer.literal(o) for o in program.outputs)
@@ -36,19 +38,21 @@ def compile_program(program: Program, name: str):
     namespace = dict(namer.names)
     namespace["Retrace"] = Retrace
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
-    return namespace[_identifier(name)], source
+    return namespace[function_name], source
 
 
 def _statement(eq, index: int, namer: _Namer) -> str:
     if isinstance(eq, Guard):
         test = f"{eq.var!r}.shape" if eq.kind == "shape" else repr(eq.var)
         return f"if {test} != {namer.literal(eq.expected)}: raise Retrace({index})"
-    call = _call_source(eq, namer)
     if eq.in_place and eq.name == "setitem":
         target, index_arg, value = eq.args
         return f"{namer.literal(target)}[{_index_source(index_arg, namer)}] = " \
                f"{namer.literal(value)}"
+    call = _call_source(eq, namer)
     outs = eq.outs
+    if outs == ():
+        return call
     if isinstance(outs, tuple):
         targets = ", ".join(map(repr, outs)) + ("," if len(outs) == 1 else "")
         return f"{targets} = {call}"
@@ -56,11 +60,16 @@ def _statement(eq, index: int, namer: _Namer) -> str:
 
 
 def _call_source(eq: Equation, namer: _Namer) -> str:
-    fn = namer.function(eq.fn, eq.name)
     if eq.name == "getitem":
         target, index = eq.args
         return f"{namer.literal(target)}[{_index_source(index, namer)}]"
-    parts = [namer.literal(a) for a in eq.args]
+    args = eq.args
+    if type(eq.fn) is MethodCall:
+        fn = f"{namer.literal(args[0])}.{eq.fn.method}"
+        args = args[1:]
+    else:
+        fn = namer.function(eq.fn, eq.name)
+    parts = [namer.literal(a) for a in args]
     parts += [f"{k}={namer.literal(v)}" for k, v in eq.kwargs.items()]
     return f"{fn}({', '.join(parts)})"
 

@@ -84,6 +84,32 @@ class Program:
         return [e for e in self.equations if isinstance(e, Equation)]
 
 
+class MethodCall:
+    """Calls a method by name: ``MethodCall("astype")(x, float)`` is ``x.astype(float)``
+    (NumPy scalars and arrays alike)."""
+
+    __slots__ = ("method",)
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def __call__(self, obj, *args, **kwargs):
+        return getattr(obj, self.method)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"MethodCall({self.method!r})"
+
+
+_method_calls: dict = {}
+
+
+def method_call(name: str) -> MethodCall:
+    """The one ``MethodCall`` for ``name`` (one object, so equal calls can be merged)."""
+    if name not in _method_calls:
+        _method_calls[name] = MethodCall(name)
+    return _method_calls[name]
+
+
 def _collect_vars(tree, found: list) -> None:
     if type(tree) is Var:
         found.append(tree)

@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from .program import Equation, Guard, Program, Var
+from .program import Equation, Guard, Program, Var, method_call
 
 
 class UntraceableError(TypeError):
@@ -60,8 +60,10 @@ class Trace:
         self._check_active()
         values_args, values_kwargs = _values(args), _values(kwargs)
         result = fn(*values_args, **values_kwargs)
-        if in_place:
+        if in_place:  # a write into the first argument: the statement has no result
             self.program.has_in_place = True
+            self._append(fn, name, args, kwargs, (), in_place)
+            return result
         outs = self._outputs(result)
         if outs is None:  # a Python value computed from traced values: guard it
             var = self.program.new_var(result)
@@ -131,13 +133,13 @@ def _name_of(fn) -> str:
 
 
 def _value(x):
-    return x.value if type(x) is Tracer else x
+    return x._data if type(x) is Tracer else x
 
 
 def _values(tree):
     """``tree`` with every tracer replaced by its value (lists, tuples and dicts)."""
     if type(tree) is Tracer:
-        return tree.value
+        return tree._data
     if type(tree) in (tuple, list):
         return type(tree)(_values(item) for item in tree)
     if type(tree) is dict:
@@ -148,11 +150,11 @@ def _values(tree):
 def _template(tree, trace):
     """``tree`` with every tracer replaced by its variable, checked to be of ``trace``."""
     if type(tree) is Tracer:
-        if tree.trace is not trace:
+        if tree._trace is not trace:
             raise UntraceableError(
                 "a value from another cr.jit trace reached this one; pass values into a "
                 "jitted function as arguments")
-        return tree.var
+        return tree._var
     if type(tree) in (tuple, list):
         return type(tree)(_template(item, trace) for item in tree)
     if type(tree) is dict:
@@ -173,7 +175,7 @@ def holds_tracer(tree) -> bool:
 
 def trace_of(tree) -> Trace | None:
     if type(tree) is Tracer:
-        return tree.trace
+        return tree._trace
     items = tree.values() if type(tree) is dict else tree if type(tree) in (tuple, list) else ()
     for item in items:
         found = trace_of(item)
@@ -191,10 +193,10 @@ def _setitem(a, index, value):
 
 
 def _ndarray_method(name):
-    method = getattr(np.ndarray, name)
+    method = method_call(name)
 
     def call(self, *args, **kwargs):
-        return self.trace.record(method, (self,) + args, kwargs, name=f"ndarray.{name}",
+        return self._trace.record(method, (self,) + args, kwargs, name=f".{name}",
                                  in_place=name in _IN_PLACE_METHODS)
     call.__name__ = name
     return call
@@ -209,28 +211,28 @@ def _binary(ufunc, reflected=False):
 class Tracer:
     """An array being traced by ``cr.jit``: its value and its program variable."""
 
-    __slots__ = ("trace", "var", "value")
+    __slots__ = ("_trace", "_var", "_data")
     __array_priority__ = 100.0
     base = None  # the engine asks for a memory owner: a tracer is its own
 
     def __init__(self, trace: Trace, var: Var, value):
-        self.trace = trace
-        self.var = var
-        self.value = value
+        self._trace = trace
+        self._var = var
+        self._data = value
 
     def __repr__(self) -> str:
-        return f"Tracer(v{self.var}, shape={self.value.shape}, dtype={self.value.dtype})"
+        return f"Tracer(v{self._var}, shape={self._data.shape}, dtype={self._data.dtype})"
 
     # --- what does not depend on values --------------------------------------
-    shape = property(lambda self: self.value.shape)
-    dtype = property(lambda self: self.value.dtype)
-    ndim = property(lambda self: self.value.ndim)
-    size = property(lambda self: self.value.size)
-    itemsize = property(lambda self: self.value.itemsize)
-    nbytes = property(lambda self: self.value.nbytes)
+    shape = property(lambda self: self._data.shape)
+    dtype = property(lambda self: self._data.dtype)
+    ndim = property(lambda self: self._data.ndim)
+    size = property(lambda self: self._data.size)
+    itemsize = property(lambda self: self._data.itemsize)
+    nbytes = property(lambda self: self._data.nbytes)
 
     def __len__(self) -> int:
-        return len(self.value)
+        return len(self._data)
 
     # --- NumPy's protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -241,12 +243,12 @@ class Tracer:
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         if "out" in kwargs:
             return self._into_out(fn, name, inputs, kwargs)
-        return self.trace.record(fn, inputs, kwargs, name=name)
+        return self._trace.record(fn, inputs, kwargs, name=name)
 
     def _into_out(self, fn, name, inputs, kwargs):
         out = kwargs.pop("out")
         outs = out if isinstance(out, tuple) else (out,)
-        result = self.trace.record(fn, inputs, kwargs, name=name)
+        result = self._trace.record(fn, inputs, kwargs, name=name)
         results = result if isinstance(result, tuple) else (result,)
         for target, value in zip(outs, results):
             if target is not None:
@@ -260,9 +262,9 @@ class Tracer:
             return func(*_values(args), **_values(kwargs))
         if "out" in kwargs and kwargs["out"] is not None:
             out = kwargs.pop("out")
-            _assign(out, Ellipsis, self.trace.record(func, args, kwargs))
+            _assign(out, Ellipsis, self._trace.record(func, args, kwargs))
             return out
-        return self.trace.record(func, args, kwargs)
+        return self._trace.record(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
         raise UntraceableError(
@@ -272,36 +274,36 @@ class Tracer:
 
     # --- conversions to Python values become guards ----------------------------
     def __bool__(self) -> bool:
-        return self.trace.guard(self, bool)
+        return self._trace.guard(self, bool)
 
     def __float__(self) -> float:
-        return self.trace.guard(self, float)
+        return self._trace.guard(self, float)
 
     def __int__(self) -> int:
-        return self.trace.guard(self, int)
+        return self._trace.guard(self, int)
 
     def __complex__(self) -> complex:
-        return self.trace.guard(self, complex)
+        return self._trace.guard(self, complex)
 
     def __index__(self) -> int:
-        return self.trace.guard(self, operator.index)
+        return self._trace.guard(self, operator.index)
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     # --- indexing ---------------------------------------------------------------
     def __getitem__(self, index):
-        return self.trace.record(_getitem, (self, index), {}, name="getitem")
+        return self._trace.record(_getitem, (self, index), {}, name="getitem")
 
     def __setitem__(self, index, value) -> None:
         _assign(self, index, value)
 
     # --- attributes that are arrays ---------------------------------------------
-    T = property(lambda self: self.trace.record(np.transpose, (self,), {}))
-    mT = property(lambda self: self.trace.record(np.matrix_transpose, (self,), {}))
-    real = property(lambda self: self.trace.record(np.real, (self,), {}))
-    imag = property(lambda self: self.trace.record(np.imag, (self,), {}))
-    flat = property(lambda self: self.trace.record(np.ravel, (self,), {}))
+    T = property(lambda self: self._trace.record(np.transpose, (self,), {}))
+    mT = property(lambda self: self._trace.record(np.matrix_transpose, (self,), {}))
+    real = property(lambda self: self._trace.record(np.real, (self,), {}))
+    imag = property(lambda self: self._trace.record(np.imag, (self,), {}))
+    flat = property(lambda self: self._trace.record(np.ravel, (self,), {}))
 
     def __getattr__(self, name: str):
         if callable(getattr(np.ndarray, name, None)) and not name.startswith("_"):
@@ -311,7 +313,7 @@ class Tracer:
     __hash__ = None  # type: ignore[assignment]
 
     def __copy__(self):
-        return self.trace.record(np.copy, (self,), {})
+        return self._trace.record(np.copy, (self,), {})
 
     def __deepcopy__(self, memo):
         return self.__copy__()
@@ -324,7 +326,7 @@ def _assign(target, index, value) -> None:
             "cr.jit cannot compile writing a traced value into a plain NumPy array "
             "(out=... or an index assignment); write into an array made from the traced "
             "values (np.zeros_like(x)) instead")
-    target.trace.record(_setitem, (target, index, value), {}, name="setitem", in_place=True)
+    target._trace.record(_setitem, (target, index, value), {}, name="setitem", in_place=True)
 
 
 _OPERATORS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
 from .complex import real_cotangent
@@ -178,7 +179,7 @@ def astype(x, dtype):
     dtype = np.dtype(dtype)
     if dtype.kind in "fc":
         return cast(x, dtype)
-    result = np.asarray(strip(x)).astype(dtype)
+    result = plain_array(x).astype(dtype)
     return make_box(result, None) if isinstance(x, Box) else result
 
 

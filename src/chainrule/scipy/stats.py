@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import strip
 from . import special as sp
@@ -52,7 +53,7 @@ def _promote(*values):
               if not isinstance(v, (int, float)) and v.dtype.kind in "fc"]
     dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
     return [v if not isinstance(v, (int, float)) and v.dtype.kind in "fc"
-            else np.asarray(strip(v), dtype) for v in values]
+            else plain_array(v, dtype) for v in values]
 
 
 def _invalid_to_nan(result, invalid):

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..._core.arrays import is_duck_array, plain_array
 from ..._core.graph import Box
-from ..._core.primitive import strip
 
 LinAlgError = np.linalg.LinAlgError
 _NO_VALUE = np._NoValue
@@ -125,7 +125,7 @@ def _onto_triangle(g, lower: bool):
 
 def _check_distinct(values, what: str, kind: str) -> None:
     """Raise if two of ``values`` (last axis) coincide to working precision."""
-    values = np.asarray(strip(values))
+    values = plain_array(values)
     n = values.shape[-1]
     if n < 2:
         return
@@ -160,7 +160,7 @@ def _singular(what: str, error: Exception) -> LinAlgError:
 # --- operands ---------------------------------------------------------------------------
 def _array_operand(x):
     """Tensors and arrays as they are; lists and numbers as arrays."""
-    return x if isinstance(x, (np.ndarray, Box)) else np.asarray(x)
+    return x if isinstance(x, (np.ndarray, Box)) or is_duck_array(x) else np.asarray(x)
 
 
 def _operand(x):

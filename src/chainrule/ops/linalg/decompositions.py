@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._core.primitive import Primitive, strip
+from ..._core.arrays import plain_array
+from ..._core.primitive import Primitive
 from ..complex import real_part_for
 from ..registry import defprim
 from .base import (
@@ -206,7 +207,7 @@ def _svd_vector_factors(a, full_matrices: bool, output: str):
 
 def _check_nonzero(s, what: str) -> None:
     """Raise if a singular value is zero to working precision (rank deficiency)."""
-    s = np.asarray(strip(s))
+    s = plain_array(s)
     cutoff = max(s.shape[-1], 1) * np.finfo(s.dtype).eps * np.max(s, axis=-1, keepdims=True)
     if np.any(s <= cutoff):
         raise LinAlgError(f"{what} of a non-square matrix does not exist where a singular "
@@ -294,7 +295,7 @@ def _qr_factors(a, mode: str):
     m = a.shape[-2]
     if a.shape[-1] > m:
         r = r[..., :, :m]
-    diagonal = np.abs(np.diagonal(np.asarray(strip(r)), axis1=-2, axis2=-1))
+    diagonal = np.abs(np.diagonal(plain_array(r), axis1=-2, axis2=-1))
     cutoff = max(a.shape[-2:]) * np.finfo(diagonal.dtype).eps * np.max(
         diagonal, axis=-1, keepdims=True, initial=0.0)
     if np.any(diagonal <= cutoff):
@@ -395,7 +396,7 @@ def _complement_error(factor, shape, forward: bool) -> LinAlgError:
 
 def _complement_vjp(g, ans, a, factor):
     # A zero cotangent (the factor was used, but not these columns) is fine.
-    plain_g = np.asarray(strip(g))
+    plain_g = plain_array(g)
     if np.any(plain_g):
         raise _complement_error(factor, a.shape, forward=False)
     return np.zeros(a.shape, dtype=plain_g.dtype)
@@ -426,7 +427,7 @@ def _eig(a):
 
 def _check_simple(w, what: str) -> None:
     """Raise if two eigenvalues (last axis, possibly complex) coincide to working precision."""
-    w = np.asarray(strip(w))
+    w = plain_array(w)
     n = w.shape[-1]
     if n < 2:
         return

@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..._core.primitive import strip
+from ..._core.arrays import plain_array
 from ..reductions import batch_by_axes_from_end, expand_reduced, spread_reduced, sum_, where
 from ..registry import defprim, implements
 from .base import _as_inexact, _operand
@@ -38,7 +38,7 @@ def _vector_norm(x, ord=2, axis=None, keepdims=False):
 def _norm_slope(x, norm, ord, axis, keepdims):
     """The derivative of the norm with respect to each entry of ``x``."""
     norm = expand_reduced(norm, x.shape, axis=axis, keepdims=keepdims)
-    plain_x, plain_norm = np.asarray(strip(x)), np.asarray(strip(norm))
+    plain_x, plain_norm = plain_array(x), plain_array(norm)
     safe_norm = where(plain_norm == 0, 1.0, norm)  # a zero vector: subgradient 0
     if ord == 2:
         return x / safe_norm
