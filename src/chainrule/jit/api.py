@@ -234,8 +234,9 @@ class Jitted:
 
 def _where(error: BaseException) -> str:
     """" at file:line" of the innermost frame of ``error`` outside chainrule.jit."""
+    here = os.path.dirname(os.path.abspath(__file__))
     frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if os.sep + "jit" + os.sep not in f.filename]
+              if not os.path.abspath(f.filename).startswith(here + os.sep)]
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
 
 
