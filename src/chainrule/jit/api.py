@@ -83,9 +83,11 @@ class _Signature:
 class Jitted:
     """A function compiled by ``cr.jit``; call it like the function itself."""
 
-    def __init__(self, fun: Callable, static_argnums: Sequence[int], max_variants: int):
+    def __init__(self, fun: Callable, static_argnums: Sequence[int], max_variants: int,
+                 backend: str = "numpy"):
         functools.update_wrapper(self, fun, updated=())  # not fun's __dict__: it may hold "fun"
         self.fun = fun
+        self.compile_program = _backend(backend)
         self.static_argnums = frozenset(static_argnums)
         self.max_variants = max_variants
         self._signatures: OrderedDict = OrderedDict()
@@ -215,7 +217,7 @@ class Jitted:
             kinds.append(kind)
             program.outputs.append(output)
         program = simplify(program)
-        run, source = compile_program(program, getattr(self.fun, "__name__", "jitted"))
+        run, source = self.compile_program(program, getattr(self.fun, "__name__", "jitted"))
         return Compiled(program, run, source, structure, kinds)
 
     def _eager_after_failure(self, entry, args, kwargs, error):
@@ -302,8 +304,20 @@ def _under_transform(args, kwargs) -> bool:
     return any(isinstance(leaf, Box) and leaf._node is not None for leaf in leaves)
 
 
+def _backend(name: str) -> Callable:
+    """The function turning a program into a Python callable, for a backend name."""
+    if name == "numpy":
+        return compile_program
+    if name == "numba":
+        from .numba_backend import compile_program_numba  # needs the optional extra "jit"
+
+        return compile_program_numba
+    raise ValueError(f"cr.jit(backend={name!r}): the backends are 'numpy' (generated Python "
+                     f"calling NumPy) and 'numba' (fused loops; pip install chainrule[jit])")
+
+
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        max_variants: int = 8) -> Any:
+        max_variants: int = 8, backend: str = "numpy") -> Any:
     """Compile ``fun``: trace it once per signature into a program of NumPy calls,
     simplify the program, and run it as generated Python from then on.
 
@@ -314,6 +328,9 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     that takes another branch traces that branch too (up to ``max_variants`` per
     signature, then the function runs eagerly, with a ``JitWarning``). Anything
     tracing cannot compile runs eagerly with a ``JitWarning`` that says why.
+
+    ``backend="numba"`` (the optional extra ``jit``) fuses chains of elementwise
+    operations into compiled loops; the default, ``"numpy"``, needs nothing more.
 
     Arrays the function closes over are read when it is traced: pass data that
     changes between calls as an argument. Random numbers drawn inside the function
@@ -326,7 +343,7 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)
     if fun is None:
-        return lambda f: Jitted(f, static_argnums, max_variants)
+        return lambda f: Jitted(f, static_argnums, max_variants, backend)
     if not callable(fun):
         raise TypeError(f"cr.jit needs a function, got {type(fun).__name__}")
-    return Jitted(fun, static_argnums, max_variants)
+    return Jitted(fun, static_argnums, max_variants, backend)
