@@ -21,6 +21,7 @@ def simplify(program: Program) -> Program:
     if not program.has_in_place:
         program = drop_identities(program)
         program = merge_common_subexpressions(program)
+        program = factor_broadcast_products(program)
     return eliminate_dead_code(program)
 
 
@@ -114,7 +115,7 @@ def _is_number(value, number) -> bool:
     if type(value) in (int, float):
         return value == number
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf":
-        return value.size <= 64 and bool(np.all(value == number))
+        return bool(np.all(value == number))
     return False
 
 
@@ -124,6 +125,131 @@ def _same_as_output(operand, eq: Equation, program: Program):
             and program.dtypes[operand] == program.dtypes[eq.outs]):
         return operand
     return None
+
+
+def factor_broadcast_products(program: Program) -> Program:
+    """Keep a big array times smaller factors as the big array and one small factor.
+
+    Batched tangents (a Hessian's) are big arrays that elementwise rules multiply by
+    vectors again and again: ``T * a``, then ``(T * a) * b + (T * a) * c``. Written
+    as ``T * s`` with the small ``s = a * b + a * c`` computed first, the big array
+    is multiplied once, where a value is needed whole (a matmul, an output). Sums
+    and negations of products with the same big array stay in this form too.
+    """
+    factored = _Factoring(program)
+    for eq in program.equations:
+        if not (isinstance(eq, Equation) and factored.absorb(eq)):
+            factored.emit(eq)
+    program.equations = factored.equations
+    for v in program.outputs:
+        if type(v) is Var:
+            factored.materialize(v)
+    program.equations = factored.equations
+    return program
+
+
+class _Factoring:
+    """The state of ``factor_broadcast_products``: ``products[v] = (big, small)``
+    means variable v equals ``big * small`` and has not been computed."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.products: dict = {}
+        self.equations: list = []
+
+    def emit(self, eq) -> None:
+        for v in eq.in_vars():
+            self.materialize(v)
+        self.equations.append(eq)
+
+    def materialize(self, v) -> None:
+        product = self.products.pop(v, None)
+        if product is not None:
+            big, small = product
+            self.materialize_operand(big)
+            self.materialize_operand(small)
+            self.equations.append(Equation(np.multiply, "multiply", (big, small), {}, v))
+
+    def materialize_operand(self, x) -> None:
+        if type(x) is Var:
+            self.materialize(x)
+
+    def absorb(self, eq: Equation) -> bool:
+        """Record ``eq`` in factored form if it is a product, sum or negation that fits."""
+        if eq.kwargs or type(eq.outs) is not Var or not self._float_like(eq.outs):
+            return False
+        if eq.fn is np.multiply and len(eq.args) == 2:
+            return self._multiply(eq.outs, *eq.args) or self._multiply(eq.outs, *eq.args[::-1])
+        if eq.fn in (np.add, np.subtract) and len(eq.args) == 2:
+            return self._add(eq)
+        if eq.fn is np.negative and len(eq.args) == 1:
+            return self._negate(eq)
+        return False
+
+    def _multiply(self, out, a, b) -> bool:
+        if not self._is_small(b, out):
+            return False
+        if type(a) is Var and a in self.products:
+            big, small = self.products[a]
+            self.products[out] = (big, self._small(np.multiply, out, small, b))
+            return True
+        if self._shape(a) == self._shape(out) and self._dtype(a) == self._dtype(out):
+            self.products[out] = (a, b)
+            return True
+        return False
+
+    def _add(self, eq: Equation) -> bool:
+        a, b = eq.args
+        if not (type(a) is Var and type(b) is Var and a in self.products and b in self.products):
+            return False
+        (big_a, small_a), (big_b, small_b) = self.products[a], self.products[b]
+        if big_a is not big_b and not (type(big_a) is type(big_b) is Var and big_a == big_b):
+            return False
+        self.products[eq.outs] = (big_a, self._small(eq.fn, eq.outs, small_a, small_b))
+        return True
+
+    def _negate(self, eq: Equation) -> bool:
+        (a,) = eq.args
+        if type(a) is not Var or a not in self.products:
+            return False
+        big, small = self.products[a]
+        self.products[eq.outs] = (big, self._small(np.negative, eq.outs, small))
+        return True
+
+    def _small(self, fn, product, *args) -> Var:
+        """A new variable ``fn(*args)``: the small factor of ``product``."""
+        shape = np.broadcast_shapes(*(self._shape(x) for x in args))
+        out = self.program.new_var_like(shape, self._dtype(product))
+        self.emit(Equation(fn, fn.__name__, args, {}, out))
+        return out
+
+    def _is_small(self, x, out) -> bool:
+        """Whether ``x`` broadcasts into ``out`` and has fewer entries (a factor to keep)."""
+        if type(x) in (int, float):  # a Python number takes the array's dtype
+            return True
+        shape, out_shape = self._shape(x), self._shape(out)
+        if shape is None or self._dtype(x) != self._dtype(out):
+            return False
+        try:
+            if np.broadcast_shapes(shape, out_shape) != out_shape:
+                return False
+        except ValueError:
+            return False
+        return int(np.prod(shape)) * 4 <= int(np.prod(out_shape))
+
+    def _float_like(self, v) -> bool:
+        dtype = self._dtype(v)
+        return dtype is not None and dtype.kind in "fc"
+
+    def _shape(self, x):
+        if type(x) is Var:
+            return self.program.shapes[x]
+        return () if type(x) in (int, float) else getattr(x, "shape", None)
+
+    def _dtype(self, x):
+        if type(x) is Var:
+            return self.program.dtypes[x]
+        return getattr(x, "dtype", None)
 
 
 def _renamed(eq, renamed: dict):

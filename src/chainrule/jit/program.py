@@ -71,10 +71,13 @@ class Program:
     count: int = 0
 
     def new_var(self, value) -> Var:
+        return self.new_var_like(getattr(value, "shape", ()), getattr(value, "dtype", None))
+
+    def new_var_like(self, shape: tuple, dtype) -> Var:
         var = Var(self.count)
         self.count += 1
-        self.shapes[var] = getattr(value, "shape", ())
-        self.dtypes[var] = getattr(value, "dtype", None)
+        self.shapes[var] = shape
+        self.dtypes[var] = dtype
         return var
 
     def guards(self) -> list:
