@@ -28,11 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # this repository is imported now: this chainrule, not another installed copy.
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tools")]
 
+import chainrule  # noqa: E402, F401
 import doctest_blocks  # noqa: E402
 import notebook_runner  # noqa: E402
 import public_api  # noqa: E402
-
-import chainrule  # noqa: E402, F401
 
 log = get_plugin_logger("chainrule")
 GUIDES = "Guides"
