@@ -112,14 +112,14 @@ def _special_functions_table() -> str:
 
 
 def _summary(function, name: str) -> str:
-    """The first sentence of a docstring, skipping the signature line SciPy's start with."""
+    """The first sentence of a docstring, after the signature lines SciPy's start with."""
     paragraphs = [p.strip() for p in (function.__doc__ or "").split("\n\n") if p.strip()]
-    if paragraphs and re.match(rf"{name}\(", paragraphs[0]):
+    while paragraphs and re.fullmatch(r"\w+\(.*\)", paragraphs[0], re.S):  # signatures
         paragraphs = paragraphs[1:]
     if not paragraphs:
         return f"as `scipy.special.{name}`"
     text = " ".join(paragraphs[0].split()).replace("``", "`").replace("|", "\\|")
-    return text.split(". ")[0].rstrip(".") + "."
+    return re.split(r"\.\s+(?=[A-Z])", text)[0].rstrip(".") + "."
 
 
 def on_page_content(html: str, page, config, files) -> str:
