@@ -72,6 +72,9 @@ def _title(page: Path) -> str:
 
 
 def on_files(files: Files, config) -> Files:
+    stale = files.get_file_from_path("coverage.md")  # from `coverage --write docs/...`
+    if stale is not None:
+        files.remove(stale)
     files.append(File.generated(config, "coverage.md", content=_coverage_page()))
     for path in notebook_runner.notebook_paths():
         page = notebook_runner.to_markdown(notebook_runner.run(path), path.name)
