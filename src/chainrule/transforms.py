@@ -13,7 +13,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
-from ._core.arrays import is_array, is_duck_array
+from ._core.arrays import is_array, is_duck_array, plain_array
 from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
@@ -582,15 +582,15 @@ def _all_python_floats(trees) -> bool:
 
 def _floats_where_scalar(items: list) -> list:
     """Floats in give floats out: plain 0-d results become Python floats."""
-    return [float(x) if not isinstance(x, Box) and np.ndim(x) == 0 and
-            np.asarray(x).dtype.kind == "f" else x for x in items]
+    return [float(x) if not isinstance(x, Box) and not is_duck_array(x) and np.ndim(x) == 0
+            and np.asarray(x).dtype.kind == "f" else x for x in items]
 
 
 def _tangent_box(primal: Any, tangent: Any, level: int):
     value = _as_float_input(primal)
     shape = np.shape(strip(value))
     if not isinstance(tangent, Box):
-        tangent = np.asarray(tangent, dtype=strip(value).dtype)
+        tangent = plain_array(tangent, dtype=strip(value).dtype)
     if np.shape(strip(tangent)) != shape:
         raise ValueError(f"a tangent has shape {np.shape(strip(tangent))} but its primal "
                          f"has shape {shape}; they must match")
