@@ -23,10 +23,6 @@ NOT_COVERED = {
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
         "and wrap are differentiable",
-    "numpy.r_": "an indexing object, not a function: build the array with "
-        "`numpy.concatenate`, `numpy.stack` or `chainrule.numpy.array`",
-    "numpy.c_": "an indexing object, not a function: use `numpy.column_stack` or "
-        "`numpy.concatenate`",
     "scipy.integrate.odeint": "a black-box ODE solver has no derivative rule here; write the "
         "integrator with chainrule operations (examples/science/lotka_volterra_rk4.py)",
 }

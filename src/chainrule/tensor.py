@@ -258,11 +258,14 @@ class Tensor(Box, TensorOperators):
         return indexing.astype(self, dtype)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
-        if self._node is not None:
+        # Integers and booleans have no derivative, so a cast to them loses nothing:
+        # np.int64(t), np.asarray(t, dtype=bool) give what t.astype(...) holds.
+        if self._node is not None and (dtype is None or np.dtype(dtype).kind not in "biu"):
             raise TypeError(
                 "a Tensor that requires grad cannot become a plain NumPy array: the "
                 "gradient would be lost silently. Use .detach() or .numpy() if you "
-                "mean to drop it, or use chainrule.numpy functions to keep it.")
+                "mean to drop it, x.astype(dtype) to cast it (np.float32(x) cannot "
+                "return a Tensor), or chainrule.numpy functions to keep it.")
         value = self._value
         return value if dtype is None else value.astype(dtype, copy=False)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..._core.graph import Box
 from ..._core.primitive import strip
+from ..indexing import as_operand
 
 LinAlgError = np.linalg.LinAlgError
 _NO_VALUE = np._NoValue
@@ -160,7 +161,7 @@ def _singular(what: str, error: Exception) -> LinAlgError:
 # --- operands ---------------------------------------------------------------------------
 def _array_operand(x):
     """Tensors and arrays as they are; lists and numbers as arrays."""
-    return x if isinstance(x, (np.ndarray, Box)) else np.asarray(x)
+    return as_operand(x)
 
 
 def _operand(x):
