@@ -16,9 +16,6 @@ from .ops import registry
 
 # Functions deliberately left without derivatives, and why, by qualified name.
 NOT_COVERED = {
-    "numpy.linalg.eig": "the eigenvectors of a general matrix are fixed only up to a complex "
-        "factor each, which LAPACK chooses (unit length, a phase of its own) in a way that is "
-        "not a smooth function of the matrix; `numpy.linalg.eigvals` is differentiable",
     "numpy.linalg.cond": "infinite at singular matrices, where its gradient is undefined",
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
