@@ -23,7 +23,15 @@ from .ops import indexing, ufunc_methods
 from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
-from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
+from .tensor_operators import (
+    OPERAND_TYPES,
+    TensorOperators,
+    defers_to,
+    defers_to_type,
+    no_rule,
+    qualified_name,
+    strip_tree,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -414,6 +422,9 @@ class Tensor(Box, TensorOperators):
 
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        for x in inputs:
+            if type(x) not in OPERAND_TYPES and defers_to(x):
+                return NotImplemented
         if method == "__call__" and not kwargs:
             prim = UFUNCS.get(ufunc)
             if prim is not None:
@@ -438,6 +449,8 @@ class Tensor(Box, TensorOperators):
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
+        if len(types) > 1 and any(defers_to_type(kind) for kind in types):
+            return NotImplemented
         handler = FUNCTIONS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
@@ -455,6 +468,7 @@ class Tensor(Box, TensorOperators):
 
 
 _primitive.set_box_type(Tensor)
+OPERAND_TYPES.add(Tensor)
 
 
 # Primitives whose result may be a view of their input's memory.

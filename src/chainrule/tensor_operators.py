@@ -24,78 +24,143 @@ _floor_divide, _mod, _power = ew.floor_divide, ew.mod, ew.power
 _matmul = FUNCTIONS[np.matmul]
 
 
+# Operands a Tensor handles itself without asking (Tensor is added by tensor.py).
+OPERAND_TYPES: set = {float, int, complex, bool, np.ndarray, np.float64, np.float32,
+                      np.int64, np.int32, np.complex128, np.bool_}
+
+
+def defers_to(other: Any) -> bool:
+    """Whether a Tensor leaves an operation with ``other`` to ``other``'s own type.
+
+    Types that take part in NumPy's protocols without being arrays chainrule holds
+    (labelled containers such as xarray.DataArray, pandas objects, or any type that
+    sets ``__array_ufunc__ = None``) wrap arrays themselves: deferring lets them wrap
+    the Tensor, so ``t * da`` is what ``da * t`` is, and the gradient flows through
+    the Tensor inside. NumPy arrays, their plain subclasses (``memmap``), Tensors and
+    array-API arrays (``__array_namespace__``) are operands; masked arrays, matrices
+    and subclasses with their own ``__array_ufunc__`` are deferred to, and raise when
+    they try to turn a traced Tensor into an array.
+    """
+    return defers_to_type(type(other))
+
+
+def defers_to_type(kind: type) -> bool:
+    """``defers_to`` for any value of type ``kind``."""
+    if issubclass(kind, (np.generic, Box)) or not hasattr(kind, "__array_ufunc__"):
+        return False
+    if issubclass(kind, np.ndarray):  # masks and matrix products change what ops mean
+        return (issubclass(kind, _SUBCLASSES_WITH_OWN_MEANING)
+                or kind.__array_ufunc__ is not np.ndarray.__array_ufunc__)
+    return kind.__array_ufunc__ is None or not hasattr(kind, "__array_namespace__")
+
+
+_SUBCLASSES_WITH_OWN_MEANING = (np.ma.MaskedArray, np.matrix)
+
+
 class TensorOperators:
     """Python's operators and the ndarray methods users call, on Tensors."""
 
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _add(other, self)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._in_place(_add, other)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _subtract(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _subtract(other, self)
 
     def __isub__(self, other: Any) -> Tensor:
         return self._in_place(_subtract, other)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _multiply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _multiply(other, self)
 
     def __imul__(self, other: Any) -> Tensor:
         return self._in_place(_multiply, other)
 
     def __truediv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _divide(other, self)
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self._in_place(_divide, other)
 
     def __floordiv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _floor_divide(other, self)
 
     def __ifloordiv__(self, other: Any) -> Tensor:
         return self._in_place(_floor_divide, other)
 
     def __mod__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _mod(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _mod(other, self)
 
     def __imod__(self, other: Any) -> Tensor:
         return self._in_place(_mod, other)
 
     def __pow__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _power(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _power(other, self)
 
     def __ipow__(self, other: Any) -> Tensor:
         return self._in_place(_power, other)
 
     def __matmul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and defers_to(other):
+            return NotImplemented
         return _matmul(other, self)
 
     def __imatmul__(self, other: Any) -> Tensor:

@@ -259,18 +259,25 @@ def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
 
 @implements(np.copyto)
 def _copyto(dst, src, casting="same_kind", where=True):
-    """``numpy.copyto`` into a Tensor is an assignment; into a plain array, refused
-    when ``src`` is traced (it is how ``numpy.full`` and ``full_like`` fill arrays)."""
-    if not isinstance(dst, Box):
-        if holds_box(src):
-            raise TypeError(
-                "numpy.copyto would write a traced value into a plain array, dropping its "
-                "gradient (numpy.full(shape, x) and numpy.full_like(a, x) do this inside "
-                "NumPy). Use chainrule.numpy.full / full_like, or "
-                "np.broadcast_to(x, shape), which keep it.")
-        return np.copyto(dst, strip(src), casting=casting, where=strip(where))
-    src = as_array_like(src)
-    dst[...] = src if where is True else np.where(strip(where), src, dst)
+    """``numpy.copyto`` where no gradient is lost: refused into a traced Tensor (assign
+    ``t[...] = src`` instead, which is recorded) and from a traced ``src`` (which is
+    how ``numpy.full`` and ``full_like`` fill arrays); plain otherwise."""
+    if _holds_traced(dst):
+        raise TypeError("numpy.copyto into a traced Tensor is not recorded by chainrule; "
+                        "assign with t[...] = src, which is differentiable.")
+    if _holds_traced(src):
+        raise TypeError(
+            "numpy.copyto would write a traced value into an array, dropping its "
+            "gradient (numpy.full(shape, x) and numpy.full_like(a, x) do this inside "
+            "NumPy). Use chainrule.numpy.full / full_like, or np.broadcast_to(x, shape), "
+            "which keep it.")
+    return np.copyto(strip(dst), strip(src), casting=casting, where=strip(where))
+
+
+def _holds_traced(x) -> bool:
+    if isinstance(x, Box):
+        return x._node is not None
+    return isinstance(x, (list, tuple)) and any(map(_holds_traced, x))
 
 
 @implements(np.linspace)
