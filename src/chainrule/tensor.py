@@ -28,6 +28,7 @@ from .tensor_operators import (
     TensorOperators,
     defers_to,
     defers_to_type,
+    differentiable_version_hint,
     no_rule,
     qualified_name,
     strip_tree,
@@ -273,7 +274,8 @@ class Tensor(Box, TensorOperators):
                 "a Tensor that requires grad cannot become a plain NumPy array: the "
                 "gradient would be lost silently. Use .detach() or .numpy() if you "
                 "mean to drop it, x.astype(dtype) to cast it (np.float32(x) cannot "
-                "return a Tensor), or chainrule.numpy functions to keep it.")
+                "return a Tensor), or chainrule.numpy functions to keep it."
+                + differentiable_version_hint())
         value = self._value
         return value if dtype is None else value.astype(dtype, copy=False)
 

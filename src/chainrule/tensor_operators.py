@@ -396,6 +396,25 @@ def qualified_name(func) -> str:
     return f"{module}.{func.__name__}"
 
 
+def differentiable_version_hint() -> str:
+    """When a SciPy function that NumPy cannot dispatch (``scipy.special.logsumexp``,
+    ``polygamma`` ...) tries to turn a traced Tensor into an array: the name of
+    chainrule's differentiable version, read from the calling frames ("" if none)."""
+    frame, caller = sys._getframe(1), None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("scipy."):
+            caller = (module.split(".")[1], frame.f_code.co_name)
+        elif caller is not None:
+            break
+        frame = frame.f_back
+    ours = sys.modules.get(f"chainrule.scipy.{caller[0]}") if caller else None
+    if ours is None or not callable(getattr(ours, caller[1], None)):
+        return ""
+    return (f" NumPy cannot hand scipy.{caller[0]}.{caller[1]} a Tensor; call "
+            f"chainrule.scipy.{caller[0]}.{caller[1]}, which is differentiable.")
+
+
 def no_rule(name: str) -> TypeError:
     """The error for a NumPy function without a derivative rule, called on a Tensor."""
     if name.startswith("scipy.special.") and "chainrule.scipy" not in sys.modules:
