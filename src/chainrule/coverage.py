@@ -20,8 +20,6 @@ NOT_COVERED = {
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
         "and wrap are differentiable",
-    "scipy.integrate.odeint": "a black-box ODE solver has no derivative rule here; write the "
-        "integrator with chainrule operations (examples/science/lotka_volterra_rk4.py)",
 }
 
 # NumPy functions that chainrule routes only on some NumPy versions (those that have
