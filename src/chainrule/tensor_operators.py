@@ -397,22 +397,40 @@ def qualified_name(func) -> str:
 
 
 def differentiable_version_hint() -> str:
-    """When a SciPy function that NumPy cannot dispatch (``scipy.special.logsumexp``,
-    ``polygamma`` ...) tries to turn a traced Tensor into an array: the name of
-    chainrule's differentiable version, read from the calling frames ("" if none)."""
+    """When a NumPy or SciPy function that cannot dispatch on a Tensor (``numpy.full``,
+    ``numpy.mean([a, b])``, ``scipy.special.logsumexp`` ...) tries to turn a traced
+    Tensor into an array: where chainrule's differentiable version of it is, found
+    from the calling frames ("" if there is none)."""
     frame, caller = sys._getframe(1), None
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.startswith("scipy."):
-            caller = (module.split(".")[1], frame.f_code.co_name)
+        if module.split(".")[0] in ("numpy", "scipy"):
+            caller = (module, frame.f_code.co_name)
         elif caller is not None:
             break
         frame = frame.f_back
-    ours = sys.modules.get(f"chainrule.scipy.{caller[0]}") if caller else None
-    if ours is None or not callable(getattr(ours, caller[1], None)):
+    if caller is None:
         return ""
-    return (f" NumPy cannot hand scipy.{caller[0]}.{caller[1]} a Tensor; call "
-            f"chainrule.scipy.{caller[0]}.{caller[1]}, which is differentiable.")
+    module, name = caller
+    ours = _differentiable_namespace(module)
+    original = getattr(sys.modules.get(ours.replace("chainrule.", "", 1)), name, None)
+    found = getattr(sys.modules.get(ours), name, None)
+    if not callable(found) or found is original:
+        return ""
+    public = ours.replace("chainrule.", "", 1)
+    return (f" NumPy cannot hand {public}.{name} a Tensor here; call {ours}.{name}, which "
+            f"is differentiable.")
+
+
+def _differentiable_namespace(module: str) -> str:
+    """The chainrule namespace mirroring the NumPy or SciPy module ``module``."""
+    parts = module.split(".")
+    if parts[0] == "scipy":
+        return f"chainrule.scipy.{parts[1]}" if len(parts) > 1 else "chainrule.scipy"
+    for sub in ("linalg", "fft"):
+        if sub in parts[1:]:
+            return f"chainrule.numpy.{sub}"
+    return "chainrule.numpy"
 
 
 def no_rule(name: str) -> TypeError:
