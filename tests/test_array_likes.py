@@ -43,6 +43,7 @@ def test_lists_of_traced_values_are_array_likes(fn):
     (lambda x: np.mean([x, 2 * x]), "chainrule.numpy.mean"),
     (lambda x: np.sum(np.full((2, 2), x)), "chainrule.numpy.full"),
     (lambda x: np.linalg.norm([x, 2 * x]), "chainrule.numpy.linalg.norm"),
+    (lambda x: np.sum(np.r_[x, 2 * x]), "chainrule.numpy.r_"),
 ])
 def test_plain_numpy_call_that_cannot_dispatch_names_the_differentiable_version(call, ours):
     # NumPy hands chainrule nothing to dispatch on: it converts the argument itself.

@@ -405,7 +405,7 @@ def differentiable_version_hint() -> str:
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module.split(".")[0] in ("numpy", "scipy"):
-            caller = (module, frame.f_code.co_name)
+            caller = (module, _function_name(frame))
         elif caller is not None:
             break
         frame = frame.f_back
@@ -415,11 +415,20 @@ def differentiable_version_hint() -> str:
     ours = _differentiable_namespace(module)
     original = getattr(sys.modules.get(ours.replace("chainrule.", "", 1)), name, None)
     found = getattr(sys.modules.get(ours), name, None)
-    if not callable(found) or found is original:
+    if found is None or found is original:
         return ""
     public = ours.replace("chainrule.", "", 1)
     return (f" NumPy cannot hand {public}.{name} a Tensor here; call {ours}.{name}, which "
             f"is differentiable.")
+
+
+def _function_name(frame) -> str:
+    """The name a user called: ``r_`` and ``c_`` for NumPy's index objects."""
+    name = frame.f_code.co_name
+    if name == "__getitem__":
+        target = frame.f_locals.get("self")
+        return next((index for index in ("r_", "c_") if target is getattr(np, index)), name)
+    return name
 
 
 def _differentiable_namespace(module: str) -> str:
