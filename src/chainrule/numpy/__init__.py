@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as _np
 
 from .._core.graph import Box as _Box
-from ..ops.indexing import holds_box as _holds_box
+from ..ops.array_likes import holds_box as _holds_box
 from ..ops.registry import FUNCTIONS as _FUNCTIONS
 from . import fft, linalg  # noqa: F401  (NumPy's submodules, with derivatives)
 from ._namespace import AxisJoiner as _AxisJoiner

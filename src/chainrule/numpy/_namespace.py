@@ -10,7 +10,7 @@ import numpy as np
 
 from .._core.graph import Box
 from .._core.primitive import Primitive
-from ..ops.indexing import as_array_like, holds_box
+from ..ops.array_likes import as_array_like, holds_box
 from ..ops.registry import FUNCTIONS, UFUNCS
 
 # What a ufunc has beyond calls; its methods hand Tensors back to chainrule's rules.
@@ -53,18 +53,16 @@ def _differentiable_version(obj):
     handler = FUNCTIONS.get(obj)
     if handler is None:
         return obj
-    # Wrappers read their array arguments through ops.indexing.as_operand already.
+    # Wrappers read their array arguments through ops.array_likes already.
     return accepting_array_likes(handler) if isinstance(handler, Primitive) else handler
 
 
-def populate(namespace: dict, module, submodules: dict | None = None) -> None:
-    """Fill ``namespace`` with every public name of NumPy's ``module``, differentiable
-    where chainrule has rules; ``submodules`` replace NumPy's own."""
+def populate(namespace: dict, module) -> None:
+    """Fill ``namespace`` with every public name of NumPy's ``module`` that it does not
+    define already, differentiable where chainrule has rules."""
     for name in dir(module):
-        if name.startswith("__") or name in namespace:
-            continue
-        namespace[name] = (submodules or {}).get(name) or _differentiable_version(
-            getattr(module, name))
+        if not name.startswith("__") and name not in namespace:
+            namespace[name] = _differentiable_version(getattr(module, name))
 
 
 class AxisJoiner:
