@@ -39,6 +39,29 @@ def test_lists_of_traced_values_are_array_likes(fn):
     _check_against_finite_differences(fn, [0.7, -1.3])
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: np.sum(x * [x[1], 2.0]),
+    lambda x: np.sum([x[1], 2.0] - x),
+    lambda x: np.sum(np.add(x, [x[1], 2.0]) ** 2),
+    lambda x: np.sum(np.maximum(x, [x[1] - 5, 0.0])),
+    lambda x: np.matmul(x, [x[1], 2.0]),
+    lambda x: x @ [x[1], 2.0],
+])
+def test_tensor_operations_take_lists_of_traced_values(fn):
+    _check_against_finite_differences(fn, [0.7, -1.3])
+
+
+@pytest.mark.parametrize("plain, ours", [
+    (lambda x: np.interp(0.5, [0.0, 1.0], [x[0], x[1]]),
+     lambda x: cnp.interp(0.5, [0.0, 1.0], [x[0], x[1]])),
+    (lambda x: np.polyval([x[0], x[1]], 2.0), lambda x: cnp.polyval([x[0], x[1]], 2.0)),
+])
+def test_namespace_versions_take_what_plain_numpy_cannot_dispatch(plain, ours):
+    with pytest.raises(TypeError, match="call chainrule.numpy"):
+        cr.grad(plain)(np.array([0.7, -1.3]))
+    _check_against_finite_differences(ours, [0.7, -1.3])
+
+
 @pytest.mark.parametrize("call, ours", [
     (lambda x: np.mean([x, 2 * x]), "chainrule.numpy.mean"),
     (lambda x: np.sum(np.full((2, 2), x)), "chainrule.numpy.full"),

@@ -26,10 +26,10 @@ from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 from .tensor_operators import (
     OPERAND_TYPES,
     TensorOperators,
-    defers_to,
     defers_to_type,
     differentiable_version_hint,
     no_rule,
+    operands,
     qualified_name,
     strip_tree,
 )
@@ -425,8 +425,11 @@ class Tensor(Box, TensorOperators):
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         for x in inputs:
-            if type(x) not in OPERAND_TYPES and defers_to(x):
-                return NotImplemented
+            if type(x) not in OPERAND_TYPES:
+                inputs = operands(inputs)
+                if inputs is None:
+                    return NotImplemented
+                break
         if method == "__call__" and not kwargs:
             prim = UFUNCS.get(ufunc)
             if prim is not None:

@@ -14,6 +14,7 @@ from ._core.graph import Box
 from ._core.primitive import strip
 from ._core.state import mark_modified, state
 from .ops import elementwise as ew
+from .ops.array_likes import as_array_like, holds_box
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 
 if TYPE_CHECKING:
@@ -57,18 +58,35 @@ def defers_to_type(kind: type) -> bool:
 _SUBCLASSES_WITH_OWN_MEANING = (np.ma.MaskedArray, np.matrix)
 
 
+def operand(other: Any) -> Any:
+    """``other`` as an operand of a Tensor's operation: NotImplemented for a type the
+    Tensor defers to, a list or tuple holding traced values stacked (a Tensor), as it is
+    otherwise."""
+    if defers_to(other):
+        return NotImplemented
+    if isinstance(other, (list, tuple)) and holds_box(other):
+        return as_array_like(other)
+    return other
+
+
+def operands(inputs: tuple) -> tuple | None:
+    """``operand`` of each input, or None if the Tensor defers to one of them."""
+    converted = tuple(map(operand, inputs))
+    return None if any(x is NotImplemented for x in converted) else converted
+
+
 class TensorOperators:
     """Python's operators and the ndarray methods users call, on Tensors."""
 
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _add(other, self)
 
@@ -76,12 +94,12 @@ class TensorOperators:
         return self._in_place(_add, other)
 
     def __sub__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _subtract(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _subtract(other, self)
 
@@ -89,12 +107,12 @@ class TensorOperators:
         return self._in_place(_subtract, other)
 
     def __mul__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _multiply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _multiply(other, self)
 
@@ -102,12 +120,12 @@ class TensorOperators:
         return self._in_place(_multiply, other)
 
     def __truediv__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _divide(other, self)
 
@@ -115,12 +133,12 @@ class TensorOperators:
         return self._in_place(_divide, other)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _floor_divide(other, self)
 
@@ -128,12 +146,12 @@ class TensorOperators:
         return self._in_place(_floor_divide, other)
 
     def __mod__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _mod(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _mod(other, self)
 
@@ -141,12 +159,12 @@ class TensorOperators:
         return self._in_place(_mod, other)
 
     def __pow__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _power(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _power(other, self)
 
@@ -154,12 +172,12 @@ class TensorOperators:
         return self._in_place(_power, other)
 
     def __matmul__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        if type(other) not in OPERAND_TYPES and defers_to(other):
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
             return NotImplemented
         return _matmul(other, self)
 
