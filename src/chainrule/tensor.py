@@ -24,7 +24,16 @@ from .ops import indexing, ufunc_methods
 from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
-from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
+from .tensor_operators import (
+    OPERAND_TYPES,
+    TensorOperators,
+    defers_to_type,
+    differentiable_version_hint,
+    no_rule,
+    operands,
+    qualified_name,
+    strip_tree,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -260,11 +269,15 @@ class Tensor(Box, TensorOperators):
         return indexing.astype(self, dtype)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
-        if self._node is not None:
+        # Integers and booleans have no derivative, so a cast to them loses nothing:
+        # np.int64(t), np.asarray(t, dtype=bool) give what t.astype(...) holds.
+        if self._node is not None and (dtype is None or np.dtype(dtype).kind not in "biu"):
             raise TypeError(
                 "a Tensor that requires grad cannot become a plain NumPy array: the "
                 "gradient would be lost silently. Use .detach() or .numpy() if you "
-                "mean to drop it, or use chainrule.numpy functions to keep it.")
+                "mean to drop it, x.astype(dtype) to cast it (np.float32(x) cannot "
+                "return a Tensor), or chainrule.numpy functions to keep it."
+                + differentiable_version_hint())
         value = self._value
         return value if dtype is None else value.astype(dtype, copy=False)
 
@@ -413,6 +426,12 @@ class Tensor(Box, TensorOperators):
 
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        for x in inputs:
+            if type(x) not in OPERAND_TYPES:
+                inputs = operands(inputs)
+                if inputs is None:
+                    return NotImplemented
+                break
         if method == "__call__" and not kwargs:
             prim = UFUNCS.get(ufunc)
             if prim is not None:
@@ -437,6 +456,8 @@ class Tensor(Box, TensorOperators):
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
+        if len(types) > 1 and any(defers_to_type(kind) for kind in types):
+            return NotImplemented
         handler = FUNCTIONS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
@@ -454,6 +475,7 @@ class Tensor(Box, TensorOperators):
 
 
 _primitive.set_box_type(Tensor)
+OPERAND_TYPES.add(Tensor)
 
 
 # Primitives whose result may be a view of their input's memory.

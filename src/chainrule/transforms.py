@@ -22,6 +22,7 @@ from ._pytree import flatten, unflatten
 from .ops.broadcast import identity_basis, reduce_batch_to_shape, reduce_to_shape
 from .ops.complex import real_part_for
 from .tensor import Tensor, _as_leaf_gradient
+from .tensor_operators import defers_to
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -101,6 +102,8 @@ def _not_a_float_value(x: Any) -> tuple[str, str] | None:
     if isinstance(value, (bool, int)):
         kind = "bool" if isinstance(value, bool) else "int"
         return kind, f"{value!r} (a Python {kind})"
+    if defers_to(value):
+        return "wrapper", f"a {type(value).__name__} ({_short_repr(value)})"
     if not isinstance(value, (np.ndarray, np.generic)) and not is_duck_array(value):
         return "other", f"an object of type {type(x).__name__} ({_short_repr(x)})"
     dtype, shape = value.dtype, np.shape(value)
@@ -125,6 +128,9 @@ _OUTPUT_HINTS = {
     "bool": ": a comparison such as np.sum(x) > 0 has no derivative; return the float "
             "value itself.",
     "int": ": an integer result has no derivative; return floats.",
+    "wrapper": ", a container that wraps arrays (chainrule leaves operations with it to "
+               "the container, which then holds the Tensor): return the array inside "
+               "it, e.g. .data of an xarray.DataArray.",
 }
 
 
@@ -154,6 +160,15 @@ def _check_output(out: Any, what: str, needs: str = "arrays") -> None:
             kind, description = problem
             raise TypeError(f"{what} needs a function that returns {needed}, but it "
                             f"returned {description}{_OUTPUT_HINTS.get(kind, '.')}")
+
+
+def _refuse_wrappers(out_leaves: list, what: str) -> None:
+    """Raise if an output is a container wrapping arrays (whose derivative would
+    otherwise read as zero, the Tensor inside unseen)."""
+    for leaf in out_leaves:
+        if defers_to(leaf):
+            raise TypeError(f"{what} needs a function that returns arrays, but it returned "
+                            f"{_not_a_float_value(leaf)[1]}{_OUTPUT_HINTS['wrapper']}")
 
 
 def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
@@ -313,6 +328,7 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
     out, trees, _, level = _trace(fun, primals, tuple(range(len(primals))))
     out, aux = _split_aux(out, has_aux)
     out_leaves, out_structure = flatten(out)
+    _refuse_wrappers(out_leaves, "vjp")
 
     def vjp_fn(cotangent: Any) -> tuple:
         ct_leaves, _ = flatten(cotangent)
@@ -567,6 +583,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                 _tangent_box(pl, tl, level) for pl, tl in zip(p_leaves, t_leaves)]))
         out, aux = _split_aux(fun(*traced), has_aux)
     out_leaves, structure = flatten(out)
+    _refuse_wrappers(out_leaves, "jvp")
     values = [_untrace(o, level) for o in out_leaves]
     tangent_out = [_tangent_of(o, v, level) for o, v in zip(out_leaves, values)]
     if _all_python_floats(primals):

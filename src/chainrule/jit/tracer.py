@@ -266,6 +266,9 @@ class Tracer:
             return out
         return self._trace.record(func, args, kwargs)
 
+    def __array_namespace__(self, api_version=None):
+        return np  # NumPy's functions dispatch to a tracer: it is an array operand
+
     def __array__(self, dtype=None, copy=None):
         raise UntraceableError(
             f"cr.jit cannot compile a conversion of a traced value (shape {self.shape}) "

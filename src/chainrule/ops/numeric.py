@@ -18,7 +18,7 @@ from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import strip
 from .elementwise import deg2rad, rad2deg
-from .indexing import as_array_like, astype
+from .indexing import as_array_like, as_operand, astype, holds_box
 from .reductions import permute_along
 from .registry import FUNCTIONS, UFUNCS, defprim, implements
 
@@ -242,6 +242,41 @@ def _full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     return np.copy(np.broadcast_to(fill_value, shape))
 
 
+@implements(np.full_like)
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
+               device=None):
+    """``numpy.full_like``: a plain array, unless ``fill_value`` is traced (then
+    differentiable in it, as ``full``)."""
+    if not holds_box(fill_value):
+        return np.full_like(np.asarray(strip(a)), fill_value, dtype=dtype, order=order,
+                            subok=subok, shape=shape)
+    dtype = np.result_type(strip(a)) if dtype is None else dtype
+    return _full(np.shape(strip(a)) if shape is None else shape, fill_value, dtype=dtype)
+
+
+@implements(np.copyto)
+def _copyto(dst, src, casting="same_kind", where=True):
+    """``numpy.copyto`` where no gradient is lost: refused into a traced Tensor (assign
+    ``t[...] = src`` instead, which is recorded) and from a traced ``src`` (which is
+    how ``numpy.full`` and ``full_like`` fill arrays); plain otherwise."""
+    if _holds_traced(dst):
+        raise TypeError("numpy.copyto into a traced Tensor is not recorded by chainrule; "
+                        "assign with t[...] = src, which is differentiable.")
+    if _holds_traced(src):
+        raise TypeError(
+            "numpy.copyto would write a traced value into an array, dropping its "
+            "gradient (numpy.full(shape, x) and numpy.full_like(a, x) do this inside "
+            "NumPy). Use chainrule.numpy.full / full_like, or np.broadcast_to(x, shape), "
+            "which keep it.")
+    return np.copyto(strip(dst), strip(src), casting=casting, where=strip(where))
+
+
+def _holds_traced(x) -> bool:
+    if isinstance(x, Box):
+        return x._node is not None
+    return isinstance(x, (list, tuple)) and any(map(_holds_traced, x))
+
+
 @implements(np.linspace)
 def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
               device=None):
@@ -452,7 +487,7 @@ def _trapezoid(y, x=None, dx=1.0, axis=-1):
 
 def _observations(m, rowvar: bool, dtype):
     """``m`` as a 2-D array of variables (rows) by observations (columns)."""
-    m = m if isinstance(m, Box) else np.asarray(m)
+    m = as_operand(m)
     m = m.astype(dtype) if m.dtype != dtype else m
     m = np.reshape(m, (1, -1)) if np.ndim(m) < 2 else m
     return m if rowvar or np.shape(m)[0] == 1 else m.T
@@ -518,7 +553,7 @@ def _to_front(a, axis):
     """``a`` with the reduced axes (all when None) flattened into a leading one, and the
     shape ``keepdims`` restores."""
     a = as_array_like(a)
-    a = a if isinstance(a, Box) else np.asarray(a)
+    a = as_operand(a)
     ndim = np.ndim(a)
     axes = tuple(range(ndim)) if axis is None else tuple(
         ax % ndim for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))

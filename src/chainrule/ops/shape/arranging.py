@@ -218,4 +218,5 @@ def _np_meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 
 nondifferentiable(np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like,
-                  np.empty_like, np.full_like)
+                  np.empty_like, np.may_share_memory,
+                  np.shares_memory, np.min_scalar_type, np.common_type, np.can_cast)
