@@ -22,6 +22,8 @@ RUNS_EAGERLY: dict[str, str] = {
     "where-interp": "np.interp differentiated in its sample points indexes them with "
                     "positions from np.searchsorted; NumPy converts a traced index of a "
                     "plain array with np.asarray, which a trace cannot record",
+    "odeint-state-times-args": "odeint's derivative rules run SciPy's integrator on the "
+                               "values themselves (the adjoint and sensitivity systems)",
 }
 
 ULPS = dict(rtol=1e-11, atol=1e-12)
