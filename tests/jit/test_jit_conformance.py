@@ -19,9 +19,6 @@ from ..ops.test_conformance import CASES, _inputs, _wrt
 
 # Cases that cr.jit runs eagerly (with a JitWarning), by id, and why.
 RUNS_EAGERLY: dict[str, str] = {
-    "where-interp": "np.interp differentiated in its sample points indexes them with "
-                    "positions from np.searchsorted; NumPy converts a traced index of a "
-                    "plain array with np.asarray, which a trace cannot record",
     "odeint-state-times-args": "odeint's derivative rules run SciPy's integrator on the "
                                "values themselves (the adjoint and sensitivity systems)",
 }

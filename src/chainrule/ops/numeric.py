@@ -142,11 +142,20 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     x, xp, fp = map(as_array_like, (x, xp, fp))
     count = np.shape(xp)[0]
     upper = np.clip(np.searchsorted(plain_array(xp), plain_array(x)), 1, count - 1)
-    x0, x1, f0, f1 = xp[upper - 1], xp[upper], fp[upper - 1], fp[upper]
+    x0, x1, f0, f1 = (_at(a, i) for a in (xp, fp) for i in (upper - 1, upper))
     inside = f0 + (x - x0) / (x1 - x0) * (f1 - f0)
     below = fp[0] if left is None else left
     above = fp[-1] if right is None else right
     return np.where(x < xp[0], below, np.where(x > xp[-1], above, inside))
+
+
+def _at(values, positions):
+    """``values[positions]`` for 1-d values; positions traced by cr.jit index a plain
+    array through np.take_along_axis (which NumPy dispatches on its indices)."""
+    if isinstance(values, Box):
+        return values[positions]
+    taken = np.take_along_axis(np.asarray(values), np.ravel(positions), axis=0)
+    return np.reshape(taken, np.shape(positions))
 
 
 def _full_convolution(a, v):

@@ -72,6 +72,31 @@ def check_program(program: Callable, inputs: Sequence[np.ndarray], step: float =
     _exact("jvp along a direction (against <gradient, direction>)",
            cr.jvp(dispatch, inputs, directions)[1], along)
     _check_second_order(dispatch, inputs, directions, step)
+    _check_compiled(dispatch, inputs, directions)
+
+
+def _check_compiled(fun: Callable, inputs: tuple, directions: tuple) -> None:
+    """``cr.jit`` gives eager mode's value and gradient, traced and then compiled (at the
+    inputs and at a point nearby), and eager mode's Hessian-vector product."""
+    import warnings
+
+    import chainrule as cr
+    from chainrule.jit import JitWarning
+
+    argnums = tuple(range(len(inputs)))
+    eager = cr.value_and_grad(fun, argnums)
+    nearby = tuple(x + 1e-3 * d for x, d in zip(inputs, directions))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitWarning)  # a fallback to eager mode is a failure
+        compiled = cr.jit(cr.value_and_grad(fun, argnums))
+        for point, when in ((inputs, "traced"), (inputs, "compiled"), (nearby, "compiled")):
+            if when == "compiled" and not compiled.cache_info()["variants"]:
+                continue
+            _exact(f"value and gradient by cr.jit ({when}, against eager mode's)",
+                   compiled(*point), eager(*point))
+        product = cr.jit(lambda *xs: cr.hvp(lambda xs: fun(*xs), xs, directions))
+        _exact("the Hessian-vector product by cr.jit (against eager mode's)",
+               product(*inputs), cr.hvp(lambda xs: fun(*xs), inputs, directions))
 
 
 def _check_second_order(fun: Callable, inputs: tuple, directions: tuple, step: float) -> None:
