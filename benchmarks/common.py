@@ -46,11 +46,11 @@ def report(title: str, rows: list[tuple[str, float]], baseline: str, unit: str =
     """Print a table of measurements with ratios against ``baseline``; return ratios."""
     base = dict(rows)[baseline]
     print(f"\n{title}")
-    print(f"  {'':<28}{unit:>12}{'ratio':>10}")
+    print(f"  {'':<40}{unit:>12}{'ratio':>10}")
     ratios = {}
     for name, value in rows:
         ratios[name] = value / base
-        print(f"  {name:<28}{value * scale:>12.3f}{value / base:>9.2f}x")
+        print(f"  {name:<40}{value * scale:>12.3f}{value / base:>9.2f}x")
     return ratios
 
 
