@@ -206,7 +206,8 @@ def fit_mle(negloglik: Callable, params0: Any, data: Any = (),
     "exp", "expit" or a function written with ``np.*``: ``natural_scale()`` and
     the summary then give e.g. ``sigma = exp(log_sigma)`` with delta-method
     standard errors. Other keyword arguments go to ``chainrule.optimize.minimize``
-    (``options={"gtol": 1e-8}``, ``bounds``...).
+    (``options={"gtol": 1e-8}``, ``bounds``...; ``jit=False`` runs ``negloglik``
+    eagerly instead of compiling it with ``cr.jit``).
 
     Raises ``SingularHessianError`` when the Hessian at the optimum is singular
     or not positive definite; warns (RuntimeWarning) when the fit has not

@@ -22,6 +22,8 @@ def simplify(program: Program) -> Program:
         program = drop_identities(program)
         program = merge_common_subexpressions(program)
         program = factor_broadcast_products(program)
+        program = eliminate_dead_code(program)
+        return reuse_buffers(program)
     return eliminate_dead_code(program)
 
 
@@ -250,6 +252,45 @@ class _Factoring:
         if type(x) is Var:
             return self.program.dtypes[x]
         return getattr(x, "dtype", None)
+
+
+REUSE_ABOVE = 16384  # entries: below this, allocating costs less than passing out=
+
+
+def reuse_buffers(program: Program) -> Program:
+    """Write an elementwise result into an input array that is dead after it.
+
+    Only arrays the program made itself with a ufunc (fresh memory, no views of
+    it anywhere: every use is a ufunc call) and that it does not return are
+    reused, when the shape and dtype match, so nothing else can see the write.
+    """
+    uses: dict = {}
+    for index, eq in enumerate(program.equations):
+        for v in eq.in_vars():
+            uses.setdefault(v, []).append(index)
+    fresh = {eq.outs for eq in program.equations
+             if isinstance(eq, Equation) and _plain_ufunc_call(eq) and type(eq.outs) is Var}
+    returned = {v for v in program.outputs if type(v) is Var}
+    for index, eq in enumerate(program.equations):
+        if not (isinstance(eq, Equation) and _plain_ufunc_call(eq) and type(eq.outs) is Var):
+            continue
+        if int(np.prod(program.shapes[eq.outs])) < REUSE_ABOVE:
+            continue
+        for v in eq.args:
+            if (type(v) is Var and v in fresh and v not in returned and uses[v][-1] == index
+                    and sum(type(a) is Var and a == v for a in eq.args) == 1
+                    and program.shapes[v] == program.shapes[eq.outs]
+                    and program.dtypes[v] == program.dtypes[eq.outs]
+                    and all(_plain_ufunc_call(program.equations[i]) for i in uses[v])):
+                eq.kwargs = {"out": v}
+                fresh.discard(v)
+                break
+    return program
+
+
+def _plain_ufunc_call(eq) -> bool:
+    return isinstance(eq, Equation) and isinstance(eq.fn, np.ufunc) and not eq.kwargs \
+        and eq.fn.nout == 1 and eq.fn.signature is None
 
 
 def _renamed(eq, renamed: dict):
