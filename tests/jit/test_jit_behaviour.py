@@ -207,3 +207,17 @@ def test_a_traced_value_kept_after_the_trace_is_refused():
     cr.jit(f)(np.ones(2))
     with pytest.raises(TypeError, match="after its trace ended"):
         kept[0] + 1.0
+
+
+def test_a_tensor_read_as_a_constant_is_checked_for_changes():
+    model = cr.nn.Linear(3, 2)
+    predict = cr.jit(model)
+    x = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    with cr.no_grad(), _ErrorOnJitWarning():
+        for _ in range(12):  # more updates than variants: stale ones are dropped
+            predict(x)
+            np.testing.assert_allclose(predict(x).numpy(), model(x).numpy(), rtol=1e-15)
+            model.weight -= 0.1  # an in-place update, as an optimiser makes
+        model.bias.data = np.array([5.0, -5.0])  # a new value
+        np.testing.assert_allclose(predict(x).numpy(), model(x).numpy(), rtol=1e-15)
+    assert predict.cache_info()["variants"] == 1

@@ -95,11 +95,13 @@ def count_open_traces(change: int) -> None:
         _open_traces += change
 
 
-def _call(prim, args, kwargs):
-    """``prim.fun(*args, **kwargs)``, or its recording when a trace is open."""
+def _call_untraced(prim, args, kwargs):
+    """``prim.fun`` on the plain values of ``args`` (boxes below the recorded levels),
+    or its recording when a trace is open: the hook sees the boxes, so that a
+    compiled program can check that the tensors it read have not changed since."""
     if _open_traces:
         return _traced_call(prim, args, kwargs)
-    return prim.fun(*args, **kwargs)
+    return prim.fun(*map(strip, args), **kwargs)
 
 
 def make_box(value, node):
@@ -282,7 +284,7 @@ class Primitive:
             if not boxed:
                 return self.fun(*args, **kwargs) if not _open_traces else \
                     _traced_call(self, args, kwargs)
-            return make_box(_call(self, list(map(strip, args)), kwargs), None)
+            return make_box(_call_untraced(self, args, kwargs), None)
         if level:
             for v in vals:  # a traced value of a lower level underneath?
                 if isinstance(v, Box):
@@ -324,7 +326,7 @@ class Primitive:
         """Inputs traced on several levels: record the top one, recurse for the rest."""
         level = max(a._node.level for a in args if isinstance(a, Box) and a._node is not None)
         if level < state.record_from:
-            return make_box(_call(self, list(map(strip, args)), kwargs), None)
+            return make_box(_call_untraced(self, args, kwargs), None)
         vals = list(args)
         parents = [None] * len(args)
         for i, a in enumerate(args):

@@ -23,9 +23,11 @@ import numpy as np
 from .. import _pytree
 from .._core import primitive as _primitive
 from .._core.graph import Box
+from .._core.primitive import strip
 from ..tensor import Tensor
 from .codegen import Retrace, compile_program
 from .passes import simplify
+from .program import Guard
 from .tracer import Trace, Tracer, UntraceableError, holds_tracer, trace_of
 
 MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
@@ -36,10 +38,15 @@ class JitWarning(UserWarning):
 
 
 def _record_primitive(prim, args, kwargs):
-    trace = trace_of(args) or trace_of(kwargs)
+    """The trace hook of ``Primitive.__call__``: record the call whole, if it is traced."""
+    values = [strip(a) for a in args]
+    trace = trace_of(values) or trace_of(kwargs)
     if trace is None:
-        return prim.fun(*args, **kwargs)
-    return trace.record(prim.fun, args, kwargs, name=prim.name)
+        return prim.fun(*values, **kwargs)
+    for arg, value in zip(args, values):
+        if isinstance(arg, Box) and type(value) is not Tracer:
+            trace.watch_tensor(arg, value)
+    return trace.record(prim.fun, values, kwargs, name=prim.name)
 
 
 _primitive.set_trace_hook(_record_primitive)
@@ -54,6 +61,12 @@ class Compiled:
         self.source = source
         self.out_structure = out_structure
         self.out_kinds = out_kinds
+
+    def is_stale(self, failed: Retrace) -> bool:
+        """Whether the guard that failed was on a tensor that has changed since: this
+        variant then never runs again (the next trace reads the new value)."""
+        guard = self.program.equations[failed.args[0]]
+        return isinstance(guard, Guard) and guard.kind == "unchanged"
 
     def outputs(self, values) -> Any:
         leaves = [Tensor._wrap(v) if kind == "tensor" else _fresh(v, kind)
@@ -118,7 +131,11 @@ class Jitted:
         for variant in variants:
             try:
                 values = variant.run(*dynamic)
-            except Retrace:
+            except Retrace as failed:
+                if variant.is_stale(failed):
+                    with self._lock:
+                        if variant in entry.variants:
+                            entry.variants.remove(variant)
                 continue
             return variant.outputs(values)
         return self._trace_new_variant(entry, args, kwargs)

@@ -43,6 +43,8 @@ def compile_program(program: Program, name: str):
 
 def _statement(eq, index: int, namer: _Namer) -> str:
     if isinstance(eq, Guard):
+        if eq.kind == "unchanged":
+            return f"if not {namer.literal(eq.expected)}.unchanged(): raise Retrace({index})"
         test = f"{eq.var!r}.shape" if eq.kind == "shape" else repr(eq.var)
         return f"if {test} != {namer.literal(eq.expected)}: raise Retrace({index})"
     if eq.in_place and eq.name == "setitem":

@@ -298,7 +298,7 @@ def _renamed(eq, renamed: dict):
         return eq
     rename = lambda v: renamed.get(v, v)  # noqa: E731
     if isinstance(eq, Guard):
-        return Guard(rename(eq.var), eq.kind, eq.expected)
+        return Guard(eq.var if eq.var is None else rename(eq.var), eq.kind, eq.expected)
     return Equation(eq.fn, eq.name, map_vars(eq.args, rename), map_vars(eq.kwargs, rename),
                     eq.outs, eq.in_place)
 

@@ -45,14 +45,15 @@ class Equation:
 @dataclass
 class Guard:
     """A check the compiled program repeats: ``kind`` is "value" (the variable's
-    Python value equals ``expected``) or "shape" (its shape does)."""
+    Python value equals ``expected``), "shape" (its shape does) or "unchanged" (no
+    variable: the tensor read as the constant ``expected`` still holds that value)."""
 
-    var: Var
+    var: Var | None
     kind: str
     expected: Any
 
     def in_vars(self) -> list:
-        return [self.var]
+        return [] if self.var is None else [self.var]
 
     def out_vars(self) -> tuple:
         return ()

@@ -16,9 +16,12 @@ adds a *guard*, a check that the compiled program repeats at run time.
 from __future__ import annotations
 
 import operator
+import weakref
 
 import numpy as np
 
+from .._core.primitive import strip
+from .._core.state import version_of
 from .program import Equation, Guard, Program, Var, method_call
 
 
@@ -76,6 +79,13 @@ class Trace:
                 self.program.equations.append(Guard(var, "shape", self.program.shapes[var]))
         return self._wrap(result, outs)
 
+    def watch_tensor(self, tensor, value) -> None:
+        """Read ``tensor``'s current ``value`` into the program as a constant, with a
+        guard that retraces when the tensor changes (an optimiser's update, ``.data =``)."""
+        if isinstance(value, np.ndarray):
+            watched = WatchedTensor(tensor, value)
+            self.program.equations.append(Guard(None, "unchanged", watched))
+
     def guard(self, tracer: Tracer, convert):
         """``convert(value)`` (``bool``, ``float`` ...), checked again at run time."""
         return self.record(convert, (tracer,), {})
@@ -107,6 +117,25 @@ class Trace:
             raise UntraceableError(
                 "a value traced by cr.jit was used after its trace ended (it was kept in "
                 "a global or a closure); return it from the jitted function instead")
+
+
+class WatchedTensor:
+    """A tensor whose value a program holds as a constant, and the value's version then."""
+
+    __slots__ = ("tensor", "value", "version")
+
+    def __init__(self, tensor, value) -> None:
+        self.tensor = weakref.ref(tensor)
+        self.value = value
+        self.version = version_of(value)
+
+    def unchanged(self) -> bool:
+        tensor = self.tensor()
+        return (tensor is not None and strip(tensor) is self.value
+                and version_of(self.value) == self.version)
+
+    def __repr__(self) -> str:
+        return f"<tensor of shape {self.value.shape}>"
 
 
 def _plain(value):
