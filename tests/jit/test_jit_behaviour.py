@@ -221,3 +221,17 @@ def test_a_tensor_read_as_a_constant_is_checked_for_changes():
         model.bias.data = np.array([5.0, -5.0])  # a new value
         np.testing.assert_allclose(predict(x).numpy(), model(x).numpy(), rtol=1e-15)
     assert predict.cache_info()["variants"] == 1
+
+
+def test_drawing_from_the_global_random_generator_runs_eagerly_with_the_same_draws():
+    def noisy(x):
+        return x + np.random.normal(size=x.shape)
+
+    np.random.seed(3)
+    expected = [noisy(np.zeros(2)) for _ in range(3)]
+    np.random.seed(3)
+    fast = cr.jit(noisy)
+    with pytest.warns(JitWarning, match="np.random"):
+        got = [fast(np.zeros(2)) for _ in range(3)]
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)

@@ -193,9 +193,14 @@ class Jitted:
             return self.fun(*args, **kwargs)
         trace = Trace()
         traced_args, traced_kwargs = self._tracers_for(trace, args, kwargs)
+        random_state = np.random.get_state()
         _primitive.count_open_traces(+1)
         try:
             result = self.fun(*traced_args, **traced_kwargs)
+            if _drew_random_numbers(random_state):
+                np.random.set_state(random_state)  # the eager call below draws them once
+                raise UntraceableError("the function draws from np.random's global generator, "
+                                       "and a compiled program would repeat the same draws")
         except Exception as error:  # noqa: BLE001 - retried eagerly, raised from there
             return self._eager_after_failure(entry, args, kwargs, error)
         finally:
@@ -249,6 +254,13 @@ class Jitted:
             name = getattr(self.fun, "__qualname__", repr(self.fun))
             warnings.warn(f"cr.jit runs {name} eagerly (uncompiled) for this signature: "
                           f"{reason}", JitWarning, stacklevel=4)
+
+
+def _drew_random_numbers(before: tuple) -> bool:
+    """Whether np.random's global generator moved since its state was ``before``."""
+    after = np.random.get_state()
+    return after[2] != before[2] or after[3] != before[3] or not np.array_equal(after[1],
+                                                                                 before[1])
 
 
 def _where(error: BaseException) -> str:
