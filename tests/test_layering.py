@@ -55,7 +55,8 @@ def test_an_upper_package_imports_first_in_a_fresh_interpreter(package):
 
 
 UPPER = ("chainrule.transforms", "chainrule.checkpoint", "chainrule.nn", "chainrule.optim",
-         "chainrule.training", "chainrule.optimize", "chainrule.mle", "chainrule.tensor")
+         "chainrule.training", "chainrule.optimize", "chainrule.mle", "chainrule.tensor",
+         "chainrule.jit")
 
 
 @pytest.mark.parametrize("path", _modules_under("_core") + _modules_under("ops"),

@@ -211,3 +211,40 @@ def test_a_notebook_widget_bar_is_kept_when_output_is_not_a_terminal(monkeypatch
                         types.SimpleNamespace(tqdm_notebook=NotebookBar))
     assert training._shows_a_bar(NotebookBar, io.StringIO())
     assert not training._shows_a_bar(type("TextBar", (), {}), io.StringIO())
+
+
+def test_fit_with_jit_trains_exactly_as_eagerly():
+    import warnings
+
+    from chainrule.jit import JitWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((96, 4))
+    y = (X @ np.array([1.0, -2.0, 0.5, 3.0]) > 0).astype(int)
+
+    def run(jit):
+        model = cr.nn.Sequential(cr.nn.Linear(4, 8, rng=1), cr.nn.Tanh(), cr.nn.Linear(8, 2, rng=2))
+        optimizer = cr.optim.Adam(model.parameters(), lr=0.05)
+        batches = [(X[i:i + 32], y[i:i + 32]) for i in range(0, 96, 32)]
+        history = cr.training.fit(model, cr.nn.CrossEntropyLoss(), optimizer, batches, epochs=3,
+                                  progress=False, jit=jit, max_grad_norm=1.0)
+        return history.step_losses, [p.numpy().copy() for p in model.parameters()]
+
+    eager_losses, eager_params = run(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitWarning)
+        losses, params = run(True)
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-12)
+    for p, e in zip(params, eager_params):
+        np.testing.assert_allclose(p, e, rtol=1e-10, atol=1e-12)
+
+
+def test_fit_with_jit_trains_a_model_with_dropout_eagerly_and_says_so():
+    from chainrule.jit import JitWarning
+
+    model = cr.nn.Sequential(cr.nn.Linear(2, 4, rng=0), cr.nn.Dropout(0.5, rng=0),
+                             cr.nn.Linear(4, 1, rng=1))
+    batches = [(np.ones((4, 2)), np.zeros((4, 1)))]
+    with pytest.warns(JitWarning, match="Dropout"):
+        cr.training.fit(model, cr.nn.MSELoss(), cr.optim.SGD(model.parameters(), lr=0.1),
+                        batches, progress=False, jit=True)

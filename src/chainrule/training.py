@@ -12,7 +12,9 @@ import html
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -70,7 +72,7 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
         max_grad_norm: float | None = None,
         on_epoch_end: Callable[[int, float], dict[str, float] | None] | None = None,
         progress: bool = True, print_every: int | None = None,
-        file: IO[str] | None = None) -> History:
+        file: IO[str] | None = None, jit: bool = False) -> History:
     """Train ``model`` on ``batches`` of ``(inputs, targets)`` for ``epochs`` passes.
 
     Each step computes ``loss_fn(model(inputs), targets)``, runs ``backward()``,
@@ -80,14 +82,22 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
     ``scheduler`` steps (``ReduceLROnPlateau`` with the epoch's mean loss) and
     ``on_epoch_end(epoch, mean_loss)`` may return metrics to show and record,
     such as a validation accuracy. ``progress=False`` prints nothing.
+
+    ``jit=True`` compiles the loss and its gradient with ``cr.jit`` (the model
+    called with its parameters as traced inputs), for a model whose forward pass
+    is the same function at every step: a model with dropout or batch-norm
+    statistics, or one that draws random numbers, trains eagerly instead (with a
+    ``JitWarning`` for the modules chainrule knows).
     """
     history = History()
     reporter = _Reporter(progress, print_every, file)
+    step = _CompiledStep.for_model(model, loss_fn, optimizer) if jit else None
     for epoch in range(1, epochs + 1):
         if hasattr(model, "train"):
             model.train()
         losses = reporter.run_epoch(
-            (_train_step(model, loss_fn, optimizer, batch, max_grad_norm) for batch in batches),
+            (_train_step(model, loss_fn, optimizer, batch, max_grad_norm, step)
+             for batch in batches),
             epoch, epochs, _length(batches))
         if not losses:
             raise ValueError(f"the batches gave nothing to train on in epoch {epoch}; pass "
@@ -103,16 +113,74 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
     return history
 
 
-def _train_step(model, loss_fn, optimizer, batch, max_grad_norm) -> float:
+def _train_step(model, loss_fn, optimizer, batch, max_grad_norm, compiled=None) -> float:
     inputs, targets = batch
-    loss = loss_fn(model(inputs), targets)
     optimizer.zero_grad()
-    loss.backward()
+    if compiled is not None:
+        loss = compiled(inputs, targets)
+    else:
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
     if max_grad_norm is not None:
         clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]],
                         max_grad_norm)
     optimizer.step()
     return float(loss.item())
+
+
+class _CompiledStep:
+    """The loss and every parameter's gradient for one batch, compiled by ``cr.jit``."""
+
+    def __init__(self, model, loss_fn, optimizer) -> None:
+        import chainrule as cr
+
+        self.params = [p for group in optimizer.param_groups for p in group["params"]]
+
+        def loss_of(values, inputs, targets):
+            with _standing_for(self.params, values):
+                return loss_fn(model(inputs), targets)
+
+        self.value_and_grad = cr.jit(cr.value_and_grad(loss_of))
+        self.tensor = cr.tensor
+
+    @classmethod
+    def for_model(cls, model, loss_fn, optimizer) -> _CompiledStep | None:
+        """The compiled step, or None (with a warning) for a model with random or
+        stateful modules, which must run eagerly."""
+        varying = sorted({type(m).__name__ for m in getattr(model, "modules", list)()
+                          if type(m).__name__ in _VARYING_MODULES})
+        if varying:
+            from .jit import JitWarning
+
+            warnings.warn(f"fit(jit=True) trains eagerly: the model has {', '.join(varying)}, "
+                          f"whose forward pass changes from step to step", JitWarning,
+                          stacklevel=3)
+            return None
+        return cls(model, loss_fn, optimizer)
+
+    def __call__(self, inputs, targets):
+        values = [p.numpy() if p._node is None else p._value for p in self.params]
+        loss, grads = self.value_and_grad(values, inputs, targets)
+        for p, g in zip(self.params, grads):
+            p.grad = self.tensor(g)
+        return loss
+
+
+# Modules whose forward pass differs between steps in training (random, or with state).
+_VARYING_MODULES = {"Dropout", "BatchNorm1d", "BatchNorm2d"}
+
+
+@contextmanager
+def _standing_for(params, values):
+    """Let each parameter be the traced value in its place, for one forward pass."""
+    saved = [(p._value, p._node) for p in params]
+    try:
+        for p, v in zip(params, values):
+            p._value, p._node = v._value, v._node
+        yield
+    finally:
+        for p, (value, node) in zip(params, saved):
+            p._value, p._node = value, node
 
 
 def _step_scheduler(scheduler: Any, mean_loss: float) -> None:

@@ -29,7 +29,10 @@ _DEFAULT_RNG = np.random.default_rng()  # dropout's, when no generator is given
 
 def _data(x) -> np.ndarray:
     """The array under ``x``, for decisions that carry no gradient (masks, shapes)."""
-    return x.numpy() if isinstance(x, cr.Tensor) else np.asarray(x)
+    if isinstance(x, cr.Tensor):
+        return x.numpy()
+    # arrays of other types (cr.jit's traced values) stay as they are
+    return x if hasattr(x, "__array_namespace__") else np.asarray(x)
 
 
 # --- activations -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .._core.primitive import Primitive
 from .elementwise import LOG2, _ufunc
 from .reductions import batch_by_axes_from_end, batch_by_own_rules
 from .registry import defprim
@@ -151,7 +152,7 @@ linear.defbatch(jvps=(linear.jvps[0], _batched_linear_jvp_w,
 
 
 # --- cross-entropy on class indices ------------------------------------------------------
-def _target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_index):
+def _compute_target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_index):
     """The matrix ``T`` with per-sample loss ``-sum_c T[m, c] log p[m, c]``, and the
     denominator of the mean (the summed class weights of the counted samples)."""
     counted = target != ignore_index
@@ -168,6 +169,11 @@ def _target_weights(target, n_classes, dtype, weight, label_smoothing, ignore_in
     if label_smoothing:
         table += (label_smoothing / n_classes) * counted[:, None] * class_weight
     return table, sample_weight.sum()
+
+
+# One step for cr.jit (it indexes plain arrays by the targets, which a trace cannot record
+# piece by piece); it has no derivative, the targets being class indices.
+_target_weights = Primitive(_compute_target_weights, "target_weights")
 
 
 # The helpers below sum over the last axis and append axes, so that the rules also
