@@ -150,6 +150,9 @@ def factor_broadcast_products(program: Program) -> Program:
     return program
 
 
+FACTOR_ABOVE = 1024  # entries of a product worth keeping factored
+
+
 class _Factoring:
     """The state of ``factor_broadcast_products``: ``products[v] = (big, small)``
     means variable v equals ``big * small`` and has not been computed."""
@@ -226,7 +229,10 @@ class _Factoring:
         return out
 
     def _is_small(self, x, out) -> bool:
-        """Whether ``x`` broadcasts into ``out`` and has fewer entries (a factor to keep)."""
+        """Whether ``x`` broadcasts into ``out`` and has fewer entries (a factor to keep),
+        ``out`` being big enough for keeping factors apart to pay."""
+        if int(np.prod(self._shape(out))) < FACTOR_ABOVE:
+            return False
         if type(x) in (int, float):  # a Python number takes the array's dtype
             return True
         shape, out_shape = self._shape(x), self._shape(out)
