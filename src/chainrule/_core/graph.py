@@ -22,6 +22,7 @@ from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
 FREED = object()  # what a node's saved values become once backward has used them
+NO_KWARGS: dict = {}  # the keyword arguments of every node recorded without any (never changed)
 
 
 class Box:
@@ -56,7 +57,7 @@ def new_node(prim, vals, kwargs, ans, parents, level, shape):
     node = _new(Node)
     node.prim = prim
     node.vals = vals
-    node.kwargs = kwargs
+    node.kwargs = kwargs or NO_KWARGS
     node.ans = ans
     node.parents = parents
     node.level = level
@@ -78,7 +79,7 @@ class LeafNode(Node):
     def __init__(self, level, shape, tensor=None):
         self.prim = None
         self.vals = self.ans = None
-        self.kwargs = {}
+        self.kwargs = NO_KWARGS
         self.parents = ()
         self.level = level
         self.seq = _next_seq()

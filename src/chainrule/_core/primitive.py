@@ -16,7 +16,7 @@ from typing import Any
 
 from .batching import BROADCASTING, LOOP, BatchedRules, Batching
 from .forward import TangentNode, push_tangents
-from .graph import Box, Node, _next_seq, new_node
+from .graph import NO_KWARGS, Box, Node, _next_seq, new_node
 from .rules import EveryArgument, JointVjp
 from .state import inplace_epoch, state
 
@@ -61,8 +61,8 @@ def _owned(vals, parents):
     user, who may change them before backward() (a buffer reused in a loop); traced
     values are the graph's own, and their changes are counted (see state.py).
     """
-    return [_private_copy(v) if p is None and type(v) is _mutable_array_type
-            and v.flags.writeable else v for v, p in zip(vals, parents)]
+    return tuple([_private_copy(v) if p is None and type(v) is _mutable_array_type
+                  and v.flags.writeable else v for v, p in zip(vals, parents)])
 
 
 def _private_copy(array):
@@ -263,22 +263,29 @@ class Primitive:
                                      kwargs, parents, level)
         ans = self.fun(*vals, **kwargs)
         # new_node() and make_box(), written out: this is the hottest path in the library.
+        # Every object a node keeps for itself is one more for the cyclic garbage
+        # collector to count and rescan while the graph lives, so the node shares what
+        # it can: tuples (which the collector stops tracking when they hold no
+        # containers), one empty kwargs dict, and its input's shape tuple when equal.
         if not self.saves_args:
             vals = _NONES[len(args)]
         elif untraced_array:
             vals = _owned(vals, parents)
+        else:
+            vals = tuple(vals)
+        try:
+            shape = ans.shape
+        except AttributeError:
+            raise _not_an_array(self, ans) from None
         node = _new(Node)
         node.prim = self
         node.vals = vals
-        node.kwargs = kwargs
+        node.kwargs = kwargs or NO_KWARGS
         node.ans = ans if self.saves_ans else None
-        node.parents = parents
+        node.parents = tuple(parents)
         node.level = level
         node.seq = _next_seq()
-        try:
-            node.shape = ans.shape
-        except AttributeError:
-            raise _not_an_array(self, ans) from None
+        node.shape = top.shape if shape == top.shape else shape
         node.epoch = inplace_epoch[0]
         node.hooks = None
         box = _new(_box_type)
@@ -315,7 +322,7 @@ class Primitive:
         except AttributeError:
             raise _not_an_array(self, ans) from None
         node = new_node(self, vals if self.saves_args else _NONES[len(args)], kwargs,
-                        ans if self.saves_ans else None, parents, level, shape)
+                        ans if self.saves_ans else None, tuple(parents), level, shape)
         return make_box(ans, node)
 
 
