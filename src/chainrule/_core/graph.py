@@ -165,9 +165,19 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     to_store = []
     epoch = inplace_epoch[0]
     detect_nan = state.detect_anomaly
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        node = pop(heap)[1]
+    pop, push, pushpop = heapq.heappop, heapq.heappush, heapq.heappushpop
+    # The first parent a node gives a cotangent waits here rather than in the heap:
+    # when the heap is empty it runs next without a push and a pop (a chain of
+    # operations never touches the heap).
+    fresh = None
+    while True:
+        if fresh is not None:
+            node = pushpop(heap, (-fresh.seq, fresh))[1] if heap else fresh
+            fresh = None
+        elif heap:
+            node = pop(heap)[1]
+        else:
+            break
         g = grads.pop(node)
         if node.hooks is not None:
             g = _run_hooks(node, g, to_store)
@@ -207,7 +217,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                     rule = None
                 if rule is None:
                     raise _no_vjp_rule(prim, argnum)
-                gp = rule(g, ans, *vals, **kwargs)
+                gp = rule(g, ans, *vals, **kwargs) if kwargs else rule(g, ans, *vals)
                 if gp.shape != parent.shape:
                     gp = reduce_to_shape(gp, parent.shape)
             else:
@@ -221,7 +231,10 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             old = grads.get(parent)
             if old is None:
                 grads[parent] = gp
-                push(heap, (-parent.seq, parent))
+                if fresh is None:
+                    fresh = parent
+                else:
+                    push(heap, (-parent.seq, parent))
             else:
                 grads[parent] = old + gp
         if not retain_graph:
