@@ -261,7 +261,7 @@ class Primitive:
                 ans = self.fun(*vals, **kwargs)
                 return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
                                      kwargs, parents, level)
-        ans = self.fun(*vals, **kwargs)
+        ans = self.fun(*vals, **kwargs) if kwargs else self.fun(*vals)
         # new_node() and make_box(), written out: this is the hottest path in the library.
         # Every object a node keeps for itself is one more for the cyclic garbage
         # collector to count and rescan while the graph lives, so the node shares what
