@@ -143,7 +143,8 @@ def add_tangents(total, t):
 
     Batched tangents are large (a Hessian's hold one row per input entry), and fresh
     memory for one costs more than the addition, so a sum of several rules' tangents
-    reuses the partial sum that only it refers to.
+    reuses the partial sum that only it refers to. The caller hands ``total`` over:
+    ``total = add_tangents(total, t)``.
     """
     if (type(total) is array_functions.array_type and type(t) is type(total)
             and sys.getrefcount(total) <= _UNSHARED and total.base is None
@@ -160,8 +161,10 @@ def _references_seen_by_callee(value) -> int:
 def _unshared_reference_count() -> int:
     """What ``sys.getrefcount`` reports inside a function for an argument that only
     its caller's local variable holds: the interpreter's own references on the way
-    differ between Python versions. (-1, never matched, where it cannot count.)"""
-    if not hasattr(sys, "getrefcount"):
+    differ between Python versions. (-1, never matched, where counts are not exact:
+    interpreters without reference counts, or free-threaded builds.)"""
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    if not hasattr(sys, "getrefcount") or not gil_enabled:
         return -1
     fresh = object()
     return _references_seen_by_callee(fresh)
