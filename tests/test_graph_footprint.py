@@ -21,10 +21,24 @@ def _tracked_objects_per_operation(count: int) -> float:
     return (len(gc.get_objects()) - before) / count
 
 
-def test_a_recorded_operation_leaves_two_objects_for_the_collector_to_scan():
-    # The node and the tuple of its parents' nodes; its saved inputs, shape and
+def test_a_recorded_operation_leaves_one_object_for_the_collector_to_scan():
+    # The node, which holds its parents' nodes itself; its saved inputs, shape and
     # keyword arguments are untracked tuples or shared.
-    assert _tracked_objects_per_operation(1000) <= 2.0
+    assert _tracked_objects_per_operation(1000) <= 1.0
+
+
+def test_nodes_are_their_parents_and_compare_by_identity():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y, z = x * 2.0, x * 2.0
+    assert list(y._node.parents) == [x._node, None]
+    assert y._node != z._node and len({y._node, z._node}) == 2
+
+
+def test_a_node_at_the_end_of_a_long_chain_prints_briefly():
+    t = cr.tensor([1.0], requires_grad=True)
+    for _ in range(5000):
+        t = np.sin(t)
+    assert repr(t._node) == "<node sin of 1 inputs>"
 
 
 def test_nodes_without_keyword_arguments_share_one_empty_dict():

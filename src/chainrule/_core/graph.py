@@ -31,21 +31,37 @@ class Box:
     __slots__ = ("_value", "_node", "grad", "__weakref__")
 
 
-class Node:
-    """One recorded primitive call."""
+class Node(list):
+    """One recorded primitive call, and the list of its parents: for each input, the
+    node that made it (None if not traced here).
+
+    Holding its parents itself, rather than in a tuple of its own, saves the cyclic
+    garbage collector one object to count and rescan per recorded operation. Nodes
+    compare and hash by identity, as objects do.
+    """
 
     # prim     the Primitive called
     # vals     its inputs one level down, as the rules receive them
     # kwargs   keyword arguments, passed on to the rules
     # ans      the output, when a rule needs it
-    # parents  for each input, the node that made it (None if not traced here)
     # level    the trace level this node belongs to
     # seq      creation order: consumers always have a higher number
     # shape    the output's shape, to undo broadcasting of gradients
     # epoch    the in-place counter when recorded
     # hooks    None, or functions to run on this node's total gradient
-    __slots__ = ("prim", "vals", "kwargs", "ans", "parents", "level", "seq", "shape",
-                 "epoch", "hooks")
+    __slots__ = ("prim", "vals", "kwargs", "ans", "level", "seq", "shape", "epoch", "hooks")
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+
+    def __repr__(self) -> str:  # not list's, which would print the graph behind
+        return f"<node {self.name} of {len(self)} inputs>"
+
+    @property
+    def parents(self) -> Node:
+        """For each input, the node that made it (None if not traced here)."""
+        return self
 
     @property
     def name(self) -> str:
@@ -53,13 +69,14 @@ class Node:
 
 
 def new_node(prim, vals, kwargs, ans, parents, level, shape):
-    """A Node, filled in without the cost of an ``__init__`` call."""
-    node = _new(Node)
+    """A Node, filled in without the cost of an ``__init__`` call (``parents``, any
+    sequence, become its items)."""
+    node = _new_list(Node)
+    node += parents
     node.prim = prim
     node.vals = vals
     node.kwargs = kwargs or NO_KWARGS
     node.ans = ans
-    node.parents = parents
     node.level = level
     node.seq = _next_seq()
     node.shape = shape
@@ -68,7 +85,7 @@ def new_node(prim, vals, kwargs, ans, parents, level, shape):
     return node
 
 
-_new = object.__new__
+_new_list = list.__new__
 
 
 class LeafNode(Node):
@@ -80,7 +97,6 @@ class LeafNode(Node):
         self.prim = None
         self.vals = self.ans = None
         self.kwargs = NO_KWARGS
-        self.parents = ()
         self.level = level
         self.seq = _next_seq()
         self.shape = shape
@@ -207,7 +223,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             cotangents = vjps.rule(g, ans, *vals, **kwargs)
         else:
             cotangents = None
-        for argnum, parent in enumerate(node.parents):
+        for argnum, parent in enumerate(node):
             if parent is None:
                 continue
             if cotangents is None:

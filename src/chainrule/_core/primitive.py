@@ -21,6 +21,7 @@ from .rules import EveryArgument, JointVjp
 from .state import inplace_epoch, state
 
 _new = object.__new__
+_new_list = list.__new__
 _box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
 
 # What VJP rules read from the forward pass: "args", "ans", both, or () for nothing.
@@ -264,9 +265,10 @@ class Primitive:
         ans = self.fun(*vals, **kwargs) if kwargs else self.fun(*vals)
         # new_node() and make_box(), written out: this is the hottest path in the library.
         # Every object a node keeps for itself is one more for the cyclic garbage
-        # collector to count and rescan while the graph lives, so the node shares what
-        # it can: tuples (which the collector stops tracking when they hold no
-        # containers), one empty kwargs dict, and its input's shape tuple when equal.
+        # collector to count and rescan while the graph lives, so the node holds its
+        # parents itself and shares what it can: a tuple of saved inputs (which the
+        # collector stops tracking when it holds no containers), one empty kwargs
+        # dict, and its input's shape tuple when equal.
         if not self.saves_args:
             vals = _NONES[len(args)]
         elif untraced_array:
@@ -277,12 +279,12 @@ class Primitive:
             shape = ans.shape
         except AttributeError:
             raise _not_an_array(self, ans) from None
-        node = _new(Node)
+        node = _new_list(Node)
+        node += parents
         node.prim = self
         node.vals = vals
         node.kwargs = kwargs or NO_KWARGS
         node.ans = ans if self.saves_ans else None
-        node.parents = tuple(parents)
         node.level = level
         node.seq = _next_seq()
         node.shape = top.shape if shape == top.shape else shape
@@ -322,7 +324,7 @@ class Primitive:
         except AttributeError:
             raise _not_an_array(self, ans) from None
         node = new_node(self, vals if self.saves_args else _NONES[len(args)], kwargs,
-                        ans if self.saves_ans else None, tuple(parents), level, shape)
+                        ans if self.saves_ans else None, parents, level, shape)
         return make_box(ans, node)
 
 
