@@ -23,7 +23,7 @@ There are three kinds, declared with ``Primitive.defbatch``:
 
 from __future__ import annotations
 
-from .forward import array_functions, sum_jvps
+from .forward import add_tangents, array_functions, sum_jvps
 from .rules import JointVjp, rule_at
 
 
@@ -115,7 +115,7 @@ class BatchedRules(Batching):
             t = None if rule is None else rule(node.tangent, ans, *vals, **kwargs)
             if t is None:
                 return None
-            total = t if total is None else total + t
+            total = t if total is None else add_tangents(total, t)
         return total
 
     def vjp(self, prim, g, ans, vals, kwargs, parents) -> list:

@@ -20,6 +20,8 @@ tangents is computed once it grows ``PENDING_DEPTH`` operations deep.
 
 from __future__ import annotations
 
+import sys
+
 from .rules import MissingRuleError, rule_at
 from .state import inplace_epoch, state
 
@@ -53,19 +55,21 @@ class TangentNode:
 
 
 class _ArrayFunctions:
-    """NumPy's broadcast_to, reshape and stack, installed by the ops layer."""
+    """NumPy's broadcast_to, reshape and stack, and its array type, installed by the
+    ops layer."""
 
-    broadcast_to = reshape = stack = None
+    broadcast_to = reshape = stack = array_type = None
 
 
 array_functions = _ArrayFunctions()
 
 
-def set_array_functions(broadcast_to, reshape, stack) -> None:
+def set_array_functions(broadcast_to, reshape, stack, array_type) -> None:
     """Install the array functions forward mode needs (the engine knows no NumPy)."""
     array_functions.broadcast_to = broadcast_to
     array_functions.reshape = reshape
     array_functions.stack = stack
+    array_functions.array_type = array_type
 
 
 def push_tangents(prim, ans, vals, kwargs, parents) -> TangentNode:
@@ -129,7 +133,42 @@ def sum_jvps(prim, ans, vals, kwargs, tangents, shape):
                 f"{prim.name}.defjvp(...), or use reverse mode (grad, jacobian).",
                 prim.name, "fwd")
         t = rule(t, ans, *vals, **kwargs)
-        total = t if total is None else total + t
+        total = t if total is None else add_tangents(total, t)
     if total.shape != shape:
         total = array_functions.broadcast_to(total, shape)
     return total
+
+
+def add_tangents(total, t):
+    """``total + t``, summed into ``total`` when it is a fresh array nothing else holds.
+
+    Batched tangents are large (a Hessian's hold one row per input entry), and fresh
+    memory for one costs more than the addition, so a sum of several rules' tangents
+    reuses the partial sum that only it refers to. The caller hands ``total`` over:
+    ``total = add_tangents(total, t)``.
+    """
+    if (type(total) is array_functions.array_type and type(t) is type(total)
+            and sys.getrefcount(total) <= _UNSHARED and total.base is None
+            and total.shape == t.shape and total.dtype == t.dtype and total.flags.writeable):
+        total += t
+        return total
+    return total + t
+
+
+def _references_seen_by_callee(value) -> int:
+    return sys.getrefcount(value)
+
+
+def _unshared_reference_count() -> int:
+    """What ``sys.getrefcount`` reports inside a function for an argument that only
+    its caller's local variable holds: the interpreter's own references on the way
+    differ between Python versions. (-1, never matched, where counts are not exact:
+    interpreters without reference counts, or free-threaded builds.)"""
+    gil_enabled = getattr(sys, "_is_gil_enabled", lambda: True)()
+    if not hasattr(sys, "getrefcount") or not gil_enabled:
+        return -1
+    fresh = object()
+    return _references_seen_by_callee(fresh)
+
+
+_UNSHARED = _unshared_reference_count()

@@ -22,6 +22,7 @@ from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
 FREED = object()  # what a node's saved values become once backward has used them
+NO_KWARGS: dict = {}  # the keyword arguments of every node recorded without any (never changed)
 
 
 class Box:
@@ -30,21 +31,37 @@ class Box:
     __slots__ = ("_value", "_node", "grad", "__weakref__")
 
 
-class Node:
-    """One recorded primitive call."""
+class Node(list):
+    """One recorded primitive call, and the list of its parents: for each input, the
+    node that made it (None if not traced here).
+
+    Holding its parents itself, rather than in a tuple of its own, saves the cyclic
+    garbage collector one object to count and rescan per recorded operation. Nodes
+    compare and hash by identity, as objects do.
+    """
 
     # prim     the Primitive called
     # vals     its inputs one level down, as the rules receive them
     # kwargs   keyword arguments, passed on to the rules
     # ans      the output, when a rule needs it
-    # parents  for each input, the node that made it (None if not traced here)
     # level    the trace level this node belongs to
     # seq      creation order: consumers always have a higher number
     # shape    the output's shape, to undo broadcasting of gradients
     # epoch    the in-place counter when recorded
     # hooks    None, or functions to run on this node's total gradient
-    __slots__ = ("prim", "vals", "kwargs", "ans", "parents", "level", "seq", "shape",
-                 "epoch", "hooks")
+    __slots__ = ("prim", "vals", "kwargs", "ans", "level", "seq", "shape", "epoch", "hooks")
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+
+    def __repr__(self) -> str:  # not list's, which would print the graph behind
+        return f"<node {self.name} of {len(self)} inputs>"
+
+    @property
+    def parents(self) -> Node:
+        """For each input, the node that made it (None if not traced here)."""
+        return self
 
     @property
     def name(self) -> str:
@@ -52,13 +69,14 @@ class Node:
 
 
 def new_node(prim, vals, kwargs, ans, parents, level, shape):
-    """A Node, filled in without the cost of an ``__init__`` call."""
-    node = _new(Node)
+    """A Node, filled in without the cost of an ``__init__`` call (``parents``, any
+    sequence, become its items)."""
+    node = _new_list(Node)
+    node += parents
     node.prim = prim
     node.vals = vals
-    node.kwargs = kwargs
+    node.kwargs = kwargs or NO_KWARGS
     node.ans = ans
-    node.parents = parents
     node.level = level
     node.seq = _next_seq()
     node.shape = shape
@@ -67,7 +85,7 @@ def new_node(prim, vals, kwargs, ans, parents, level, shape):
     return node
 
 
-_new = object.__new__
+_new_list = list.__new__
 
 
 class LeafNode(Node):
@@ -78,8 +96,7 @@ class LeafNode(Node):
     def __init__(self, level, shape, tensor=None):
         self.prim = None
         self.vals = self.ans = None
-        self.kwargs = {}
-        self.parents = ()
+        self.kwargs = NO_KWARGS
         self.level = level
         self.seq = _next_seq()
         self.shape = shape
@@ -164,9 +181,19 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     to_store = []
     epoch = inplace_epoch[0]
     detect_nan = state.detect_anomaly
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        node = pop(heap)[1]
+    pop, push, pushpop = heapq.heappop, heapq.heappush, heapq.heappushpop
+    # The first parent a node gives a cotangent waits here rather than in the heap:
+    # when the heap is empty it runs next without a push and a pop (a chain of
+    # operations never touches the heap).
+    fresh = None
+    while True:
+        if fresh is not None:
+            node = pushpop(heap, (-fresh.seq, fresh))[1] if heap else fresh
+            fresh = None
+        elif heap:
+            node = pop(heap)[1]
+        else:
+            break
         g = grads.pop(node)
         if node.hooks is not None:
             g = _run_hooks(node, g, to_store)
@@ -196,7 +223,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             cotangents = vjps.rule(g, ans, *vals, **kwargs)
         else:
             cotangents = None
-        for argnum, parent in enumerate(node.parents):
+        for argnum, parent in enumerate(node):
             if parent is None:
                 continue
             if cotangents is None:
@@ -206,7 +233,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                     rule = None
                 if rule is None:
                     raise _no_vjp_rule(prim, argnum)
-                gp = rule(g, ans, *vals, **kwargs)
+                gp = rule(g, ans, *vals, **kwargs) if kwargs else rule(g, ans, *vals)
                 if gp.shape != parent.shape:
                     gp = reduce_to_shape(gp, parent.shape)
             else:
@@ -220,7 +247,10 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
             old = grads.get(parent)
             if old is None:
                 grads[parent] = gp
-                push(heap, (-parent.seq, parent))
+                if fresh is None:
+                    fresh = parent
+                else:
+                    push(heap, (-parent.seq, parent))
             else:
                 grads[parent] = old + gp
         if not retain_graph:

@@ -17,11 +17,12 @@ from typing import Any
 
 from .batching import BROADCASTING, LOOP, BatchedRules, Batching
 from .forward import TangentNode, push_tangents
-from .graph import Box, Node, _next_seq, new_node
+from .graph import NO_KWARGS, Box, Node, _next_seq, new_node
 from .rules import EveryArgument, JointVjp
 from .state import inplace_epoch, state
 
 _new = object.__new__
+_new_list = list.__new__
 _box_type: type = Box  # replaced by Tensor when chainrule.tensor is imported
 
 # What VJP rules read from the forward pass: "args", "ans", both, or () for nothing.
@@ -62,8 +63,8 @@ def _owned(vals, parents):
     user, who may change them before backward() (a buffer reused in a loop); traced
     values are the graph's own, and their changes are counted (see state.py).
     """
-    return [_private_copy(v) if p is None and type(v) is _mutable_array_type
-            and v.flags.writeable else v for v, p in zip(vals, parents)]
+    return tuple([_private_copy(v) if p is None and type(v) is _mutable_array_type
+                  and v.flags.writeable else v for v, p in zip(vals, parents)])
 
 
 def _private_copy(array):
@@ -294,24 +295,35 @@ class Primitive:
                     _traced_call(self, vals, kwargs)
                 return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
                                      kwargs, parents, level)
-        ans = self.fun(*vals, **kwargs) if not _open_traces else _traced_call(self, vals, kwargs)
+        if _open_traces:
+            ans = _traced_call(self, vals, kwargs)
+        else:
+            ans = self.fun(*vals, **kwargs) if kwargs else self.fun(*vals)
         # new_node() and make_box(), written out: this is the hottest path in the library.
+        # Every object a node keeps for itself is one more for the cyclic garbage
+        # collector to count and rescan while the graph lives, so the node holds its
+        # parents itself and shares what it can: a tuple of saved inputs (which the
+        # collector stops tracking when it holds no containers), one empty kwargs
+        # dict, and its input's shape tuple when equal.
         if not self.saves_args:
             vals = _NONES[len(args)]
         elif untraced_array:
             vals = _owned(vals, parents)
-        node = _new(Node)
-        node.prim = self
-        node.vals = vals
-        node.kwargs = kwargs
-        node.ans = ans if self.saves_ans else None
-        node.parents = parents
-        node.level = level
-        node.seq = _next_seq()
+        else:
+            vals = tuple(vals)
         try:
-            node.shape = ans.shape
+            shape = ans.shape
         except AttributeError:
             raise _not_an_array(self, ans) from None
+        node = _new_list(Node)
+        node += parents
+        node.prim = self
+        node.vals = vals
+        node.kwargs = kwargs or NO_KWARGS
+        node.ans = ans if self.saves_ans else None
+        node.level = level
+        node.seq = _next_seq()
+        node.shape = top.shape if shape == top.shape else shape
         node.epoch = inplace_epoch[0]
         node.hooks = None
         box = _new(_box_type)

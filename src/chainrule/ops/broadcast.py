@@ -32,7 +32,7 @@ def reduce_to_shape(g, shape: tuple):
     return g.reshape(shape) if g.shape != shape else g
 
 
-forward.set_array_functions(np.broadcast_to, np.reshape, np.stack)
+forward.set_array_functions(np.broadcast_to, np.reshape, np.stack, np.ndarray)
 primitive.set_mutable_array_type(np.ndarray)
 
 
