@@ -26,6 +26,7 @@ def unary_to_nary(unary_operator: Callable[..., Any]) -> Callable[..., Any]:
         def nary_fun(*args: Any, **kwargs: Any) -> Any:
             _check_argnum(argnum, len(args), fun)
 
+            @functools.wraps(fun)  # keeps fun's name for messages
             def unary_fun(x):
                 return fun(*substitute(args, argnum, x), **kwargs)
 

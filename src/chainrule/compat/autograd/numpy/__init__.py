@@ -4,9 +4,12 @@ It is ``chainrule.numpy`` (every NumPy name; the differentiable ones work on tra
 values), with autograd's submodules ``linalg``, ``fft`` and ``random``.
 """
 
+import builtins as _builtins
+
 import numpy as _onp
 
 import chainrule.numpy as _cnp
+from chainrule._core.graph import Box as _Box
 
 globals().update({name: getattr(_cnp, name) for name in dir(_cnp) if not name.startswith("_")})
 
@@ -15,6 +18,9 @@ from . import linalg as linalg  # noqa: E402
 from . import random as random  # noqa: E402
 
 __version__ = _onp.__version__
+
+# (NumPy's any, all, sum ... hide the builtins here: they are reached as _builtins.any.)
+_NOT_GIVEN = object()
 
 
 def make_diagonal(D, offset=0, axis1=0, axis2=1):
@@ -26,3 +32,22 @@ def make_diagonal(D, offset=0, axis1=0, axis2=1):
             "np.einsum for other layouts")
     size = _onp.shape(D)[-1]
     return _cnp.expand_dims(D, -1) * _onp.eye(size)
+
+
+def where(condition, x=_NOT_GIVEN, y=_NOT_GIVEN):
+    """``numpy.where``; as in autograd, with Python scalars and lists only (no arrays)
+    the result is a Python scalar or list."""
+    if x is _NOT_GIVEN and y is _NOT_GIVEN:
+        return _cnp.where(condition)
+    if x is _NOT_GIVEN or y is _NOT_GIVEN:
+        raise ValueError("either both or neither of x and y should be given")
+    result = _cnp.where(condition, x, y)
+    if _holds_arrays([condition, x, y]):
+        return result
+    return result.tolist()
+
+
+def _holds_arrays(value) -> bool:
+    if isinstance(value, (_onp.ndarray, _onp.generic, _Box)):
+        return True
+    return isinstance(value, (list, tuple)) and _builtins.any(_holds_arrays(v) for v in value)
