@@ -19,7 +19,7 @@ import chainrule.numpy as _np
 from chainrule._core.primitive import strip as _strip
 from chainrule._pytree import flatten as _flatten
 
-from .wrap_util import substitute, unary_to_nary
+from .wrap_util import unary_to_nary
 
 __all__ = [
     "checkpoint", "deriv", "elementwise_grad", "grad", "grad_and_aux", "grad_named",
@@ -104,9 +104,12 @@ def jacobian(fun: Callable, x: Any) -> Any:
 
 @unary_to_nary
 def hessian(fun: Callable, x: Any) -> Any:
-    """The Jacobian of the Jacobian: shaped ``fun(x).shape + x.shape + x.shape``."""
+    """The Jacobian of the Jacobian: shaped ``fun(x).shape + x.shape + x.shape``.
+
+    Reverse over reverse, as in autograd, so primitives with VJP rules alone do.
+    """
     holomorphic = _is_complex(x)
-    return _cr.jacfwd(_cr.jacobian(fun, holomorphic=holomorphic), holomorphic=holomorphic)(x)
+    return _cr.jacobian(_cr.jacobian(fun, holomorphic=holomorphic), holomorphic=holomorphic)(x)
 
 
 @unary_to_nary
@@ -119,23 +122,17 @@ def make_hvp(fun: Callable, x: Any) -> tuple[Callable, Any]:
 
 def hessian_tensor_product(fun: Callable, argnum: int = 0) -> Callable:
     """A function of ``(*args, tensor)`` giving the Hessian of ``fun`` (with respect
-    to argument ``argnum``) contracted with ``tensor``, without forming the Hessian."""
-    def product(*args_and_tensor: Any, **kwargs: Any) -> Any:
+    to argument ``argnum``) contracted with ``tensor``, without forming the Hessian.
+
+    Reverse over reverse, as in autograd, so primitives with VJP rules alone do.
+    """
+    fun_grad = grad(fun, argnum)
+
+    def gradient_dot_tensor(*args_and_tensor: Any, **kwargs: Any) -> Any:
         args, tensor = args_and_tensor[:-1], args_and_tensor[-1]
+        return _np.tensordot(fun_grad(*args, **kwargs), tensor, _onp.ndim(tensor))
 
-        def fun_of_x(x):
-            return fun(*substitute(args, argnum, x), **kwargs)
-
-        x = args[argnum]
-        # Forward over reverse: one pass, and no Hessian in memory.
-        return _cr.jvp(_cr.grad(fun_of_x), (x,), (_as_tangent(tensor, x),))[1]
-
-    return product
-
-
-def _as_tangent(tensor: Any, x: Any) -> Any:
-    dtype = _onp.result_type(_strip(x), float)
-    return _onp.broadcast_to(_onp.asarray(_strip(tensor), dtype=dtype), _onp.shape(_strip(x)))
+    return grad(gradient_dot_tensor, argnum)
 
 
 hessian_vector_product = hessian_tensor_product
@@ -163,16 +160,22 @@ vector_jacobian_product = tensor_jacobian_product
 def make_ggnvp(f: Callable, g: Callable | None = None, f_argnum: int = 0) -> Callable:
     """Generalised Gauss-Newton products: ``make_ggnvp(f, g)(*args)(v)`` is
     ``J^T H_g J v`` with ``J`` the Jacobian of ``f`` and ``H_g`` the Hessian of the
-    scalar ``g`` at ``f(*args)`` (by default half the squared norm over the last axis)."""
+    scalar ``g`` at ``f(*args)`` (by default half the squared norm over the last axis).
+
+    Reverse mode throughout, as in autograd (``J v`` is the transpose of the VJP).
+    """
     g = _half_squared_norm if g is None else g
 
     @unary_to_nary
     def _make_ggnvp(f_of_x: Callable, x: Any) -> Callable:
         f_x, f_vjp = _cr.vjp(f_of_x, x)
+        g_hvp, _ = make_hvp(g)(f_x)
+        # The VJP is linear in its cotangent, so its own VJP is the JVP of f.
+        zeros = _onp.zeros(_onp.shape(_strip(f_x)), _onp.result_type(_strip(f_x), float))
+        _, f_jvp = _cr.vjp(lambda u: f_vjp(u)[0], zeros)
 
         def ggnvp(v):
-            jv = _cr.jvp(f_of_x, (x,), (v,))[1]
-            return f_vjp(_cr.hvp(g, f_x, jv))[0]
+            return f_vjp(g_hvp(f_jvp(v)[0]))[0]
 
         return ggnvp
 
