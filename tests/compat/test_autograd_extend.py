@@ -5,7 +5,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.compat.autograd.numpy as np
-from chainrule.compat.autograd import deriv, grad, hessian, jacobian
+from chainrule.compat.autograd import deriv, grad, hessian
 from chainrule.compat.autograd.extend import (
     Box,
     def_linear,
