@@ -1,0 +1,29 @@
+"""The code on docs/migrating.md runs, and its assertions hold; and the page's
+table names every public name of chainrule.compat.autograd's top level and extend."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import chainrule.compat.autograd as autograd
+from chainrule.compat.autograd import extend
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "migrating.md"
+
+
+def test_migrating_page_runs():
+    pytest.importorskip("scipy")
+    text = PAGE.read_text(encoding="utf-8")
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
+    assert "chainrule.compat.autograd" in code and "cr.vjp" in code
+    exec(compile(code, "docs/migrating.md", "exec"), {})
+
+
+# Names the page covers under another: the traced type, and vspace's class.
+COVERED_AS = {"Box": "cr.Tensor", "VSpace": "vspace", "type": "builtins.type"}
+
+
+@pytest.mark.parametrize("name", sorted(set(autograd.__all__) | set(extend.__all__)))
+def test_migrating_page_names_every_public_name(name):
+    assert COVERED_AS.get(name, name) in PAGE.read_text(encoding="utf-8")
