@@ -91,15 +91,9 @@ def holomorphic_grad(fun: Callable, x: Any) -> Any:
 
 @unary_to_nary
 def jacobian(fun: Callable, x: Any) -> Any:
-    """The Jacobian, shaped ``fun(x).shape + x.shape``."""
-    if _is_complex(x):
-        return _cr.jacobian(fun, holomorphic=True)(x)
-    try:
-        return _cr.jacobian(fun)(x)
-    except TypeError as error:
-        if "real-valued output" not in str(error):
-            raise
-        return _cr.jacfwd(fun)(x)  # a complex function of real inputs
+    """The Jacobian, shaped ``fun(x).shape + x.shape`` (complex derivatives for
+    complex ``x``)."""
+    return _cr.jacobian(fun, holomorphic=_is_complex(x))(x)
 
 
 @unary_to_nary
