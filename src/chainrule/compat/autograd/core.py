@@ -29,11 +29,11 @@ __all__ = [
 
 
 def make_vjp(fun: Callable, x: Any) -> tuple[Callable, Any]:
-    """``(vjp, fun(x))`` for a function of one value ``x``."""
+    """``(vjp, fun(x))``: ``vjp(g)`` is the gradient of ``<g, fun(x)>`` in ``x``."""
     ans, pullback = _cr.vjp(fun, x)
     return (lambda g: pullback(g)[0]), ans
 
 
 def make_jvp(fun: Callable, x: Any) -> Callable:
-    """``jvp(v) -> (fun(x), J v)`` for a function of one value ``x``."""
+    """``jvp(v)`` gives ``(fun(x), J v)`` by forward mode, one pass per call."""
     return lambda v: _cr.jvp(fun, (x,), (v,))

@@ -19,6 +19,7 @@ import chainrule.numpy as _np
 from chainrule._core.primitive import strip as _strip
 from chainrule._pytree import flatten as _flatten
 
+from . import core
 from .wrap_util import unary_to_nary
 
 __all__ = [
@@ -33,17 +34,8 @@ def _is_complex(x: Any) -> bool:
     return any(_onp.iscomplexobj(_strip(leaf)) for leaf in _flatten(x)[0])
 
 
-@unary_to_nary
-def make_vjp(fun: Callable, x: Any) -> tuple[Callable, Any]:
-    """``(vjp, ans)``: ``ans = fun(x)`` and ``vjp(g)``, the gradient of ``<g, fun(x)>``."""
-    ans, pullback = _cr.vjp(fun, x)
-    return (lambda g: pullback(g)[0]), ans
-
-
-@unary_to_nary
-def make_jvp(fun: Callable, x: Any) -> Callable:
-    """``jvp(v)`` giving ``(fun(x), J v)`` by forward mode, one pass per call."""
-    return lambda v: _cr.jvp(fun, (x,), (v,))
+make_vjp = unary_to_nary(core.make_vjp)
+make_jvp = unary_to_nary(core.make_jvp)
 
 
 @unary_to_nary

@@ -35,6 +35,7 @@ def unary_to_nary(unary_operator: Callable[..., Any]) -> Callable[..., Any]:
 
         return nary_fun
 
+    del nary_operator.__wrapped__  # show (fun, argnum=0, ...), not the unary signature
     return nary_operator
 
 
