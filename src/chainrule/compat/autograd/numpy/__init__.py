@@ -19,7 +19,6 @@ from . import random as random  # noqa: E402
 
 __version__ = _onp.__version__
 
-# (NumPy's any, all, sum ... hide the builtins here: they are reached as _builtins.any.)
 _NOT_GIVEN = object()
 
 
@@ -50,4 +49,5 @@ def where(condition, x=_NOT_GIVEN, y=_NOT_GIVEN):
 def _holds_arrays(value) -> bool:
     if isinstance(value, (_onp.ndarray, _onp.generic, _Box)):
         return True
+    # NumPy's any (all, sum ...) hides the builtin in this module.
     return isinstance(value, (list, tuple)) and _builtins.any(_holds_arrays(v) for v in value)

@@ -1,6 +1,6 @@
 """autograd's ``scipy.signal.convolve``, which generalises SciPy's.
 
-``convolve(A, B, axes=None, dot_axes=((), ()), mode="full")`` convolves ``A`` and
+``convolve(A, B, axes=None, dot_axes=None, mode="full")`` convolves ``A`` and
 ``B`` along the paired ``axes`` (``([axes of A], [axes of B])``, all of them by
 default), sums products along the paired ``dot_axes``, and keeps every other axis
 as in an outer product. The result's axes: ``A``'s other axes, ``B``'s other axes,
@@ -21,12 +21,12 @@ __all__ = ["convolve"]
 _MODES = ("full", "valid", "same")
 
 
-def convolve(A: Any, B: Any, axes: Any = None, dot_axes: Any = ((), ()),
+def convolve(A: Any, B: Any, axes: Any = None, dot_axes: Any = None,
              mode: str = "full") -> Any:
     """Convolve ``A`` with ``B`` along ``axes``, contracting ``dot_axes`` (see the module)."""
     if mode not in _MODES:
         raise ValueError(f"mode {mode!r} is not one of {_MODES}")
-    dot_a, dot_b = (tuple(d) for d in dot_axes)
+    dot_a, dot_b = (tuple(d) for d in (dot_axes or ((), ())))
     if axes is None and not dot_a and not dot_b:
         return _signal.convolve(A, B, mode=mode)
     ndim_a = _np.ndim(A)
