@@ -127,3 +127,19 @@ def test_combo_check_tries_every_combination():
     combo_check(f, [0], modes=["rev"], order=1)([onp.ones(2), onp.ones((2, 3))], axis=[None, 0])
     assert {(shape, axis) for shape, axis in seen} == {
         ((2,), None), ((2,), 0), ((2, 3), None), ((2, 3), 0)}
+
+
+def test_fixed_point_gradient_by_the_implicit_function_theorem():
+    from chainrule.compat.autograd.misc.fixed_points import fixed_point
+
+    def newton_sqrt(a):
+        return lambda x: 0.5 * (x + a / x)
+
+    def distance(x, y):
+        return np.abs(x - y)
+
+    def sqrt(a):
+        return fixed_point(newton_sqrt, a, 1.0, distance, 1e-10)
+
+    assert sqrt(2.0) == pytest.approx(onp.sqrt(2.0))
+    assert grad(sqrt)(2.0) == pytest.approx(0.5 / onp.sqrt(2.0), rel=1e-8)

@@ -160,3 +160,18 @@ def test_jacobian_of_a_holomorphic_function_is_complex():
 def test_jacobian_of_a_complex_function_of_real_inputs_says_what_to_do():
     with pytest.raises(TypeError, match="real-valued output"):
         jacobian(lambda x: np.exp(1j * x))(X)
+
+
+def test_odeint_of_traced_values_says_it_cannot_differentiate_them():
+    pytest.importorskip("scipy")
+    from chainrule.compat.autograd.scipy import integrate
+
+    if integrate.odeint.__module__ != "chainrule.compat.autograd.scipy.integrate":
+        pytest.skip("this chainrule differentiates odeint")
+
+    def final_value(k):
+        return integrate.odeint(lambda y, t, k: -k * y, onp.array([1.0]), [0.0, 1.0],
+                                ([k],))[-1, 0]
+
+    with pytest.raises(NotImplementedError, match="cannot differentiate odeint"):
+        grad(final_value)(2.0)
