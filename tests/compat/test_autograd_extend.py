@@ -199,3 +199,11 @@ def test_box_is_the_traced_type():
     seen = []
     grad(lambda x: seen.append(isinstance(x, Box)) or np.sum(x))(X)
     assert seen == [True] and issubclass(cr.Tensor, Box)
+
+
+def test_array_box_is_the_traced_array_type():
+    from chainrule.compat.autograd.numpy.numpy_boxes import ArrayBox
+
+    seen = []
+    grad(lambda x: seen.append(isinstance(x, ArrayBox)) or np.sum(x))(X)
+    assert seen == [True] and np.numpy_boxes.ArrayBox is ArrayBox

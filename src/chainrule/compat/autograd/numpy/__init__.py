@@ -15,6 +15,7 @@ globals().update({name: getattr(_cnp, name) for name in dir(_cnp) if not name.st
 
 from . import fft as fft  # noqa: E402  (after the NumPy modules they replace)
 from . import linalg as linalg  # noqa: E402
+from . import numpy_boxes as numpy_boxes  # noqa: E402
 from . import random as random  # noqa: E402
 
 __version__ = _onp.__version__
