@@ -5,13 +5,15 @@ values), with autograd's submodules ``linalg``, ``fft`` and ``random``.
 """
 
 import builtins as _builtins
+from typing import Any as _Any
 
 import numpy as _onp
 
 import chainrule.numpy as _cnp
 from chainrule._core.graph import Box as _Box
 
-globals().update({name: getattr(_cnp, name) for name in dir(_cnp) if not name.startswith("_")})
+# NumPy's names, each as chainrule.numpy has it.
+globals().update({name: getattr(_cnp, name) for name in dir(_onp) if not name.startswith("_")})
 
 from . import fft as fft  # noqa: E402  (after the NumPy modules they replace)
 from . import linalg as linalg  # noqa: E402
@@ -23,7 +25,7 @@ __version__ = _onp.__version__
 _NOT_GIVEN = object()
 
 
-def make_diagonal(D, offset=0, axis1=0, axis2=1):
+def make_diagonal(D: _Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> _Any:
     """autograd's inverse of ``diagonal``: matrices with ``D``'s last axis on their
     diagonal (only ``offset=0, axis1=-1, axis2=-2``, as in autograd)."""
     if not (offset == 0 and axis1 == -1 and axis2 == -2):
@@ -34,7 +36,7 @@ def make_diagonal(D, offset=0, axis1=0, axis2=1):
     return _cnp.expand_dims(D, -1) * _onp.eye(size)
 
 
-def where(condition, x=_NOT_GIVEN, y=_NOT_GIVEN):
+def where(condition: _Any, x: _Any = _NOT_GIVEN, y: _Any = _NOT_GIVEN) -> _Any:
     """``numpy.where``; as in autograd, with Python scalars and lists only (no arrays)
     the result is a Python scalar or list."""
     if x is _NOT_GIVEN and y is _NOT_GIVEN:
@@ -47,7 +49,7 @@ def where(condition, x=_NOT_GIVEN, y=_NOT_GIVEN):
     return result.tolist()
 
 
-def _holds_arrays(value) -> bool:
+def _holds_arrays(value: _Any) -> bool:
     if isinstance(value, (_onp.ndarray, _onp.generic, _Box)):
         return True
     # NumPy's any (all, sum ...) hides the builtin in this module.
