@@ -30,6 +30,10 @@ class _AutogradPrimitive(Primitive):
     """A primitive that, like autograd's, returns ``fun``'s result untouched when no
     argument is traced, and accepts Python scalars as results when one is."""
 
+    def __init__(self, fun: Callable):
+        super().__init__(_array_result(fun), getattr(fun, "__name__", None))
+        self.raw_fun = fun
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for a in args:
             if isinstance(a, Box):
@@ -38,6 +42,9 @@ class _AutogradPrimitive(Primitive):
 
 
 def _array_result(fun: Callable) -> Callable:
+    """``fun`` giving 0-d arrays where it gives Python or NumPy scalars (the engine
+    records arrays)."""
+
     @functools.wraps(fun)
     def with_array_result(*args, **kwargs):
         ans = fun(*args, **kwargs)
@@ -49,9 +56,7 @@ def _array_result(fun: Callable) -> Callable:
 def primitive(fun: Callable) -> Primitive:
     """Make ``fun`` a primitive: recorded as one step, differentiated by the rules
     given with ``defvjp``/``defjvp`` below (never traced into)."""
-    prim = _AutogradPrimitive(_array_result(fun), getattr(fun, "__name__", None))
-    prim.raw_fun = fun
-    return prim
+    return _AutogradPrimitive(fun)
 
 
 def _checked(fun: Any, what: str) -> Primitive:
