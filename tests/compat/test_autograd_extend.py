@@ -207,3 +207,14 @@ def test_array_box_is_the_traced_array_type():
     seen = []
     grad(lambda x: seen.append(isinstance(x, ArrayBox)) or np.sum(x))(X)
     assert seen == [True] and np.numpy_boxes.ArrayBox is ArrayBox
+
+
+def test_a_rule_that_is_not_a_function_is_refused_when_given():
+    @primitive
+    def double(x):
+        return 2 * x
+
+    with pytest.raises(TypeError, match="bad VJP 2.0 for double"):
+        defvjp(double, 2.0)
+    with pytest.raises(TypeError, match="bad JVP 'linear' for double"):
+        defjvp(double, "linear")

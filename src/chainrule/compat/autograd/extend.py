@@ -135,7 +135,7 @@ def _jvp_rule(fun: Primitive, rule: Callable | str | None, argnum: int) -> Calla
     """autograd's JVP forms (a function, "same" for linear arguments, None for zero)."""
     if rule is None:
         return lambda g, ans, *args, **kwargs: _zeros_like(ans)
-    if rule == "same":
+    if isinstance(rule, str) and rule == "same":
         return lambda g, ans, *args, **kwargs: fun(*substitute(args, argnum, g), **kwargs)
     if not callable(rule):
         raise TypeError(f"bad JVP {rule!r} for {fun.name}: give a function "
