@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
+from ._core.arrays import plain_array
 from ._core.graph import Box
 from ._core.primitive import strip
 from ._core.rules import EveryArgument
@@ -39,7 +38,7 @@ def _checkpoint_cotangents(g, ans, fn, *xs):
 def _of_float_arguments(fn, xs):
     """``fn`` as a function of its float arguments only (index arrays, flags and other
     constants stay as given), and the positions of those arguments."""
-    wrt = [i for i, x in enumerate(xs) if np.asarray(strip(x)).dtype.kind in "fc"]
+    wrt = [i for i, x in enumerate(xs) if plain_array(x).dtype.kind in "fc"]
 
     def along(*chosen):
         args = list(xs)

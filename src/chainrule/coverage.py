@@ -16,19 +16,10 @@ from .ops import registry
 
 # Functions deliberately left without derivatives, and why, by qualified name.
 NOT_COVERED = {
-    "numpy.linalg.eig": "the eigenvectors of a general matrix are fixed only up to a complex "
-        "factor each, which LAPACK chooses (unit length, a phase of its own) in a way that is "
-        "not a smooth function of the matrix; `numpy.linalg.eigvals` is differentiable",
     "numpy.linalg.cond": "infinite at singular matrices, where its gradient is undefined",
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
         "and wrap are differentiable",
-    "numpy.r_": "an indexing object, not a function: build the array with "
-        "`numpy.concatenate`, `numpy.stack` or `chainrule.numpy.array`",
-    "numpy.c_": "an indexing object, not a function: use `numpy.column_stack` or "
-        "`numpy.concatenate`",
-    "scipy.integrate.odeint": "a black-box ODE solver has no derivative rule here; write the "
-        "integrator with chainrule operations (examples/science/lotka_volterra_rk4.py)",
 }
 
 # NumPy functions that chainrule routes only on some NumPy versions (those that have

@@ -27,6 +27,7 @@ import statistics
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -183,6 +184,10 @@ class MLEResult:
         return self.summary()
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the summary as HTML tables."""
+        return _summary_html(self)
 
 
 def fit_mle(negloglik: Callable, params0: Any, data: Any = (),
@@ -384,21 +389,57 @@ def _parameter_rows(result: MLEResult, title: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def _fit_statistics(result: MLEResult) -> list[tuple[str, str]]:
+    """The summary's fit statistics as (label, value), in reading order by rows of two."""
+    return [
+        ("Method", result.method), ("Log-likelihood", f"{result.loglik:.4f}"),
+        ("Converged", str(result.success)), ("AIC", f"{result.aic:.4f}"),
+        ("Iterations", str(result.iterations)),
+        ("BIC", "n/a" if result.bic is None else f"{result.bic:.4f}"),
+        ("No. observations", "n/a" if result.nobs is None else str(result.nobs)),
+        ("No. parameters", str(result.n_params)),
+        ("Max |gradient|", f"{result.grad_norm:.3g}"),
+        ("Newton step / SE", f"{result.newton_step:.3g}"),
+    ]
+
+
+def _title(result: MLEResult) -> str:
+    title = "Maximum likelihood estimates"
+    return title if result.scale == "fitted" else f"{title} ({result.scale})"
+
+
 def _summary_table(result: MLEResult) -> str:
     total = _name_width(result) + 6 * 11
     half = total // 2
-    bic = "n/a" if result.bic is None else f"{result.bic:.4f}"
-    pairs = [("Method:", result.method, "Log-likelihood:", f"{result.loglik:.4f}"),
-             ("Converged:", str(result.success), "AIC:", f"{result.aic:.4f}"),
-             ("Iterations:", str(result.iterations), "BIC:", bic),
-             ("No. observations:", "n/a" if result.nobs is None else str(result.nobs),
-              "No. parameters:", str(result.n_params)),
-             ("Max |gradient|:", f"{result.grad_norm:.3g}",
-              "Newton step / SE:", f"{result.newton_step:.3g}")]
-    header = [f"{a:<18}{b:>{half - 19}} " + f" {c:<18}{d:>{total - half - 19}}"
-              for a, b, c, d in pairs]
-    title = "Maximum likelihood estimates"
-    if result.scale != "fitted":
-        title += f" ({result.scale})"
-    return "\n".join([title.center(total), "=" * total, *header,
+    stats = _fit_statistics(result)
+    header = [f"{a + ':':<18}{b:>{half - 19}} " + f" {c + ':':<18}{d:>{total - half - 19}}"
+              for (a, b), (c, d) in zip(stats[0::2], stats[1::2])]
+    return "\n".join([_title(result).center(total), "=" * total, *header,
                       _parameter_rows(result), f"Optimiser: {result.message}"])
+
+
+def _summary_html(result: MLEResult) -> str:
+    stats = _fit_statistics(result)
+    rows = "".join(
+        "<tr>" + "".join(f"<th>{escape(a)}</th><td>{escape(b)}</td>" for a, b in pair) + "</tr>"
+        for pair in zip(stats[0::2], stats[1::2]))
+    parts = [f"<table><caption>{escape(_title(result))}</caption>{rows}</table>",
+             _parameter_html(result)]
+    if result.transforms:
+        parts.append(_parameter_html(result.natural_scale(), "Natural scale (delta method)"))
+    parts.append(f"<p>Optimiser: {escape(str(result.message))}</p>")
+    return "\n".join(parts)
+
+
+def _parameter_html(result: MLEResult, title: str | None = None) -> str:
+    caption = f"<caption>{escape(title)}</caption>" if title else ""
+    header = "".join(f"<th>{escape(c)}</th>" for c in ["", *_column_titles(result.alpha)])
+    rows = []
+    for name, (coef, se, z, p, low, high) in zip(result.names, zip(
+            result.estimates, result.std_errors, result.z_values, result.p_values,
+            *result.conf_int.T)):
+        cells = [_number(coef), _number(se), f"{z:.3f}", f"{p:.3f}", _number(low),
+                 _number(high)]
+        rows.append(f"<tr><th>{escape(name)}</th>"
+                    + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<table>{caption}<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._pytree import flatten, unflatten
+from .jit import jit as jit_compile
 from .transforms import hessian, hvp, jacfwd, jacobian, value_and_grad
 
 __all__ = ["least_squares", "minimize", "root"]
@@ -125,7 +126,8 @@ def _method_key(method: Any, bounds: Any, constraints: Any) -> str:
 def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | Callable | None = "BFGS",
              *, jac: bool | str = True, hess: Any = None, hessp: bool | None = None,
              bounds: Any = None, constraints: Any = (), tol: float | None = None,
-             callback: Callable | None = None, options: dict | None = None) -> Any:
+             callback: Callable | None = None, options: dict | None = None,
+             jit: bool = True) -> Any:
     """Minimise a scalar ``fun(x, *args)`` with ``scipy.optimize.minimize`` and exact derivatives.
 
     ``x0`` is an array, a float or a pytree of float arrays; ``fun`` receives
@@ -145,18 +147,23 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | Callable | 
     ``hess_inv`` refer to the flat vector. ``callback`` receives your structure.
     Returns SciPy's ``OptimizeResult`` with ``x`` and ``jac`` in the structure
     of ``x0``, and the flat vectors as ``x_flat`` and ``jac_flat``.
+
+    The value, gradient and Hessian (products) are compiled with ``cr.jit``, as
+    ``fun`` is called with the same shapes at every iteration; a ``fun`` that
+    cannot be compiled runs eagerly, with a ``JitWarning``. ``jit=False`` runs
+    it eagerly from the start (for a ``fun`` whose side effects must repeat).
     """
     optimize = _scipy_optimize()
     layout = _Layout(x0)
     objective = _objective(fun, layout, tuple(args))
     flat0 = layout.ravel(x0)
-    _check_start(_float_value(value_and_grad(objective)), flat0)
     key = _method_key(method, bounds, constraints)
+    derivatives = _derivatives(objective, key, layout.size, jac, hess, hessp, jit)
+    _check_start(_float_value(_compiled(value_and_grad(objective), jit)), flat0)
     result = optimize.minimize(
         x0=flat0, method=method, bounds=bounds, tol=tol, options=options,
         constraints=_constraints_for(constraints, layout),
-        callback=_callback_for(callback, layout),
-        **_derivatives(objective, key, layout.size, jac, hess, hessp))
+        callback=_callback_for(callback, layout), **derivatives)
     result.x_flat = result.x
     result.x = layout.restore(result.x)
     if "jac" in result and np.shape(result.jac) == (layout.size,):
@@ -166,16 +173,23 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | Callable | 
 
 
 def _derivatives(objective: Callable, key: str, size: int, jac: Any, hess: Any,
-                 hessp: Any) -> dict:
+                 hessp: Any, use_jit: bool) -> dict:
     """SciPy's ``fun``, ``jac``, ``hess`` and ``hessp`` for this method and these choices."""
     exact_gradient = jac is True and key not in GRADIENT_FREE
     use_hess, use_hessp = _second_order_choice(key, size, hess, hessp)
+    value = _compiled(value_and_grad(objective) if exact_gradient else objective, use_jit)
     return {
-        "fun": _float_value(value_and_grad(objective)) if exact_gradient else _plain(objective),
+        "fun": _float_value(value) if exact_gradient else _plain(value),
         "jac": True if exact_gradient else None if jac is True else jac,
-        "hess": _hessian_of(objective) if use_hess else None if hess in (None, False) else hess,
-        "hessp": _hessp_of(objective) if use_hessp else None,
+        "hess": _hessian_of(objective, use_jit) if use_hess else
+        None if hess in (None, False) else hess,
+        "hessp": _hessp_of(objective, use_jit) if use_hessp else None,
     }
+
+
+def _compiled(fn: Callable, use_jit: bool) -> Callable:
+    """``fn`` compiled with ``cr.jit`` (which runs it eagerly where it cannot), or as it is."""
+    return jit_compile(fn) if use_jit else fn
 
 
 def _objective(fun: Callable, layout: _Layout, args: tuple) -> Callable:
@@ -237,13 +251,14 @@ def _second_order_choice(key: str, size: int, hess: Any, hessp: bool | None):
     return hess is None, False
 
 
-def _hessian_of(objective: Callable) -> Callable:
-    full = hessian(objective)
+def _hessian_of(objective: Callable, use_jit: bool) -> Callable:
+    full = _compiled(hessian(objective), use_jit)
     return lambda flat: np.asarray(full(flat), dtype=np.float64)
 
 
-def _hessp_of(objective: Callable) -> Callable:
-    return lambda flat, v: np.asarray(hvp(objective, flat, np.asarray(v, dtype=np.float64)))
+def _hessp_of(objective: Callable, use_jit: bool) -> Callable:
+    product = _compiled(lambda flat, v: hvp(objective, flat, v), use_jit)
+    return lambda flat, v: np.asarray(product(flat, np.asarray(v, dtype=np.float64)))
 
 
 def _constraints_for(constraints: Any, layout: _Layout) -> Any:
@@ -290,7 +305,7 @@ def _callback_for(callback: Callable | None, layout: _Layout) -> Callable | None
 
 
 def least_squares(fun: Callable, x0: Any, args: tuple = (), *, jac: bool | str = True,
-                  **kwargs: Any) -> Any:
+                  jit: bool = True, **kwargs: Any) -> Any:
     """``scipy.optimize.least_squares`` on residuals ``fun(x, *args)`` with the exact Jacobian.
 
     ``fun`` returns an array (or pytree of arrays) of residuals; their sum of
@@ -298,16 +313,17 @@ def least_squares(fun: Callable, x0: Any, args: tuple = (), *, jac: bool | str =
     fewer parameters than residuals, from reverse mode otherwise. Other keyword
     arguments (``bounds`` on the flat vector, ``method``, ``loss``...) go to SciPy;
     ``jac="2-point"`` etc. lets SciPy estimate the Jacobian instead. Returns
-    SciPy's result with ``x`` in the structure of ``x0`` and ``x_flat``.
+    SciPy's result with ``x`` in the structure of ``x0`` and ``x_flat``. The
+    residuals and their Jacobian are compiled with ``cr.jit`` unless ``jit=False``.
     """
     optimize = _scipy_optimize()
     layout = _Layout(x0)
-    residuals = _vector_function(fun, layout, tuple(args))
+    residuals = _compiled(_vector_function(fun, layout, tuple(args)), jit)
     flat0 = layout.ravel(x0)
     count = _check_vector_start(residuals, flat0, "least_squares", "residuals")
     if jac is True:
         transform = jacfwd if layout.size < count else jacobian
-        jac = _dense(transform(residuals))
+        jac = _dense(_compiled(transform(residuals), jit))
     result = optimize.least_squares(residuals, flat0, jac=jac, **kwargs)
     result.x_flat = result.x
     result.x = layout.restore(result.x)
@@ -315,17 +331,18 @@ def least_squares(fun: Callable, x0: Any, args: tuple = (), *, jac: bool | str =
 
 
 def root(fun: Callable, x0: Any, args: tuple = (), method: str = "hybr", *,
-         jac: bool = True, **kwargs: Any) -> Any:
+         jac: bool = True, jit: bool = True, **kwargs: Any) -> Any:
     """``scipy.optimize.root`` of the system ``fun(x, *args) = 0`` with the exact Jacobian.
 
     ``fun`` returns as many equations (an array or a pytree of arrays) as ``x0``
     has entries. Methods "hybr" and "lm" get the exact Jacobian; the others do
     not use one. Other keyword arguments go to SciPy. Returns SciPy's result
-    with ``x`` in the structure of ``x0`` and ``x_flat``.
+    with ``x`` in the structure of ``x0`` and ``x_flat``. The equations and their
+    Jacobian are compiled with ``cr.jit`` unless ``jit=False``.
     """
     optimize = _scipy_optimize()
     layout = _Layout(x0)
-    equations = _vector_function(fun, layout, tuple(args))
+    equations = _compiled(_vector_function(fun, layout, tuple(args)), jit)
     flat0 = layout.ravel(x0)
     count = _check_vector_start(equations, flat0, "root", "equations")
     if count != layout.size and method.lower() != "lm":
@@ -334,7 +351,8 @@ def root(fun: Callable, x0: Any, args: tuple = (), method: str = "hybr", *,
             f"{layout.size} unknowns; for an over-determined system use least_squares")
     uses_jacobian = method.lower() in ("hybr", "lm")
     result = optimize.root(equations, flat0, method=method,
-                           jac=_dense(jacobian(equations)) if jac is True and uses_jacobian
+                           jac=_dense(_compiled(jacobian(equations), jit))
+                           if jac is True and uses_jacobian
                            else None if jac is True else jac, **kwargs)
     result.x_flat = result.x
     result.x = layout.restore(result.x)

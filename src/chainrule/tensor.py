@@ -16,6 +16,7 @@ import numpy as np
 
 from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
+from ._core.arrays import plain_array
 from ._core.graph import Box, LeafNode, Node, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, owner, version_of
@@ -23,7 +24,16 @@ from .ops import indexing, ufunc_methods
 from .ops.broadcast import reduce_to_shape
 from .ops.complex import real_part_for
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
-from .tensor_operators import TensorOperators, no_rule, qualified_name, strip_tree
+from .tensor_operators import (
+    OPERAND_TYPES,
+    TensorOperators,
+    defers_to_type,
+    differentiable_version_hint,
+    no_rule,
+    operands,
+    qualified_name,
+    strip_tree,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -226,8 +236,9 @@ class Tensor(Box, TensorOperators):
         For a tensor in a graph the array is a read-only view: the graph may need
         these values. Use ``t.detach().numpy()`` or ``t.numpy().copy()`` to write.
         """
-        value = np.asarray(strip(self))
-        if self._node is not None and value.flags.writeable:
+        value = plain_array(self)
+        if self._node is not None and getattr(value, "flags", None) is not None \
+                and value.flags.writeable:
             value = value.view()
             value.flags.writeable = False
         return value
@@ -258,11 +269,15 @@ class Tensor(Box, TensorOperators):
         return indexing.astype(self, dtype)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
-        if self._node is not None:
+        # Integers and booleans have no derivative, so a cast to them loses nothing:
+        # np.int64(t), np.asarray(t, dtype=bool) give what t.astype(...) holds.
+        if self._node is not None and (dtype is None or np.dtype(dtype).kind not in "biu"):
             raise TypeError(
                 "a Tensor that requires grad cannot become a plain NumPy array: the "
                 "gradient would be lost silently. Use .detach() or .numpy() if you "
-                "mean to drop it, or use chainrule.numpy functions to keep it.")
+                "mean to drop it, x.astype(dtype) to cast it (np.float32(x) cannot "
+                "return a Tensor), or chainrule.numpy functions to keep it."
+                + differentiable_version_hint())
         value = self._value
         return value if dtype is None else value.astype(dtype, copy=False)
 
@@ -411,6 +426,12 @@ class Tensor(Box, TensorOperators):
 
     # --- NumPy protocols -----------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        for x in inputs:
+            if type(x) not in OPERAND_TYPES:
+                inputs = operands(inputs)
+                if inputs is None:
+                    return NotImplemented
+                break
         if method == "__call__" and not kwargs:
             prim = UFUNCS.get(ufunc)
             if prim is not None:
@@ -435,6 +456,8 @@ class Tensor(Box, TensorOperators):
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
+        if len(types) > 1 and any(defers_to_type(kind) for kind in types):
+            return NotImplemented
         handler = FUNCTIONS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
@@ -452,6 +475,7 @@ class Tensor(Box, TensorOperators):
 
 
 _primitive.set_box_type(Tensor)
+OPERAND_TYPES.add(Tensor)
 
 
 # Primitives whose result may be a view of their input's memory.

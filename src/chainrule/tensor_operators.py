@@ -14,6 +14,7 @@ from ._core.graph import Box
 from ._core.primitive import strip
 from ._core.state import mark_modified, state
 from .ops import elementwise as ew
+from .ops.array_likes import as_array_like, holds_box
 from .ops.registry import FUNCTIONS, NONDIFFERENTIABLE, UFUNCS
 
 if TYPE_CHECKING:
@@ -24,78 +25,160 @@ _floor_divide, _mod, _power = ew.floor_divide, ew.mod, ew.power
 _matmul = FUNCTIONS[np.matmul]
 
 
+# Operands a Tensor handles itself without asking (Tensor is added by tensor.py).
+OPERAND_TYPES: set = {float, int, complex, bool, np.ndarray, np.float64, np.float32,
+                      np.int64, np.int32, np.complex128, np.bool_}
+
+
+def defers_to(other: Any) -> bool:
+    """Whether a Tensor leaves an operation with ``other`` to ``other``'s own type.
+
+    Types that take part in NumPy's protocols without being arrays chainrule holds
+    (labelled containers such as xarray.DataArray, pandas objects, or any type that
+    sets ``__array_ufunc__ = None``) wrap arrays themselves: deferring lets them wrap
+    the Tensor, so ``t * da`` is what ``da * t`` is, and the gradient flows through
+    the Tensor inside. NumPy arrays, their plain subclasses (``memmap``), Tensors and
+    array-API arrays (``__array_namespace__``) are operands; masked arrays, matrices
+    and subclasses with their own ``__array_ufunc__`` are deferred to, and raise when
+    they try to turn a traced Tensor into an array.
+    """
+    return defers_to_type(type(other))
+
+
+def defers_to_type(kind: type) -> bool:
+    """``defers_to`` for any value of type ``kind``."""
+    if issubclass(kind, (np.generic, Box)) or not hasattr(kind, "__array_ufunc__"):
+        return False
+    if issubclass(kind, np.ndarray):  # masks and matrix products change what ops mean
+        return (issubclass(kind, _SUBCLASSES_WITH_OWN_MEANING)
+                or kind.__array_ufunc__ is not np.ndarray.__array_ufunc__)
+    return kind.__array_ufunc__ is None or not hasattr(kind, "__array_namespace__")
+
+
+_SUBCLASSES_WITH_OWN_MEANING = (np.ma.MaskedArray, np.matrix)
+
+
+def operand(other: Any) -> Any:
+    """``other`` as an operand of a Tensor's operation: NotImplemented for a type the
+    Tensor defers to, a list or tuple holding traced values stacked (a Tensor), as it is
+    otherwise."""
+    if defers_to(other):
+        return NotImplemented
+    if isinstance(other, (list, tuple)) and holds_box(other):
+        return as_array_like(other)
+    return other
+
+
+def operands(inputs: tuple) -> tuple | None:
+    """``operand`` of each input, or None if the Tensor defers to one of them."""
+    converted = tuple(map(operand, inputs))
+    return None if any(x is NotImplemented for x in converted) else converted
+
+
 class TensorOperators:
     """Python's operators and the ndarray methods users call, on Tensors."""
 
     __slots__ = ()
 
     def __add__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _add(other, self)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._in_place(_add, other)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _subtract(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _subtract(other, self)
 
     def __isub__(self, other: Any) -> Tensor:
         return self._in_place(_subtract, other)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _multiply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _multiply(other, self)
 
     def __imul__(self, other: Any) -> Tensor:
         return self._in_place(_multiply, other)
 
     def __truediv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _divide(other, self)
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self._in_place(_divide, other)
 
     def __floordiv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _floor_divide(other, self)
 
     def __ifloordiv__(self, other: Any) -> Tensor:
         return self._in_place(_floor_divide, other)
 
     def __mod__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _mod(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _mod(other, self)
 
     def __imod__(self, other: Any) -> Tensor:
         return self._in_place(_mod, other)
 
     def __pow__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _power(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _power(other, self)
 
     def __ipow__(self, other: Any) -> Tensor:
         return self._in_place(_power, other)
 
     def __matmul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if type(other) not in OPERAND_TYPES and (other := operand(other)) is NotImplemented:
+            return NotImplemented
         return _matmul(other, self)
 
     def __imatmul__(self, other: Any) -> Tensor:
@@ -329,6 +412,52 @@ def strip_tree(x):
 def qualified_name(func) -> str:
     module = getattr(func, "__module__", None) or "numpy"
     return f"{module}.{func.__name__}"
+
+
+def differentiable_version_hint() -> str:
+    """When a NumPy or SciPy function that cannot dispatch on a Tensor (``numpy.full``,
+    ``numpy.mean([a, b])``, ``scipy.special.logsumexp`` ...) tries to turn a traced
+    Tensor into an array: where chainrule's differentiable version of it is, found
+    from the calling frames ("" if there is none)."""
+    frame, caller = sys._getframe(1), None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in ("numpy", "scipy"):
+            caller = (module, _function_name(frame))
+        elif caller is not None:
+            break
+        frame = frame.f_back
+    if caller is None:
+        return ""
+    module, name = caller
+    ours = _differentiable_namespace(module)
+    original = getattr(sys.modules.get(ours.replace("chainrule.", "", 1)), name, None)
+    found = getattr(sys.modules.get(ours), name, None)
+    if found is None or found is original:
+        return ""
+    public = ours.replace("chainrule.", "", 1)
+    return (f" NumPy cannot hand {public}.{name} a Tensor here; call {ours}.{name}, which "
+            f"is differentiable.")
+
+
+def _function_name(frame) -> str:
+    """The name a user called: ``r_`` and ``c_`` for NumPy's index objects."""
+    name = frame.f_code.co_name
+    if name == "__getitem__":
+        target = frame.f_locals.get("self")
+        return next((index for index in ("r_", "c_") if target is getattr(np, index)), name)
+    return name
+
+
+def _differentiable_namespace(module: str) -> str:
+    """The chainrule namespace mirroring the NumPy or SciPy module ``module``."""
+    parts = module.split(".")
+    if parts[0] == "scipy":
+        return f"chainrule.scipy.{parts[1]}" if len(parts) > 1 else "chainrule.scipy"
+    for sub in ("linalg", "fft"):
+        if sub in parts[1:]:
+            return f"chainrule.numpy.{sub}"
+    return "chainrule.numpy"
 
 
 def no_rule(name: str) -> TypeError:

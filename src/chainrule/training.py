@@ -8,6 +8,8 @@ otherwise, so that logs and redirected output hold no carriage-return fragments.
 
 from __future__ import annotations
 
+import html
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +37,32 @@ class History:
         return (f"History(epochs={len(self.epoch_losses)}, steps={len(self.step_losses)}, "
                 f"last_loss={self.epoch_losses[-1]:.4g}, best_loss="
                 f"{self.epoch_losses[best]:.4g} (epoch {best + 1}){shown})")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the summary above a plot of the loss, drawn as inline SVG."""
+        summary = f"<pre>{html.escape(repr(self))}</pre>"
+        losses, per = ((self.epoch_losses, "epoch") if len(self.epoch_losses) > 1
+                       else (self.step_losses, "step"))
+        if len(losses) < 2 or not all(math.isfinite(loss) for loss in losses):
+            return summary
+        return summary + _loss_curve_svg(losses, per)
+
+
+def _loss_curve_svg(losses: list[float], per: str, width: int = 360,
+                    height: int = 120) -> str:
+    """A line of ``losses`` against their index, scaled to fit, with its range marked."""
+    low, high = min(losses), max(losses)
+    span = (high - low) or 1.0
+    left, pad = 48, 6
+    points = " ".join(
+        f"{left + i * (width - left - pad) / (len(losses) - 1):.1f},"
+        f"{pad + (high - loss) / span * (height - 2 * pad):.1f}"
+        for i, loss in enumerate(losses))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'font-size="10" role="img"><title>loss per {per}, {len(losses)} {per}s'
+            f'</title><polyline fill="none" stroke="#1f77b4" stroke-width="1.5" '
+            f'points="{points}"/><text x="2" y="{pad + 8}">{high:.4g}</text>'
+            f'<text x="2" y="{height - pad}">{low:.4g}</text></svg>')
 
 
 def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimizer: Any,

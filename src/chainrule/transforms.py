@@ -13,6 +13,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
+from ._core.arrays import is_array, is_duck_array, plain_array
 from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
@@ -21,6 +22,7 @@ from ._pytree import flatten, unflatten
 from .ops.broadcast import identity_basis, reduce_batch_to_shape, reduce_to_shape
 from .ops.complex import real_part_for
 from .tensor import Tensor, _as_leaf_gradient
+from .tensor_operators import defers_to
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -55,7 +57,7 @@ class _Input:
         if g is None:
             g = np.zeros_like(like)
         g = real_part_for(g, like.dtype)
-        if isinstance(g, Box):
+        if isinstance(g, Box) or is_duck_array(g):
             if g.dtype != like.dtype:
                 g = g.astype(like.dtype)
             return g if g.shape == like.shape else np.reshape(g, like.shape)
@@ -82,7 +84,7 @@ def _as_float_input(x: Any) -> Any:
             f"cannot differentiate with respect to {description}; pass floats instead, "
             f"e.g. 2.0 rather than 2, or np.asarray(x, dtype=float) (or a tuple, list "
             f"or dict of them).")
-    return x if isinstance(x, np.ndarray) else np.asarray(x)
+    return x if is_array(x) else np.asarray(x)
 
 
 def _not_a_float_value(x: Any) -> tuple[str, str] | None:
@@ -100,7 +102,9 @@ def _not_a_float_value(x: Any) -> tuple[str, str] | None:
     if isinstance(value, (bool, int)):
         kind = "bool" if isinstance(value, bool) else "int"
         return kind, f"{value!r} (a Python {kind})"
-    if not isinstance(value, (np.ndarray, np.generic)):
+    if defers_to(value):
+        return "wrapper", f"a {type(value).__name__} ({_short_repr(value)})"
+    if not isinstance(value, (np.ndarray, np.generic)) and not is_duck_array(value):
         return "other", f"an object of type {type(x).__name__} ({_short_repr(x)})"
     dtype, shape = value.dtype, np.shape(value)
     if dtype.kind in "fc":
@@ -124,6 +128,9 @@ _OUTPUT_HINTS = {
     "bool": ": a comparison such as np.sum(x) > 0 has no derivative; return the float "
             "value itself.",
     "int": ": an integer result has no derivative; return floats.",
+    "wrapper": ", a container that wraps arrays (chainrule leaves operations with it to "
+               "the container, which then holds the Tensor): return the array inside "
+               "it, e.g. .data of an xarray.DataArray.",
 }
 
 
@@ -153,6 +160,15 @@ def _check_output(out: Any, what: str, needs: str = "arrays") -> None:
             kind, description = problem
             raise TypeError(f"{what} needs a function that returns {needed}, but it "
                             f"returned {description}{_OUTPUT_HINTS.get(kind, '.')}")
+
+
+def _refuse_wrappers(out_leaves: list, what: str) -> None:
+    """Raise if an output is a container wrapping arrays (whose derivative would
+    otherwise read as zero, the Tensor inside unseen)."""
+    for leaf in out_leaves:
+        if defers_to(leaf):
+            raise TypeError(f"{what} needs a function that returns arrays, but it returned "
+                            f"{_not_a_float_value(leaf)[1]}{_OUTPUT_HINTS['wrapper']}")
 
 
 def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
@@ -312,6 +328,7 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[
     out, trees, _, level = _trace(fun, primals, tuple(range(len(primals))))
     out, aux = _split_aux(out, has_aux)
     out_leaves, out_structure = flatten(out)
+    _refuse_wrappers(out_leaves, "vjp")
 
     def vjp_fn(cotangent: Any) -> tuple:
         ct_leaves, _ = flatten(cotangent)
@@ -525,7 +542,7 @@ def _seed_dtype(value: Any, trees: list, holomorphic: bool, what: str):
 
 
 def _plain_scalar(value: Any) -> Any:
-    if isinstance(value, Box):
+    if isinstance(value, Box) or is_duck_array(value):
         return value
     value = np.asarray(value)
     return value[()] if value.ndim == 0 else value
@@ -566,6 +583,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
                 _tangent_box(pl, tl, level) for pl, tl in zip(p_leaves, t_leaves)]))
         out, aux = _split_aux(fun(*traced), has_aux)
     out_leaves, structure = flatten(out)
+    _refuse_wrappers(out_leaves, "jvp")
     values = [_untrace(o, level) for o in out_leaves]
     tangent_out = [_tangent_of(o, v, level) for o, v in zip(out_leaves, values)]
     if _all_python_floats(primals):
@@ -581,15 +599,15 @@ def _all_python_floats(trees) -> bool:
 
 def _floats_where_scalar(items: list) -> list:
     """Floats in give floats out: plain 0-d results become Python floats."""
-    return [float(x) if not isinstance(x, Box) and np.ndim(x) == 0 and
-            np.asarray(x).dtype.kind == "f" else x for x in items]
+    return [float(x) if not isinstance(x, Box) and not is_duck_array(x) and np.ndim(x) == 0
+            and np.asarray(x).dtype.kind == "f" else x for x in items]
 
 
 def _tangent_box(primal: Any, tangent: Any, level: int):
     value = _as_float_input(primal)
     shape = np.shape(strip(value))
     if not isinstance(tangent, Box):
-        tangent = np.asarray(tangent, dtype=strip(value).dtype)
+        tangent = plain_array(tangent, dtype=strip(value).dtype)
     if np.shape(strip(tangent)) != shape:
         raise ValueError(f"a tangent has shape {np.shape(strip(tangent))} but its primal "
                          f"has shape {shape}; they must match")
@@ -691,7 +709,7 @@ def _jacfwd_blocks(out: Any, level: int, inputs: list, offsets: list) -> list:
         columns = np.moveaxis(node.tangent[start:stop], 0, -1)
         block = np.reshape(columns, out_shape + shape)
         # A fresh array: a rule may have answered with a view of the user's data.
-        blocks.append(block if isinstance(block, Box) else np.array(block))
+        blocks.append(block if isinstance(block, Box) else np.copy(block))
     return blocks
 
 

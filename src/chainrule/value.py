@@ -62,6 +62,16 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
+    def _repr_html_(self) -> str | None:
+        """Jupyter's view of a computed value: its repr above a drawing of its graph."""
+        if not self.op:
+            return None  # a leaf has no graph; Jupyter shows the repr
+        import html
+
+        from . import viz  # viz needs NumPy, which the scalar engine never imports
+
+        return f"<pre>{html.escape(repr(self))}</pre>\n{viz.show(self)._repr_html_()}"
+
     # -- arithmetic ---------------------------------------------------------------
 
     def __add__(self, other: Value | float) -> Value:

@@ -22,6 +22,8 @@ Rendering needs a Graphviz program: the system ``dot`` if it is on PATH, otherwi
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -315,18 +317,32 @@ def _graphviz_program() -> str:
 class GraphImage:
     """A graph that Jupyter displays inline as SVG (falls back to text elsewhere).
 
-    Made by ``show(root)``; ``str()`` of it is the text tree.
+    Made by ``show(root)``; ``str()`` of it is the text tree. Without Graphviz,
+    Jupyter shows the text tree with a note on how to get the picture.
     """
 
     def __init__(self, root: object, full: bool = False) -> None:
         self.dot = to_dot(root, full=full)
         self.text = to_text(root, full=full)
+        self._svg: str | None = None
+        self._rendered = False
 
     def _repr_svg_(self) -> str | None:
-        try:
-            return _render(self.dot, "svg").decode()
-        except RuntimeError:
-            return None  # Jupyter then shows the text form
+        if not self._rendered:  # render once, however often the notebook asks
+            self._rendered = True
+            try:
+                self._svg = _render(self.dot, "svg").decode()
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                self._svg = None  # Jupyter then shows the HTML or text form
+        return self._svg
+
+    def _repr_html_(self) -> str:
+        svg = self._repr_svg_()
+        if svg is None:
+            return (f"<pre>{html.escape(self.text)}</pre>"
+                    f"<p><small>{html.escape(_INSTALL_HINT)} to see it as a picture</small></p>")
+        # The XML prologue is only valid at the start of a file, not inside HTML.
+        return re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>", "", svg, flags=re.S).strip()
 
     def __repr__(self) -> str:
         return self.text

@@ -295,3 +295,85 @@ _EIGVALS_CASES = [
 
 CASES = (_EIGVALS_CASES + _DECOMPOSITION_CASES + _SVD_CASES + _QR_CASES + _LEAST_SQUARES_CASES
          + _COMPOSITE_CASES + _NORM_CASES)
+
+
+# Complex matrices (checked through their real and imaginary parts, case.split_complex).
+# A complex eigen- or singular vector is fixed only up to a phase: the cases fix each
+# one's phase by its first entry, or use functions a common phase leaves unchanged.
+def _columns_phased(v):
+    """Each column times the phase that makes its first entry real and positive."""
+    first = v[..., :1, :]
+    return v * (np.conj(first) / np.abs(first))
+
+
+def _rows_phased(v):
+    first = v[..., :, :1]
+    return v * (np.conj(first) / np.abs(first))
+
+
+def _hermitian_rebuilt(z):
+    w, v = np.linalg.eigh(z)
+    return (v * w[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+
+
+_COMPLEX_SHAPES = {"square": (3, 3), "tall": (4, 3), "wide": (3, 4), "batched": (2, 3, 4)}
+_COMPLEX_CASES = [
+    Case("eigh_values", lambda z: np.linalg.eigvalsh(z), ((3, 3),), name="hermitian-lower",
+         complex=True),
+    Case("eigh_values", lambda z: np.linalg.eigh(z, UPLO="U")[0], ((2, 3, 3),),
+         name="hermitian-upper", complex=True),
+    Case("eigh_vectors", lambda z: _columns_phased(np.linalg.eigh(z)[1]), ((3, 3),),
+         name="hermitian-phased", complex=True),
+    Case("eigh_vectors", lambda z: _columns_phased(np.linalg.eigh(z, UPLO="U")[1]),
+         ((2, 3, 3),), name="hermitian-upper-phased", complex=True),
+    Case("eigh_vectors", _hermitian_rebuilt, ((3, 3),), name="hermitian-rebuilt", complex=True),
+    *(Case("svd_values", lambda z: np.linalg.svd(z, compute_uv=False), (shape,),
+           name=f"complex-{name}", complex=True) for name, shape in _COMPLEX_SHAPES.items()),
+    *(Case("svd_u", lambda z: _columns_phased(np.linalg.svd(z, full_matrices=False)[0]),
+           (shape,), name=f"complex-{name}-phased", complex=True)
+      for name, shape in _COMPLEX_SHAPES.items()),
+    *(Case("svd_vh", lambda z: _rows_phased(np.linalg.svd(z, full_matrices=False)[2]),
+           (shape,), name=f"complex-{name}-phased", complex=True)
+      for name, shape in _COMPLEX_SHAPES.items()),
+    Case("svd_u", _svd_rebuilt, ((4, 3),), name="complex-rebuilt-tall", complex=True),
+    Case("svd_vh", _svd_rebuilt, ((2, 3, 4),), name="complex-rebuilt-wide", complex=True),
+    Case("eigh_values", lambda z: np.linalg.svd(z, hermitian=True, compute_uv=False),
+         ((3, 3),), name="svd-hermitian-complex", complex=True),
+    Case("eigh_vectors", lambda z: np.abs(np.linalg.svd(z, hermitian=True)[2]), ((3, 3),),
+         name="svd-hermitian-complex", complex=True),
+]
+
+_COMPLEX_VECTOR_ORDS = {"2": 2, "1": 1, "inf": np.inf, "minus-inf": -np.inf, "3": 3,
+                        "0.5": 0.5, "minus-2": -2}
+_COMPLEX_CASES += [
+    Case("vector_norm", lambda z: np.linalg.norm(z), ((3, 4),), name="complex-default",
+         complex=True),
+    *(Case("vector_norm", lambda z, o=o: np.linalg.norm(z, ord=o, axis=1), ((3, 4),),
+           name=f"complex-ord{name}", complex=True) for name, o in _COMPLEX_VECTOR_ORDS.items()),
+    Case("vector_norm", lambda z: np.linalg.norm(z, "fro", axis=(0, 2)), ((3, 2, 4),),
+         name="complex-fro", complex=True),
+    *(Case("svd_values", lambda z, o=o: np.linalg.norm(z, o), ((3, 4),),
+           name=f"complex-norm-{o}", complex=True) for o in ("nuc", 2, -2)),
+    *(Case("absolute", lambda z, o=o: np.linalg.norm(z, o), ((3, 4),),
+           name=f"complex-linalg.norm-{o}", complex=True) for o in (1, -1, np.inf, -np.inf)),
+]
+CASES += _COMPLEX_CASES
+
+# numpy.linalg.eig: eigenvectors with their phase fixed by the first entry, their
+# moduli, and the matrix rebuilt from both factors (all unchanged by LAPACK's phases).
+def _eig_rebuilt(a):
+    w, v = np.linalg.eig(a)
+    return real_and_imaginary((v * w[..., None, :]) @ np.linalg.inv(v))
+
+
+CASES += [
+    Case("eig_vectors", lambda a: real_and_imaginary(_columns_phased(np.linalg.eig(a)[1])),
+         (GENERAL,), name="phased"),
+    Case("eig_vectors", lambda a: np.abs(np.linalg.eig(a).eigenvectors), (Arg((2, 3, 3)),),
+         name="moduli-batched"),
+    Case("eig_vectors", lambda a: np.real(_columns_phased(np.linalg.eig(
+        _positive_definite(a))[1])), (SMALL,), name="real-eigenvalues"),
+    Case("eig_vectors", _eig_rebuilt, (GENERAL,), name="rebuilt"),
+    Case("eig_vectors", lambda z: _columns_phased(np.linalg.eig(z)[1]), (GENERAL,),
+         name="complex-matrix-phased", complex=True),
+]

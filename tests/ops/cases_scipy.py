@@ -137,6 +137,8 @@ def _cases():
 def _more_cases(sp, cs):
     """Cases for the special functions beyond HIPS autograd's set: complex results, series
     near removable singularities, and parameters held fixed."""
+    from chainrule.scipy.integrate import odeint
+
     quarter = np.array([0.0, 0.25, 1.0, -0.5])
     return [
         Case("wofz", lambda x: real_and_imaginary(sp.wofz(x)), (Arg((3, 4)),), name="real"),
@@ -178,7 +180,18 @@ def _more_cases(sp, cs):
         Case("spence", lambda z: sp.spence(1 + z * quarter * 0.2), ((3, 4),), name="near-one"),
         Case("zeta", lambda q: cs.zeta(3.0, q), (POS,), name="chainrule"),
         Case("logaddexp", lambda x: cs.softplus(x), ((3, 4),), name="softplus"),
+        # Derivatives by further ODE solves, accurate to the integrator's tolerance.
+        Case("odeint", lambda y0, shifts, rates: odeint(
+            _coupled_decay, y0, np.array([0.0, 0.4, 0.9, 1.5]) + 0.1 * shifts, args=(rates,),
+            rtol=1e-12, atol=1e-12), (Arg((2,), 0.5, 1.5), Arg((4,), -1.0, 1.0),
+                                      Arg((2,), 0.2, 1.0)),
+             name="state-times-args", order=1, dtypes=(np.float64,), rtol=1e-4),
     ]
+
+
+def _coupled_decay(y, t, rates):
+    """dy/dt for two coupled, forced decays: depends on y, t and the rates."""
+    return np.stack([-rates[0] * y[0] + 0.3 * y[1] * np.cos(t), -rates[1] * y[1] + 0.1])
 
 
 CASES = _cases() if importlib.util.find_spec("scipy") else []

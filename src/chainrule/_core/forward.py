@@ -20,7 +20,7 @@ tangents is computed once it grows ``PENDING_DEPTH`` operations deep.
 
 from __future__ import annotations
 
-from .rules import rule_at
+from .rules import MissingRuleError, rule_at
 from .state import inplace_epoch, state
 
 PENDING_DEPTH = 64
@@ -123,10 +123,11 @@ def sum_jvps(prim, ans, vals, kwargs, tangents, shape):
             continue
         rule = rule_at(jvps, argnum)
         if rule is None:
-            raise NotImplementedError(
+            raise MissingRuleError(
                 f"'{prim.name}' has no forward-mode (JVP) rule for its argument {argnum}, "
                 f"so it cannot be used under jvp/jacfwd/hessian; define one with "
-                f"{prim.name}.defjvp(...), or use reverse mode (grad, jacobian).")
+                f"{prim.name}.defjvp(...), or use reverse mode (grad, jacobian).",
+                prim.name, "fwd")
         t = rule(t, ans, *vals, **kwargs)
         total = t if total is None else total + t
     if total.shape != shape:

@@ -17,7 +17,7 @@ import itertools
 import threading
 import weakref
 
-from .rules import JointVjp
+from .rules import JointVjp, MissingRuleError
 from .state import changed_behind_back, inplace_epoch, modified_since, state
 
 _next_seq = itertools.count().__next__
@@ -229,11 +229,11 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     return captured, to_store
 
 
-def _no_vjp_rule(prim, argnum) -> NotImplementedError:
-    return NotImplementedError(
+def _no_vjp_rule(prim, argnum) -> MissingRuleError:
+    return MissingRuleError(
         f"'{prim.name}' has no derivative rule (VJP) for its argument {argnum}; define "
         f"one with {prim.name}.defvjp(...), or pass that argument through .detach() / "
-        f"stop_gradient().")
+        f"stop_gradient().", prim.name, "rev")
 
 
 def _cotangent_of(cotangents, prim, argnum, parent, g, batched, reduce_to_shape):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -71,6 +72,34 @@ def _private_copy(array):
     copy = array.copy()
     copy.flags.writeable = False
     return copy
+
+
+# How many cr.jit traces are open (in any thread). While one is, a call whose
+# inputs hold a tracer is handed to ``_traced_call`` (installed by chainrule.jit),
+# which records the primitive as one step of the program being traced.
+_open_traces = 0
+_traced_call: Callable | None = None
+_open_traces_lock = threading.Lock()
+
+
+def set_trace_hook(hook: Callable) -> None:
+    """Install the function that records primitive calls on traced values."""
+    global _traced_call
+    _traced_call = hook
+
+
+def count_open_traces(change: int) -> None:
+    """Note that a trace opened (+1) or closed (-1)."""
+    global _open_traces
+    with _open_traces_lock:
+        _open_traces += change
+
+
+def _call(prim, args, kwargs):
+    """``prim.fun(*args, **kwargs)``, or its recording when a trace is open."""
+    if _open_traces:
+        return _traced_call(prim, args, kwargs)
+    return prim.fun(*args, **kwargs)
 
 
 def make_box(value, node):
@@ -251,17 +280,19 @@ class Primitive:
             parents.append(node)
         if level < state.record_from:
             if not boxed:
-                return self.fun(*args, **kwargs)
-            return make_box(self.fun(*map(strip, args), **kwargs), None)
+                return self.fun(*args, **kwargs) if not _open_traces else \
+                    _traced_call(self, args, kwargs)
+            return make_box(_call(self, list(map(strip, args)), kwargs), None)
         if level:
             for v in vals:  # a traced value of a lower level underneath?
                 if isinstance(v, Box):
                     return self._record_mixed(args, kwargs)
             if type(top) is TangentNode:
-                ans = self.fun(*vals, **kwargs)
+                ans = self.fun(*vals, **kwargs) if not _open_traces else \
+                    _traced_call(self, vals, kwargs)
                 return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
                                      kwargs, parents, level)
-        ans = self.fun(*vals, **kwargs)
+        ans = self.fun(*vals, **kwargs) if not _open_traces else _traced_call(self, vals, kwargs)
         # new_node() and make_box(), written out: this is the hottest path in the library.
         if not self.saves_args:
             vals = _NONES[len(args)]
@@ -293,7 +324,7 @@ class Primitive:
         """Inputs traced on several levels: record the top one, recurse for the rest."""
         level = max(a._node.level for a in args if isinstance(a, Box) and a._node is not None)
         if level < state.record_from:
-            return make_box(self.fun(*map(strip, args), **kwargs), None)
+            return make_box(_call(self, list(map(strip, args)), kwargs), None)
         vals = list(args)
         parents = [None] * len(args)
         for i, a in enumerate(args):

@@ -43,6 +43,19 @@ class JointVjp:
         return lambda g, ans, *args, **kwargs: rule(g, ans, *args, **kwargs)[argnum]
 
 
+class MissingRuleError(NotImplementedError):
+    """A primitive met in ``mode`` (``"rev"`` or ``"fwd"``) has no rule for that mode.
+
+    ``primitive`` is its name. Raised while derivatives are taken, so a caller that
+    can do without the mode (as ``check_grads`` does) knows which one to leave out.
+    """
+
+    def __init__(self, message: str, primitive: str, mode: str):
+        super().__init__(message)
+        self.primitive = primitive
+        self.mode = mode
+
+
 def rule_at(rules, argnum: int) -> Callable | None:
     """The rule of argument ``argnum`` in a table of rules, or None when there is none."""
     try:

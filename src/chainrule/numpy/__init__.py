@@ -2,7 +2,10 @@
 
 Every NumPy name is here. Those chainrule differentiates are its primitives
 (they accept Tensors and plain arrays alike); the rest are NumPy's own. On top
-of NumPy, ``array``/``asarray`` build arrays from lists of traced values.
+of NumPy, ``array``/``asarray`` build arrays from lists of traced values, every
+function accepts such lists wherever NumPy accepts an array-like
+(``np.mean([a, b])``, ``np.sin([a, 1.0])``), and ``r_``/``c_`` join traced values.
+``linalg`` and ``fft`` are namespaces of the same kind.
 """
 
 from __future__ import annotations
@@ -12,33 +15,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as _np
 
 from .._core.graph import Box as _Box
-from ..ops.indexing import holds_box as _holds_box
+from ..ops.array_likes import holds_box as _holds_box
 from ..ops.registry import FUNCTIONS as _FUNCTIONS
-from ..ops.registry import UFUNCS as _UFUNCS
+from . import fft, linalg  # noqa: F401  (NumPy's submodules, with derivatives)
+from ._namespace import AxisJoiner as _AxisJoiner
+from ._namespace import populate as _populate
 
-# What a ufunc has beyond calls; its methods hand Tensors back to chainrule's rules.
-_UFUNC_ATTRIBUTES = ("outer", "reduce", "accumulate", "reduceat", "at", "nin", "nout",
-                     "nargs", "ntypes", "types", "identity", "signature")
-
-
-def _differentiable_version(obj):
-    try:
-        primitive = _UFUNCS.get(obj)
-    except TypeError:  # unhashable NumPy attribute
-        return obj
-    if primitive is None:
-        return _FUNCTIONS.get(obj) or obj
-    for name in _UFUNC_ATTRIBUTES:  # copied, so calls keep the primitive's own speed
-        setattr(primitive, name, getattr(obj, name))
-    return primitive
-
-
-def _populate() -> None:
-    namespace = globals()
-    for name in dir(_np):
-        if not name.startswith("__") and name not in namespace:
-            namespace[name] = _differentiable_version(getattr(_np, name))
-
+__version__ = _np.__version__
 
 
 def array(obj: Any, dtype: Any = None, copy: bool | None = True, **kwargs: Any) -> Any:
@@ -61,7 +44,10 @@ def asarray(obj: Any, dtype: Any = None, **kwargs: Any) -> Any:
     return array(obj, dtype=dtype)
 
 
-_populate()
+r_ = _AxisJoiner(axis=0, ndmin=1, trans1d=-1, plain=_np.r_)
+c_ = _AxisJoiner(axis=-1, ndmin=2, trans1d=0, plain=_np.c_)
+
+_populate(globals(), _np)
 
 # Type checkers cannot see the names filled in above. NumPy's annotations would say
 # ndarray where these functions give Tensors, so they are declared as Any instead.

@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from .registry import UFUNCS, defprim, implements
+from .array_likes import as_array_like
+from .registry import UFUNCS, defprim, implements, nondifferentiable
 
 
 def is_complex(x) -> bool:
@@ -76,15 +77,19 @@ def _safe_reciprocal(x):
 
 @implements(np.real)
 def _real(val):
-    return real(val)
+    return real(as_array_like(val))
 
 
 @implements(np.imag)
 def _imag(val):
-    return imag(val)
+    return imag(as_array_like(val))
 
 
 @implements(np.angle)
 def angle(z, deg: bool = False):
     """The argument of complex ``z`` (radians, or degrees with ``deg=True``)."""
-    return _angle(z, scale=180.0 / math.pi if deg else 1.0)
+    return _angle(as_array_like(z), scale=180.0 / math.pi if deg else 1.0)
+
+
+# Questions about the kind of numbers held: answered from the values, no derivative.
+nondifferentiable(np.iscomplex, np.isreal, np.iscomplexobj, np.isrealobj)

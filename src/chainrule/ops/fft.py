@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .complex import conjugate, real, real_cotangent
+from .indexing import as_operand
 from .registry import FUNCTIONS, defprim, implements
 from .shape import pad as _pad_prim
 
@@ -105,7 +106,7 @@ def _axis_length(a, n, axis: int, default) -> tuple[int, int]:
 
 
 def _array(a):
-    return a if hasattr(a, "ndim") else np.asarray(a)
+    return a if hasattr(a, "ndim") else as_operand(a)
 
 
 def _check_norm(norm) -> None:

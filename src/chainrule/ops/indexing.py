@@ -4,33 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
+from .array_likes import as_array_like, as_operand, holds_box  # noqa: F401  (re-exported)
 from .complex import real_cotangent
-from .registry import FUNCTIONS, defprim, implements
-
-
-def as_array_like(x):
-    """A list or tuple as one array, as NumPy reads array-likes (stacked, so traced
-    values in it keep their gradients); anything else unchanged, so Python numbers
-    stay weak in type promotion and Tensors stay Tensors."""
-    if not isinstance(x, (list, tuple)):
-        return x
-    if not holds_box(x):
-        return np.asarray(x)
-    return FUNCTIONS[np.stack]([as_array_like(item) for item in x])
-
-
-def holds_box(obj) -> bool:
-    """Whether ``obj`` is a traced value or a (nested) list or tuple holding one."""
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Box):
-            return True
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return False
+from .registry import defprim, implements
 
 
 def plain_index(index):
@@ -178,7 +157,7 @@ def astype(x, dtype):
     dtype = np.dtype(dtype)
     if dtype.kind in "fc":
         return cast(x, dtype)
-    result = np.asarray(strip(x)).astype(dtype)
+    result = plain_array(x).astype(dtype)
     return make_box(result, None) if isinstance(x, Box) else result
 
 
@@ -203,4 +182,4 @@ copy.defbatch(broadcasts=True)
 
 @implements(np.copy)
 def _np_copy(a, order="K", subok=False):
-    return copy(a)
+    return copy(as_operand(a))

@@ -14,10 +14,11 @@ import operator
 
 import numpy as np
 
+from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import strip
 from .elementwise import deg2rad, rad2deg
-from .indexing import as_array_like, astype
+from .indexing import as_array_like, as_operand, astype, holds_box
 from .reductions import permute_along
 from .registry import FUNCTIONS, UFUNCS, defprim, implements
 
@@ -83,9 +84,9 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
 
 def _count(present, axis, keepdims, like):
     """How many entries are present, in ``like``'s float precision (float32 stays float32)."""
-    dtype = np.asarray(strip(like)).dtype
+    dtype = plain_array(like).dtype
     real = np.finfo(dtype).dtype if dtype.kind in "fc" else np.float64
-    return np.asarray(strip(np.sum(present, axis=axis, keepdims=keepdims)), dtype=real)
+    return plain_array(np.sum(present, axis=axis, keepdims=keepdims), dtype=real)
 
 
 @implements(np.nanvar)
@@ -102,7 +103,7 @@ def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 @implements(np.nanstd)
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     variance = _nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
-    zero = np.asarray(strip(variance)) == 0
+    zero = plain_array(variance) == 0
     if not np.any(zero):
         return np.sqrt(variance)
     # sqrt's slope is infinite at 0, but a zero variance has every centered entry 0
@@ -140,16 +141,12 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
                                   "wrap x into one period first")
     x, xp, fp = map(as_array_like, (x, xp, fp))
     count = np.shape(xp)[0]
-    upper = np.clip(np.searchsorted(np.asarray(_plain(xp)), _plain(x)), 1, count - 1)
+    upper = np.clip(np.searchsorted(plain_array(xp), plain_array(x)), 1, count - 1)
     x0, x1, f0, f1 = xp[upper - 1], xp[upper], fp[upper - 1], fp[upper]
     inside = f0 + (x - x0) / (x1 - x0) * (f1 - f0)
     below = fp[0] if left is None else left
     above = fp[-1] if right is None else right
     return np.where(x < xp[0], below, np.where(x > xp[-1], above, inside))
-
-
-def _plain(x):
-    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
 def _full_convolution(a, v):
@@ -245,6 +242,41 @@ def _full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
     return np.copy(np.broadcast_to(fill_value, shape))
 
 
+@implements(np.full_like)
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
+               device=None):
+    """``numpy.full_like``: a plain array, unless ``fill_value`` is traced (then
+    differentiable in it, as ``full``)."""
+    if not holds_box(fill_value):
+        return np.full_like(np.asarray(strip(a)), fill_value, dtype=dtype, order=order,
+                            subok=subok, shape=shape)
+    dtype = np.result_type(strip(a)) if dtype is None else dtype
+    return _full(np.shape(strip(a)) if shape is None else shape, fill_value, dtype=dtype)
+
+
+@implements(np.copyto)
+def _copyto(dst, src, casting="same_kind", where=True):
+    """``numpy.copyto`` where no gradient is lost: refused into a traced Tensor (assign
+    ``t[...] = src`` instead, which is recorded) and from a traced ``src`` (which is
+    how ``numpy.full`` and ``full_like`` fill arrays); plain otherwise."""
+    if _holds_traced(dst):
+        raise TypeError("numpy.copyto into a traced Tensor is not recorded by chainrule; "
+                        "assign with t[...] = src, which is differentiable.")
+    if _holds_traced(src):
+        raise TypeError(
+            "numpy.copyto would write a traced value into an array, dropping its "
+            "gradient (numpy.full(shape, x) and numpy.full_like(a, x) do this inside "
+            "NumPy). Use chainrule.numpy.full / full_like, or np.broadcast_to(x, shape), "
+            "which keep it.")
+    return np.copyto(strip(dst), strip(src), casting=casting, where=strip(where))
+
+
+def _holds_traced(x) -> bool:
+    if isinstance(x, Box):
+        return x._node is not None
+    return isinstance(x, (list, tuple)) and any(map(_holds_traced, x))
+
+
 @implements(np.linspace)
 def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
               device=None):
@@ -281,7 +313,7 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
 def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Non-finite entries replaced by numbers (gradient 0 there), the rest passed through."""
     x = as_array_like(x)
-    plain = np.asarray(strip(x))
+    plain = plain_array(x)
     if plain.dtype.kind == "c":
         parts = [_nan_to_num(part, nan=nan, posinf=posinf, neginf=neginf)
                  for part in (np.real(x), np.imag(x))]
@@ -296,7 +328,7 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 def _real_if_close(a, tol=100):
     """The real part when every imaginary part is within ``tol`` (machine epsilons) of 0."""
     a = as_array_like(a)
-    close = np.real_if_close(np.asarray(strip(a)), tol=tol)
+    close = np.real_if_close(plain_array(a), tol=tol)
     return np.real(a) if close.dtype.kind != "c" and np.iscomplexobj(strip(a)) else a
 
 
@@ -309,7 +341,7 @@ def _select(condlist, choicelist, default=0):
         raise ValueError("select with an empty condition list is not possible")
     result = as_array_like(default)
     for condition, choice in zip(reversed(condlist), reversed(choicelist)):
-        result = np.where(np.asarray(strip(condition), dtype=bool), as_array_like(choice),
+        result = np.where(plain_array(condition, dtype=bool), as_array_like(choice),
                           result)
     return result
 
@@ -365,10 +397,10 @@ def _spacing(step, length: int, axis: int):
     if np.shape(step)[0] != length:
         raise ValueError("when 1d, distances must match the length of the corresponding "
                          "dimension")
-    if np.asarray(strip(step)).dtype.kind in "iub":
-        step = np.asarray(strip(step), dtype=np.float64)
+    if plain_array(step).dtype.kind in "iub":
+        step = plain_array(step, dtype=np.float64)
     differences = step[1:] - step[:-1]
-    plain = np.asarray(strip(differences))
+    plain = plain_array(differences)
     return differences[0] if np.all(plain == plain[0]) else differences
 
 
@@ -455,7 +487,7 @@ def _trapezoid(y, x=None, dx=1.0, axis=-1):
 
 def _observations(m, rowvar: bool, dtype):
     """``m`` as a 2-D array of variables (rows) by observations (columns)."""
-    m = m if isinstance(m, Box) else np.asarray(m)
+    m = as_operand(m)
     m = m.astype(dtype) if m.dtype != dtype else m
     m = np.reshape(m, (1, -1)) if np.ndim(m) < 2 else m
     return m if rowvar or np.shape(m)[0] == 1 else m.T
@@ -475,7 +507,7 @@ def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=
     ddof = (0 if bias else 1) if ddof is None else ddof
     weights = None
     if fweights is not None:
-        weights = np.asarray(strip(fweights), dtype=float) if not isinstance(
+        weights = plain_array(fweights, dtype=float) if not isinstance(
             fweights, Box) else fweights
     if aweights is not None:
         weights = aweights if weights is None else weights * aweights
@@ -521,7 +553,7 @@ def _to_front(a, axis):
     """``a`` with the reduced axes (all when None) flattened into a leading one, and the
     shape ``keepdims`` restores."""
     a = as_array_like(a)
-    a = a if isinstance(a, Box) else np.asarray(a)
+    a = as_operand(a)
     ndim = np.ndim(a)
     axes = tuple(range(ndim)) if axis is None else tuple(
         ax % ndim for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
@@ -535,7 +567,7 @@ def _to_front(a, axis):
 
 def _nan_where_nan(result, ordered):
     """NaN wherever the slice held a NaN (sorted last), as NumPy's order statistics give."""
-    last = np.asarray(strip(ordered))[-1]
+    last = plain_array(ordered)[-1]
     return np.where(np.isnan(last), np.nan, result) if np.any(np.isnan(last)) else result
 
 
@@ -552,7 +584,7 @@ def _quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     flat, keep_shape = _to_front(a, axis)
     ordered = np.sort(flat, axis=0)
     last = np.shape(ordered)[0] - 1
-    position = np.asarray(strip(q), dtype=float) * last
+    position = plain_array(q, dtype=float) * last
     below = np.clip(np.floor(position).astype(int), 0, last)
     above = np.minimum(below + 1, last)
     if isinstance(q, (int, float)):  # a Python number keeps the result in a's precision
@@ -562,7 +594,7 @@ def _quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
         fraction = np.reshape(fraction, np.shape(fraction) + (1,) * (np.ndim(ordered) - 1))
     low, high = ordered[below], ordered[above]
     step = high - low
-    upper_half = np.asarray(strip(fraction)) >= 0.5
+    upper_half = plain_array(fraction) >= 0.5
     result = np.where(upper_half, high - step * (1 - fraction), low + step * fraction)
     result = _nan_where_nan(result, ordered)
     if keepdims:

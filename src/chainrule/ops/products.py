@@ -15,10 +15,9 @@ from collections import Counter
 
 import numpy as np
 
-from .._core.graph import Box
 from .broadcast import is_identity_basis
 from .elementwise import multiply
-from .indexing import batch_aligned
+from .indexing import as_operand, batch_aligned
 from .registry import UFUNCS, defprim, implements
 
 # --- helpers -----------------------------------------------------------------
@@ -26,7 +25,7 @@ from .registry import UFUNCS, defprim, implements
 
 def _as_operand(x):
     """Tensors and arrays as they are; lists and numbers as arrays (wrappers only)."""
-    return x if isinstance(x, (np.ndarray, Box)) else np.asarray(x)
+    return as_operand(x)
 
 
 def _no_out(name: str, out) -> None:

@@ -1,4 +1,5 @@
-"""SciPy with derivatives: ``chainrule.scipy.special``, ``.stats``, ``.linalg``, ``.signal``.
+"""SciPy with derivatives: ``chainrule.scipy.special``, ``.stats``, ``.linalg``, ``.signal``,
+``.integrate``.
 
 SciPy is an optional dependency, imported only here (``import chainrule`` never
 imports it). Importing this package registers the differentiable
@@ -19,6 +20,6 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         'chainrule.scipy needs SciPy, which is not installed; install it with '
         'pip install "chainrule[scipy]"') from error
 
-from . import linalg, signal, special, stats  # noqa: E402
+from . import integrate, linalg, signal, special, stats  # noqa: E402
 
-__all__ = ["linalg", "signal", "special", "stats"]
+__all__ = ["integrate", "linalg", "signal", "special", "stats"]

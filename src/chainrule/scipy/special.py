@@ -34,6 +34,7 @@ import math
 import numpy as np
 import scipy.special as _sp
 
+from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import strip
 from ..ops.numeric import near_zero_series
@@ -175,7 +176,7 @@ gammasgn = _sp.gammasgn
 
 def multigammaln(a, d: int):
     """Log of the multivariate gamma function of dimension ``d``, differentiable in ``a``."""
-    if np.any(np.asarray(strip(a)) <= 0.5 * (d - 1)):
+    if np.any(plain_array(a) <= 0.5 * (d - 1)):
         raise ValueError(f"multigammaln: every entry of a must be > (d - 1) / 2 = {(d - 1) / 2}")
     total = gammaln(a)
     for j in range(1, d):
@@ -291,8 +292,8 @@ def _incomplete_gamma_slope(a, x):
     the branch ``where`` does not use cannot spoil gradients with NaN.
     """
     dtype = _float_dtype(np.result_type(strip(a), strip(x)))
-    a_plain, x_plain = np.broadcast_arrays(np.asarray(strip(a), dtype),
-                                           np.asarray(strip(x), dtype))
+    a_plain, x_plain = np.broadcast_arrays(plain_array(a, dtype),
+                                           plain_array(x, dtype))
     log_u, log_rest, log_weight = _tanh_sinh(dtype, a_plain)
     below = x_plain < a_plain
     inside = x_plain > 0
@@ -324,7 +325,7 @@ def _incomplete_beta_slope(a, b, x, wrt: str):
     """
     dtype = _float_dtype(np.result_type(strip(a), strip(b), strip(x)))
     a_plain, b_plain, x_plain = np.broadcast_arrays(
-        *(np.asarray(strip(v), dtype) for v in (a, b, x)))
+        *(plain_array(v, dtype) for v in (a, b, x)))
     log_u, _, log_weight = _tanh_sinh(dtype, np.minimum(a_plain, b_plain))
     mean = a_plain / (a_plain + b_plain)
     below = x_plain < mean
@@ -544,7 +545,7 @@ owens_t = _special("owens_t",
 # --- exponential integrals and the Hurwitz zeta function -----------------------------------
 def _expn_slope(n, x, ans):
     """d/dx E_n(x) = -E_{n-1}(x), and for n = 0 (E_0 = exp(-x) / x) -E_0 (1 + 1/x)."""
-    n = np.asarray(strip(n))
+    n = plain_array(n)
     lower = -expn(np.maximum(n - 1, 0), x)
     return np.where(n == 0, -ans * (1 + 1 / x), lower) if np.any(n == 0) else lower
 

@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from .._core.arrays import plain_array
 from .._core.graph import Box
 from .._core.primitive import strip
 from . import special as sp
@@ -52,7 +53,7 @@ def _promote(*values):
               if not isinstance(v, (int, float)) and v.dtype.kind in "fc"]
     dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
     return [v if not isinstance(v, (int, float)) and v.dtype.kind in "fc"
-            else np.asarray(strip(v), dtype) for v in values]
+            else plain_array(v, dtype) for v in values]
 
 
 def _invalid_to_nan(result, invalid):
@@ -323,12 +324,16 @@ class _MultivariateNormal(_Distribution):
 
     ``cov`` may be a scalar (``cov * I``), a vector (a diagonal) or a full
     positive-definite matrix (factored by Cholesky; its derivative is the one of
-    ``np.linalg.cholesky``, which reads the lower triangle).
+    ``np.linalg.cholesky``, which reads the lower triangle). With
+    ``allow_singular=True`` a positive semi-definite ``cov`` is taken as SciPy takes
+    it: the density lives on the range of ``cov`` (``-inf`` off it), with its
+    pseudo-determinant and pseudo-inverse, eigenvalues below SciPy's cutoff counting
+    as zero; it is differentiable where that rank does not change.
     """
 
     name = "multivariate_normal"
 
-    def logpdf(self, x, mean=None, cov=1.0):
+    def logpdf(self, x, mean=None, cov=1.0, allow_singular=False):
         """Log density at the points along the last axis of ``x``."""
         dim = _dimension(mean, cov)
         mean = 0.0 if mean is None else mean
@@ -338,23 +343,90 @@ class _MultivariateNormal(_Distribution):
             variances = np.broadcast_to(cov, (dim,)) if np.ndim(cov) == 0 else cov
             quadratic = np.sum(diff * diff / variances, axis=-1)
             log_det = np.sum(np.log(variances))
+        elif allow_singular:
+            return _squeezed(_singular_logpdf(diff, cov, dim))
         else:
             quadratic, log_det = _cholesky_terms(diff, cov, dim)
         return _squeezed(-0.5 * quadratic - 0.5 * log_det - dim * _HALF_LOG_2PI)
 
-    def pdf(self, x, mean=None, cov=1.0):
+    def pdf(self, x, mean=None, cov=1.0, allow_singular=False):
         """Density at the points along the last axis of ``x``."""
-        return np.exp(self.logpdf(x, mean, cov))
+        return np.exp(self.logpdf(x, mean, cov, allow_singular))
 
     def entropy(self, mean=None, cov=1.0):
-        """Differential entropy ``log det(2 pi e cov) / 2``."""
+        """Differential entropy ``log pdet(2 pi e cov) / 2`` (over the range of ``cov``,
+        as SciPy computes it for a singular ``cov`` too)."""
         dim = _dimension(mean, cov)
         (cov,) = _promote(cov)
         if np.ndim(cov) < 2:
             log_det = np.sum(np.log(np.broadcast_to(cov, (dim,)) if np.ndim(cov) == 0 else cov))
         else:
-            log_det = 2 * np.sum(np.log(np.diagonal(np.linalg.cholesky(cov))))
+            log_det, dim = _log_pseudo_determinant(cov)
         return 0.5 * log_det + dim * (0.5 + _HALF_LOG_2PI)
+
+    def rvs(self, mean=None, cov=1.0, size=1, random_state=None):
+        """Random draws, by SciPy (not differentiable: pass plain parameters)."""
+        return _sample("multivariate_normal", mean=mean, cov=cov, size=size,
+                       random_state=random_state)
+
+
+def _sample(name: str, **parameters):
+    """SciPy's ``rvs`` of distribution ``name``, refusing traced parameters: a sample's
+    derivative in them (a reparameterisation) is not what SciPy computes."""
+    import scipy.stats
+
+    if any(_holds_traced(value) for value in parameters.values()):
+        raise TypeError(
+            f"{name}.rvs draws with SciPy, so its samples carry no derivative in the "
+            f"parameters; pass plain values (x.detach()), or differentiate logpdf "
+            f"(score-function estimators) instead.")
+    return getattr(scipy.stats, name).rvs(**parameters)
+
+
+def _holds_traced(value) -> bool:
+    if isinstance(value, Box):
+        return value._node is not None
+    return isinstance(value, (list, tuple)) and any(map(_holds_traced, value))
+
+
+def _pseudo_inverse_cutoff(dtype) -> float:
+    """SciPy's relative cutoff under which an eigenvalue of ``cov`` counts as zero."""
+    return {"f": 1e3, "d": 1e6}.get(np.dtype(dtype).char, 1e6) * np.finfo(dtype).eps
+
+
+def _range_eigenvalues(cov):
+    """The eigenvalues of ``cov`` (traced), and which of them count as nonzero."""
+    values = np.linalg.eigvalsh(cov)
+    plain = np.asarray(strip(values))
+    cutoff = _pseudo_inverse_cutoff(plain.dtype) * np.max(np.abs(plain))
+    if np.min(plain) < -cutoff:
+        raise ValueError("multivariate_normal: the covariance matrix must be positive "
+                         "semidefinite")
+    return values, plain > cutoff
+
+
+def _log_pseudo_determinant(cov):
+    """``log pdet(cov)`` (the product of its nonzero eigenvalues) and its rank."""
+    values, kept = _range_eigenvalues(cov)
+    return np.sum(np.log(np.where(kept, values, 1.0))), int(np.sum(kept))
+
+
+def _singular_logpdf(diff, cov, dim: int):
+    """SciPy's density of a possibly singular normal: on the range of ``cov``."""
+    log_pdet, rank = _log_pseudo_determinant(cov)
+    relative = _pseudo_inverse_cutoff(np.asarray(strip(cov)).dtype)
+    inverse = np.linalg.pinv(cov, rcond=relative, hermitian=True)
+    quadratic = np.sum((diff @ inverse) * diff, axis=-1)
+    result = -0.5 * quadratic - 0.5 * log_pdet - rank * _HALF_LOG_2PI
+    return np.where(_on_range(strip(diff), strip(cov), relative), result, -np.inf)
+
+
+def _on_range(diff, cov, relative: float):
+    """Whether each point lies in the range of ``cov`` (SciPy's support test)."""
+    values, vectors = np.linalg.eigh(cov)
+    cutoff = relative * np.max(np.abs(values))
+    null_space = vectors[:, values <= cutoff]
+    return np.linalg.norm(diff @ null_space, axis=-1) < cutoff
 
 
 def _triangular_solver():
@@ -409,6 +481,21 @@ class _Dirichlet(_Distribution):
     def pdf(self, x, alpha):
         """Density at ``x``."""
         return np.exp(self.logpdf(x, alpha))
+
+    def mean(self, alpha):
+        """The mean ``alpha / sum(alpha)``."""
+        (alpha,) = _promote(alpha)
+        return alpha / np.sum(alpha)
+
+    def var(self, alpha):
+        """The variance of each component."""
+        (alpha,) = _promote(alpha)
+        total = np.sum(alpha)
+        return alpha * (total - alpha) / (total * total * (total + 1))
+
+    def rvs(self, alpha, size=1, random_state=None):
+        """Random draws, by SciPy (not differentiable: pass a plain ``alpha``)."""
+        return _sample("dirichlet", alpha=alpha, size=size, random_state=random_state)
 
 
 norm = _Normal()

@@ -12,16 +12,22 @@ and ``d`` (a scalar); forward mode builds ``jvp`` along a random direction (an
 array like the output). So with both modes, order 2 covers reverse over
 reverse, forward over reverse (the Hessian's way), reverse over forward and
 forward over forward, and order 3 the same one level deeper.
+
+A mode that some primitive in ``f`` has no rule for (a primitive defined with
+``defvjp`` alone has no forward mode) is left out with a warning naming the
+primitive, and the other mode is checked.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .._core.primitive import strip
+from .._core.rules import MissingRuleError
 from ..transforms import jvp, vjp
 
 _MODE_NAMES = {"rev": "reverse", "fwd": "forward"}
@@ -77,6 +83,11 @@ def check_grads(fun: Callable, *args: Any, modes: Sequence[str] = ("fwd", "rev")
     results are checked as their real and imaginary parts (each complex
     argument counts as two real ones in the messages).
 
+    When a primitive in ``fun`` has no rule for one of the modes (no ``defjvp``,
+    say), that mode is skipped with a ``UserWarning`` naming the primitive and the
+    mode, and the others are checked; with no mode left, the missing rule's
+    ``NotImplementedError`` is raised.
+
     >>> check_grads(lambda x: np.sin(x) * x, np.array([0.3, 1.2]), order=3)
     """
     unknown = set(modes) - set(_MODE_NAMES)
@@ -87,6 +98,27 @@ def check_grads(fun: Callable, *args: Any, modes: Sequence[str] = ("fwd", "rev")
     modes = tuple(m for m in ("rev", "fwd") if m in modes)
     fun, args = _as_real_function(fun, args)
     args = tuple(np.asarray(a, dtype=np.float64) for a in args)
+    while True:
+        try:
+            return _check_modes(fun, args, modes, order, rtol, atol, seed)
+        except MissingRuleError as missing:
+            if missing.mode not in modes or len(modes) == 1:
+                raise
+            modes = tuple(m for m in modes if m != missing.mode)
+            warnings.warn(_skipped_mode_message(missing, modes), stacklevel=2)
+
+
+def _skipped_mode_message(missing: MissingRuleError, checked: tuple[str, ...]) -> str:
+    skipped = _MODE_NAMES[missing.mode]
+    rule = "defjvp" if missing.mode == "fwd" else "defvjp"
+    return (f"check_grads skipped {skipped} mode: primitive '{missing.primitive}' has no "
+            f"{skipped}-mode rule, so only {' and '.join(_MODE_NAMES[m] for m in checked)} "
+            f"mode was checked; define {missing.primitive}.{rule}(...) to check "
+            f"{skipped} mode too")
+
+
+def _check_modes(fun, args, modes, order, rtol, atol, seed) -> None:
+    """Every order of every mode in ``modes`` (see ``check_grads``)."""
     rng = np.random.default_rng(seed)
     # The functions checked at this order, keyed by the mode that built them.
     level_funs = {None: fun}

@@ -18,10 +18,20 @@ Conventions and limits, each an error rather than a wrong number:
   non-square matrix none where a singular value is zero: their rules raise
   ``LinAlgError`` naming the values. Eigen- and singular *values* are
   differentiated at repeated values too (the usual convention).
-- ``eigvals`` of a general (real or complex) matrix is differentiated where its
-  eigenvalues are distinct; at a repeated one its rules raise ``LinAlgError``.
-  ``eig``'s eigenvectors have no derivative here: LAPACK scales each by a phase
-  of its own choosing, which is not a smooth function of the matrix.
+- ``eig`` and ``eigvals`` of a general (real or complex) matrix are
+  differentiated where the eigenvalues are distinct; at a repeated one their
+  rules raise ``LinAlgError``. LAPACK scales each eigenvector to unit length with
+  a phase of its own choosing, which is not a smooth function of the matrix: the
+  derivative keeps the length and holds the phase still (``v_i^H dv_i = 0``, the
+  kind of choice JAX makes too), so only functions that a phase
+  leaves unchanged (``|v|``, ``v v^H``, ``v`` with its phase fixed by one entry)
+  are meaningful to differentiate.
+- Complex matrices: ``eigh``/``eigvalsh`` read a Hermitian matrix from one
+  triangle (the real part of the diagonal, as LAPACK does); ``svd``'s pair
+  ``u_i, v_i`` shares one free phase, which the derivative gives to ``u_i``
+  (``v_i^H dv_i = 0``); functions of U and Vh that the phase leaves unchanged
+  (``U diag(s) Vh``, ``|U|``) are the meaningful ones. ``cholesky``, ``qr``,
+  ``pinv``, ``lstsq`` and ``slogdet`` are for real matrices only.
 - ``svd(full_matrices=True)`` (NumPy's default) and ``qr(mode='complete')`` of a
   non-square matrix add columns to U, Vh or Q that are any orthonormal basis of a
   complement. Those columns have no derivative: reverse mode raises if a
@@ -48,7 +58,8 @@ from .solves import det, inv, solve, solve_triangular, triangular_solve
 for _prim in (inv, det, solves.logabsdet, solve, triangular_solve, cholesky,
               decompositions.eigh_values, decompositions.eigh_vectors,
               decompositions.svd_values, decompositions.svd_u, decompositions.svd_vh,
-              decompositions.qr_q, decompositions.qr_r, decompositions.eigvals, solves.pinv):
+              decompositions.qr_q, decompositions.qr_r, decompositions.eigvals,
+              decompositions.eig_vectors, solves.pinv):
     _prim.defbatch(broadcasts=True)
 
 __all__ = ["cholesky", "det", "inv", "solve", "solve_triangular", "triangular_solve"]

@@ -11,8 +11,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..._core.arrays import plain_array
 from ..._core.graph import Box
-from ..._core.primitive import strip
+from ..complex import conj_if_complex, is_complex, real
+from ..indexing import as_operand
 
 LinAlgError = np.linalg.LinAlgError
 _NO_VALUE = np._NoValue
@@ -26,6 +28,7 @@ def _result_type(name: str, fields: str) -> type:
 
 SlogdetResult = _result_type("SlogdetResult", "sign logabsdet")
 EighResult = _result_type("EighResult", "eigenvalues eigenvectors")
+EigResult = _result_type("EigResult", "eigenvalues eigenvectors")
 SVDResult = _result_type("SVDResult", "U S Vh")
 QRResult = _result_type("QRResult", "Q R")
 
@@ -73,6 +76,11 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
+def _mH(x):
+    """The conjugate transpose of each matrix in a stack (the transpose, for real ones)."""
+    return conj_if_complex(np.swapaxes(x, -1, -2))
+
+
 def _eye(n: int, dtype):
     return np.eye(n, dtype=dtype)
 
@@ -108,24 +116,37 @@ def _reads_lower(uplo: str) -> bool:
 
 
 def _symmetric_from(t, lower: bool):
-    """The symmetric matrix whose lower (or upper) triangle is ``t``'s: what NumPy's
-    ``eigh`` and ``cholesky`` actually factor."""
+    """The symmetric (Hermitian) matrix whose lower (or upper) triangle is ``t``'s: what
+    NumPy's ``eigh`` and ``cholesky`` actually factor. LAPACK reads only the real part
+    of a complex diagonal."""
+    if is_complex(t):
+        strict = np.tril(t, -1) if lower else np.triu(t, 1)
+        return strict + _mH(strict) + _real_diagonal(t)
     if lower:
         return np.tril(t) + _mT(np.tril(t, -1))
     return np.triu(t) + _mT(np.triu(t, 1))
 
 
 def _onto_triangle(g, lower: bool):
-    """The adjoint of ``_symmetric_from``: a cotangent of the symmetric matrix moved
-    onto the triangle NumPy reads."""
+    """The adjoint of ``_symmetric_from``: a cotangent of the symmetric (Hermitian)
+    matrix moved onto the triangle NumPy reads."""
+    if is_complex(g):
+        strict = np.tril(g + _mH(g), -1) if lower else np.triu(g + _mH(g), 1)
+        return strict + _real_diagonal(g)
     if lower:
         return np.tril(g) + np.tril(_mT(g), -1)
     return np.triu(g) + np.triu(_mT(g), 1)
 
 
+def _real_diagonal(x):
+    """The real part of each matrix's diagonal, as a diagonal matrix."""
+    n = x.shape[-1]
+    return real(x) * _eye(n, np.finfo(x.dtype).dtype)
+
+
 def _check_distinct(values, what: str, kind: str) -> None:
     """Raise if two of ``values`` (last axis) coincide to working precision."""
-    values = np.asarray(strip(values))
+    values = plain_array(values)
     n = values.shape[-1]
     if n < 2:
         return
@@ -160,7 +181,7 @@ def _singular(what: str, error: Exception) -> LinAlgError:
 # --- operands ---------------------------------------------------------------------------
 def _array_operand(x):
     """Tensors and arrays as they are; lists and numbers as arrays."""
-    return x if isinstance(x, (np.ndarray, Box)) else np.asarray(x)
+    return as_operand(x)
 
 
 def _operand(x):
@@ -177,5 +198,5 @@ def _operand(x):
 
 def _as_inexact(x):
     """Integer and boolean input as float64, as NumPy's norm takes it."""
-    x = _operand(x)
+    x = _array_operand(x)
     return x if x.dtype.kind in "fc" else x.astype(np.float64)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._core.primitive import Primitive, strip
-from ..complex import real_part_for
+from ..._core.arrays import plain_array
+from ..._core.primitive import Primitive
+from ..complex import conj_if_complex, imag, is_complex, real, real_cotangent, real_part_for
 from ..registry import defprim
 from .base import (
     LinAlgError,
@@ -13,6 +14,7 @@ from .base import (
     _as_rows,
     _check_distinct,
     _computed_once,
+    _mH,
     _mT,
     _onto_triangle,
     _reads_lower,
@@ -124,24 +126,32 @@ def _eigh_factors(a, uplo: str, what: str):
     return w, v, _reciprocal_gaps(w)
 
 
+# For Hermitian A = V diag(w) V^H: dw = Re diag(V^H dA V) and dV = V (F o V^H dA V),
+# F_ij = 1 / (w_j - w_i) off the diagonal. The diagonal of V^H dV is zero: each
+# eigenvector's phase (sign, if real) is held still, the convention JAX uses. Cotangents
+# pair with tangents by Re sum(g * t) (ops/complex.py), hence the conjugates.
 def _eigh_values_vjp(g, ans, a, UPLO="L"):
     v = eigh_vectors(a, UPLO=UPLO)
-    return _onto_triangle((v * _as_rows(g)) @ _mT(v), _reads_lower(UPLO))
+    g = real_cotangent(g)
+    return _onto_triangle(conj_if_complex((v * _as_rows(g)) @ _mH(v)), _reads_lower(UPLO))
 
 
 def _eigh_values_jvp(t, ans, a, UPLO="L"):
     v = eigh_vectors(a, UPLO=UPLO)
-    return np.sum(v * (_symmetric_from(t, _reads_lower(UPLO)) @ v), axis=-2)
+    tangent = np.sum(conj_if_complex(v) * (_symmetric_from(t, _reads_lower(UPLO)) @ v),
+                     axis=-2)
+    return real(tangent) if is_complex(v) else tangent
 
 
 def _eigh_vectors_vjp(g, ans, a, UPLO="L"):
     _, v, gaps = _eigh_factors(a, UPLO, "the derivative of numpy.linalg.eigh's eigenvectors")
-    return _onto_triangle(v @ (gaps * (_mT(v) @ g)) @ _mT(v), _reads_lower(UPLO))
+    inner = gaps * (_mH(v) @ conj_if_complex(g))
+    return _onto_triangle(conj_if_complex(v @ inner @ _mH(v)), _reads_lower(UPLO))
 
 
 def _eigh_vectors_jvp(t, ans, a, UPLO="L"):
     _, v, gaps = _eigh_factors(a, UPLO, "the derivative of numpy.linalg.eigh's eigenvectors")
-    return v @ (gaps * (_mT(v) @ _symmetric_from(t, _reads_lower(UPLO)) @ v))
+    return v @ (gaps * (_mH(v) @ _symmetric_from(t, _reads_lower(UPLO)) @ v))
 
 
 eigh_values = defprim(_eigh_values, "eigh_values")
@@ -153,12 +163,15 @@ eigh_vectors.defjvp(_eigh_vectors_jvp)
 
 
 # --- svd ------------------------------------------------------------------------------
-# With U (M x K), s (K) and V = Vh^T (N x K), K = min(M, N), and dP = U^T dA V:
-#   ds = diag(dP)
-#   dU = U (F o (dP S + S dP^T)) + (I - U U^T) dA V S^-1
-#   dV = V (F o (S dP + dP^T S)) + (I - V V^T) dA^T U S^-1
+# With U (M x K), s (K) and V = Vh^H (N x K), K = min(M, N), and dP = U^H dA V:
+#   ds = Re diag(dP)
+#   dU = U (F o (dP S + S dP^H) + i Im diag(dP) S^-1) + (I - U U^H) dA V S^-1
+#   dV = V (F o (S dP + dP^H S)) + (I - V V^H) dA^H U S^-1
 # where F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal; the VJP rules are their
-# transposes. The last terms vanish when U (or V) is square.
+# adjoints. The last terms vanish when U (or V) is square. A complex pair (u_i, v_i)
+# is fixed only up to a common phase: dV keeps each v_i's phase still and dU takes the
+# rest (JAX's convention), so only functions that a common phase leaves unchanged
+# (U diag(s) Vh, |U|, u_i v_i^H ...) have a derivative that means anything.
 def _thin_columns(x, k: int):
     return x if x.shape[-1] == k else x[..., :, :k]
 
@@ -206,7 +219,7 @@ def _svd_vector_factors(a, full_matrices: bool, output: str):
 
 def _check_nonzero(s, what: str) -> None:
     """Raise if a singular value is zero to working precision (rank deficiency)."""
-    s = np.asarray(strip(s))
+    s = plain_array(s)
     cutoff = max(s.shape[-1], 1) * np.finfo(s.dtype).eps * np.max(s, axis=-1, keepdims=True)
     if np.any(s <= cutoff):
         raise LinAlgError(f"{what} of a non-square matrix does not exist where a singular "
@@ -215,48 +228,67 @@ def _check_nonzero(s, what: str) -> None:
 
 def _svd_values_vjp(g, ans, a, full_matrices=False):
     u, _, vh = _svd_factors(a, False)
-    return (u * _as_rows(g)) @ vh
+    return conj_if_complex((u * _as_rows(real_cotangent(g))) @ vh)
 
 
 def _svd_values_jvp(t, ans, a, full_matrices=False):
     u, _, vh = _svd_factors(a, False)
-    return np.sum(u * (t @ _mT(vh)), axis=-2)
+    tangent = np.sum(conj_if_complex(u) * (t @ _mH(vh)), axis=-2)
+    return real(tangent) if is_complex(tangent) else tangent
+
+
+def _phase_part(x, s):
+    """``i Im diag(x) S^-1`` as a diagonal matrix: the part of dU along each u_i's own
+    phase (zero for real matrices)."""
+    return (1j * imag(np.diagonal(x, axis1=-2, axis2=-1)) / s)[..., None, :] * _eye_like(x)
+
+
+def _eye_like(x):
+    return np.eye(x.shape[-1], dtype=np.finfo(x.dtype).dtype)
 
 
 def _svd_u_vjp(g, ans, a, full_matrices=False):
     u, s, vh, gaps = _svd_vector_factors(a, full_matrices, "U")
-    j = _mT(u) @ g
-    result = u @ ((gaps * (j - _mT(j))) * _as_rows(s)) @ vh
+    g = conj_if_complex(g)  # the rules below pair by Re tr(g^H dU)
+    j = _mH(u) @ g
+    inner = (gaps * (j - _mH(j))) * _as_rows(s)
+    if is_complex(u):
+        inner = inner + _phase_part(j, s)
+    result = u @ inner @ vh
     if a.shape[-2] > a.shape[-1]:
         result = result + ((g - u @ j) / _as_rows(s)) @ vh
-    return result
+    return conj_if_complex(result)
 
 
 def _svd_vh_vjp(g, ans, a, full_matrices=False):
     u, s, vh, gaps = _svd_vector_factors(a, full_matrices, "Vh")
     k = vh @ _mT(g)
-    result = u @ (_as_columns(s) * (gaps * (k - _mT(k)))) @ vh
+    result = u @ (_as_columns(s) * (gaps * (k - _mH(k)))) @ vh
     if a.shape[-1] > a.shape[-2]:
-        result = result + (u / _as_rows(s)) @ (g - (g @ _mT(vh)) @ vh)
-    return result
+        g = conj_if_complex(g)
+        result = result + (u / _as_rows(s)) @ (g - (g @ _mH(vh)) @ vh)
+    return conj_if_complex(result)
 
 
 def _svd_u_jvp(t, ans, a, full_matrices=False):
     u, s, vh, gaps = _svd_vector_factors(a, full_matrices, "U")
-    dp = _mT(u) @ t @ _mT(vh)
-    du = u @ (gaps * (dp * _as_rows(s) + _as_columns(s) * _mT(dp)))
+    dp = _mH(u) @ t @ _mH(vh)
+    inner = gaps * (dp * _as_rows(s) + _as_columns(s) * _mH(dp))
+    if is_complex(dp):
+        inner = inner + _phase_part(dp, s)
+    du = u @ inner
     if a.shape[-2] > a.shape[-1]:
-        du = du + (t @ _mT(vh) - u @ dp) / _as_rows(s)
+        du = du + (t @ _mH(vh) - u @ dp) / _as_rows(s)
     return du
 
 
 def _svd_vh_jvp(t, ans, a, full_matrices=False):
     u, s, vh, gaps = _svd_vector_factors(a, full_matrices, "Vh")
-    dp = _mT(u) @ t @ _mT(vh)
-    dv = _mT(vh) @ (gaps * (_as_columns(s) * dp + _mT(dp) * _as_rows(s)))
+    dp = _mH(u) @ t @ _mH(vh)
+    dv = _mH(vh) @ (gaps * (_as_columns(s) * dp + _mH(dp) * _as_rows(s)))
     if a.shape[-1] > a.shape[-2]:
-        dv = dv + (_mT(t) @ u - _mT(vh) @ _mT(dp)) / _as_rows(s)
-    return _mT(dv)
+        dv = dv + (_mH(t) @ u - _mH(vh) @ _mH(dp)) / _as_rows(s)
+    return _mH(dv)
 
 
 svd_values = defprim(_svd_values, "svd_values")
@@ -294,7 +326,7 @@ def _qr_factors(a, mode: str):
     m = a.shape[-2]
     if a.shape[-1] > m:
         r = r[..., :, :m]
-    diagonal = np.abs(np.diagonal(np.asarray(strip(r)), axis1=-2, axis2=-1))
+    diagonal = np.abs(np.diagonal(plain_array(r), axis1=-2, axis2=-1))
     cutoff = max(a.shape[-2:]) * np.finfo(diagonal.dtype).eps * np.max(
         diagonal, axis=-1, keepdims=True, initial=0.0)
     if np.any(diagonal <= cutoff):
@@ -395,7 +427,7 @@ def _complement_error(factor, shape, forward: bool) -> LinAlgError:
 
 def _complement_vjp(g, ans, a, factor):
     # A zero cotangent (the factor was used, but not these columns) is fine.
-    plain_g = np.asarray(strip(g))
+    plain_g = plain_array(g)
     if np.any(plain_g):
         raise _complement_error(factor, a.shape, forward=False)
     return np.zeros(a.shape, dtype=plain_g.dtype)
@@ -412,13 +444,17 @@ orthonormal_complement.defvjp(_complement_vjp, reads="args")
 orthonormal_complement.defjvp(_complement_jvp)
 
 
-# --- eigvals: the eigenvalues of a general matrix ------------------------------------
+# --- eig: eigenvalues and eigenvectors of a general matrix ---------------------------
 # With A = V diag(w) V^-1 and distinct eigenvalues, dw = diag(V^-1 dA V), and its
 # transpose (unconjugated, the convention of ops/complex.py) is V^-T diag(g) V^T.
-# V enters only through expressions that do not change when its columns are
-# rescaled, so any smooth choice of eigenvectors serves at higher orders: the
-# internal primitive below moves them by dV = V (F o (V^-1 dA V)), with
-# F_ij = 1 / (w_j - w_i) off the diagonal and 0 on it.
+# Each eigenvector is fixed only up to a complex factor. NumPy (LAPACK) scales each to
+# unit length, with a phase of its own choosing; the derivative keeps the unit length
+# and holds the phase still: dV = N(V (F o (V^-1 dA V))), F_ij = 1 / (w_j - w_i) off
+# the diagonal and 0 on it, where N removes from each dv_i its part along v_i,
+# v_i (v_i^H dv_i), so that v_i^H dv_i = 0 (as eigh's rules do). LAPACK's phases
+# need not follow it, so only functions that rescaling a column by a unit complex
+# number leaves unchanged (|v_i|, v_i v_i^H, v_i with its phase fixed by one entry)
+# have a derivative that means anything; those are what the tests check.
 def _eig(a):
     """``numpy.linalg.eig(a)``, computed once per ``_sharing`` block."""
     return _computed_once(np.linalg.eig, a)
@@ -426,7 +462,7 @@ def _eig(a):
 
 def _check_simple(w, what: str) -> None:
     """Raise if two eigenvalues (last axis, possibly complex) coincide to working precision."""
-    w = np.asarray(strip(w))
+    w = plain_array(w)
     n = w.shape[-1]
     if n < 2:
         return
@@ -462,24 +498,30 @@ def _eigvals_jvp(t, ans, a):
     return np.sum(solve(v, t) * _mT(v), axis=-1)
 
 
+def _orthogonal_to_columns(v, dv):
+    """Each column of ``dv`` without its part along the same (unit) column of ``v``."""
+    return dv - v * _as_rows(np.sum(conj_if_complex(v) * dv, axis=-2))
+
+
+def _orthogonal_to_columns_adjoint(v, g):
+    return g - conj_if_complex(v) * _as_rows(np.sum(g * v, axis=-2))
+
+
 def _eig_vectors_vjp(g, ans, a):
     w, v = _eig_factors(a, "the derivative of the eigenvectors of numpy.linalg.eig")
     vt = _mT(v)
+    g = _orthogonal_to_columns_adjoint(v, g)
     return real_part_for(solve(vt, _reciprocal_gaps(w) * (vt @ g)) @ vt, a.dtype)
 
 
 def _eig_vectors_jvp(t, ans, a):
     w, v = _eig_factors(a, "the derivative of the eigenvectors of numpy.linalg.eig")
-    return v @ (_reciprocal_gaps(w) * solve(v, t @ v))
+    return _orthogonal_to_columns(v, v @ (_reciprocal_gaps(w) * solve(v, t @ v)))
 
 
 eigvals = defprim(lambda a: _eig(a)[0], "eigvals")
 eigvals.defvjp(_eigvals_vjp, reads="args")
 eigvals.defjvp(_eigvals_jvp)
-# Not in the registry and not behind numpy.linalg.eig: LAPACK normalises each
-# eigenvector to unit length with a phase of its choosing, which these rules do not
-# follow. They serve the eigenvalues' higher derivatives, which see V only through
-# products that rescaling its columns leaves unchanged.
-eig_vectors = Primitive(lambda a: _eig(a)[1], "eig_vectors")
+eig_vectors = defprim(lambda a: _eig(a)[1], "eig_vectors")
 eig_vectors.defvjp(_eig_vectors_vjp, reads="args")
 eig_vectors.defjvp(_eig_vectors_jvp)

@@ -7,10 +7,11 @@ import operator
 
 import numpy as np
 
-from ..._core.primitive import strip
+from ..._core.arrays import plain_array
+from ..complex import conj_if_complex, conjugate, is_complex, real, real_cotangent
 from ..reductions import batch_by_axes_from_end, expand_reduced, spread_reduced, sum_, where
 from ..registry import defprim, implements
-from .base import _as_inexact, _operand
+from .base import _array_operand, _as_inexact
 from .decompositions import svd_values
 
 try:
@@ -23,7 +24,8 @@ except ImportError:  # NumPy < 2
 def _vector_norm(x, ord=2, axis=None, keepdims=False):
     """The ``ord``-norm of ``x`` over ``axis`` (a tuple, or None for every entry)."""
     if ord == 2:
-        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        squares = x * x if x.dtype.kind != "c" else x.real ** 2 + x.imag ** 2
+        return np.sqrt(np.sum(squares, axis=axis, keepdims=keepdims))
     if ord == 1:
         return np.sum(np.abs(x), axis=axis, keepdims=keepdims)
     if ord == math.inf:
@@ -31,24 +33,26 @@ def _vector_norm(x, ord=2, axis=None, keepdims=False):
     if ord == -math.inf:
         return np.min(np.abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        return np.sum(x != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+        count = np.sum(x != 0, axis=axis, keepdims=keepdims)
+        return count.astype(np.finfo(x.dtype).dtype)
     return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
 def _norm_slope(x, norm, ord, axis, keepdims):
-    """The derivative of the norm with respect to each entry of ``x``."""
+    """The derivative of the norm with respect to each entry of ``x``: ``d norm =
+    Re sum(slope * dx)``, so for complex ``x`` it holds the conjugate directions."""
     norm = expand_reduced(norm, x.shape, axis=axis, keepdims=keepdims)
-    plain_x, plain_norm = np.asarray(strip(x)), np.asarray(strip(norm))
+    plain_x, plain_norm = plain_array(x), plain_array(norm)
     safe_norm = where(plain_norm == 0, 1.0, norm)  # a zero vector: subgradient 0
     if ord == 2:
-        return x / safe_norm
-    sign = np.sign(plain_x)
+        return conj_if_complex(x) / safe_norm
+    sign = _conjugate_direction(x, plain_x)
     if ord == 1:
         return sign
     if ord == 0:
         return np.zeros_like(plain_x)
     if ord in (math.inf, -math.inf):
-        hits = (np.abs(plain_x) == plain_norm).astype(plain_x.dtype)
+        hits = (np.abs(plain_x) == plain_norm).astype(plain_norm.dtype)
         return sign * hits / np.sum(hits, axis=axis, keepdims=True)
     if ord < 1 and np.any(plain_x == 0):
         raise ValueError(f"the derivative of the {ord}-norm is infinite at a vector with "
@@ -56,12 +60,22 @@ def _norm_slope(x, norm, ord, axis, keepdims):
     return sign * (np.abs(x) / safe_norm) ** (ord - 1)
 
 
+def _conjugate_direction(x, plain_x):
+    """``conj(x) / |x|`` (0 at 0): the sign of real ``x``, a constant; for complex
+    ``x`` a traced function of it, so higher derivatives see it turn."""
+    if not is_complex(x):
+        return np.sign(plain_x)
+    return conjugate(x) / where(plain_x == 0, 1.0, np.abs(x)) * (plain_x != 0)
+
+
 def _vector_norm_vjp(g, ans, x, ord=2, axis=None, keepdims=False):
+    g = real_cotangent(g)
     return spread_reduced(g, x, axis, keepdims) * _norm_slope(x, ans, ord, axis, keepdims)
 
 
 def _vector_norm_jvp(t, ans, x, ord=2, axis=None, keepdims=False):
-    return sum_(t * _norm_slope(x, ans, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+    tangent = sum_(t * _norm_slope(x, ans, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+    return real(tangent) if is_complex(tangent) else tangent
 
 
 vector_norm = defprim(_vector_norm, "vector_norm")
@@ -137,4 +151,4 @@ if hasattr(np.linalg, "vector_norm"):
 
     @implements(np.linalg.svdvals)
     def _np_svdvals(x, /):
-        return svd_values(_operand(x))
+        return svd_values(_array_operand(x))

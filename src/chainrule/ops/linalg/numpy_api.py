@@ -14,6 +14,7 @@ from ..registry import FUNCTIONS, implements, nondifferentiable
 from .base import (
     _NO_VALUE,
     EighResult,
+    EigResult,
     LinAlgError,
     QRResult,
     SlogdetResult,
@@ -22,6 +23,7 @@ from .base import (
     _as_rows,
     _computed_once,
     _eye,
+    _mH,
     _mT,
     _operand,
     _sharing,
@@ -29,6 +31,7 @@ from .base import (
 )
 from .decompositions import (
     cholesky,
+    eig_vectors,
     eigh_values,
     eigh_vectors,
     eigvals,
@@ -99,14 +102,25 @@ def _np_cholesky(a, /, *, upper=False):
 
 @implements(np.linalg.eigh)
 def _np_eigh(a, UPLO="L"):
-    a = _operand(a)
+    a = _array_operand(a)
     with _sharing():
         return EighResult(eigh_values(a, UPLO=UPLO), eigh_vectors(a, UPLO=UPLO))
 
 
 @implements(np.linalg.eigvalsh)
 def _np_eigvalsh(a, UPLO="L"):
-    return eigh_values(_operand(a), UPLO=UPLO)
+    return eigh_values(_array_operand(a), UPLO=UPLO)
+
+
+@implements(np.linalg.eig)
+def _np_eig(a):
+    """Eigenvalues and unit eigenvectors of general (also complex) matrices, as NumPy
+    gives them; differentiable where the eigenvalues are distinct. Each eigenvector's
+    phase is LAPACK's: differentiate functions it does not change (ops.linalg)."""
+    a = _array_operand(a)
+    _check_stacked_square(a)
+    with _sharing():
+        return EigResult(eigvals(a), eig_vectors(a))
 
 
 @implements(np.linalg.eigvals)
@@ -129,12 +143,12 @@ def _hermitian_svd(a, compute_uv: bool):
     signs = np.take_along_axis(np.sign(strip(w)), order, axis=-1)
     s = np.take_along_axis(s, order, axis=-1)
     u = np.take_along_axis(v, order[..., None, :], axis=-1)
-    return SVDResult(u, s, _mT(u * _as_rows(signs)))
+    return SVDResult(u, s, _mH(u * _as_rows(signs)))
 
 
 @implements(np.linalg.svd)
 def _np_svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    a = _operand(a)
+    a = _array_operand(a)
     if hermitian:
         return _hermitian_svd(a, compute_uv)
     if not compute_uv:

@@ -193,7 +193,7 @@ def _weights_along(weights, shape: tuple, axis):
 
 @implements(np.where)
 def _np_where(condition, x=_NO_VALUE, y=_NO_VALUE):
-    condition = stop_gradient(condition)  # a mask: never differentiated
+    condition = stop_gradient(as_array_like(condition))  # a mask: never differentiated
     if x is _NO_VALUE and y is _NO_VALUE:
         return np.nonzero(strip(condition))
     if x is _NO_VALUE or y is _NO_VALUE:
@@ -237,5 +237,7 @@ def _np_sort(a, axis=-1, kind=None, order=None, *, stable=None):
 nondifferentiable(
     np.argmax, np.argmin, np.argsort, np.argpartition, np.lexsort, np.nonzero,
     np.flatnonzero, np.argwhere, np.count_nonzero, np.all, np.any, np.isclose,
-    np.allclose, np.array_equal, np.array_equiv, np.searchsorted,
+    np.allclose, np.array_equal, np.array_equiv, np.searchsorted, np.nanargmax,
+    np.nanargmin, np.isin, np.isneginf, np.isposinf, np.digitize, np.unravel_index,
+    np.ravel_multi_index, np.diag_indices_from, np.tril_indices_from, np.triu_indices_from,
 )

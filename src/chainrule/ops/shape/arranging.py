@@ -6,6 +6,7 @@ import operator
 
 import numpy as np
 
+from ..._core.arrays import plain_array
 from ..._core.graph import Box
 from ..._core.primitive import strip
 from ..indexing import copy as copy_array
@@ -67,7 +68,7 @@ _INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _pad_widths(pad_width, ndim: int) -> tuple:
-    widths = np.asarray(strip(pad_width))
+    widths = plain_array(pad_width)
     if widths.dtype.kind not in "iu":
         raise TypeError("`pad_width` must be of integral type.")
     if (widths < 0).any():
@@ -169,7 +170,7 @@ def _np_take(a, indices, axis=None, out=None, mode="raise"):
         a, axis = _reshaped(a, (-1,)), 0
     shape = _shape(a)
     axis = _axis(axis, len(shape))
-    indices = np.asarray(strip(indices))
+    indices = plain_array(indices)
     if mode == "wrap":
         indices = np.mod(indices, shape[axis])
     elif mode == "clip":
@@ -182,7 +183,7 @@ def _np_take(a, indices, axis=None, out=None, mode="raise"):
 @implements(np.take_along_axis)
 def _np_take_along_axis(arr, indices, axis=-1):
     arr = _array(arr)
-    indices = np.asarray(strip(indices))
+    indices = plain_array(indices)
     if axis is None:
         if indices.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
@@ -217,4 +218,5 @@ def _np_meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
 
 
 nondifferentiable(np.shape, np.ndim, np.size, np.result_type, np.zeros_like, np.ones_like,
-                  np.empty_like, np.full_like)
+                  np.empty_like, np.may_share_memory,
+                  np.shares_memory, np.min_scalar_type, np.common_type, np.can_cast)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..._core.graph import Box
 from ..._core.rules import EveryArgument
-from ..indexing import astype, batch_aligned, getitem
+from ..indexing import as_operand, astype, batch_aligned, getitem
 from ..reductions import axes_from_end, batch_by_axes_from_end
 from ..registry import defprim
 
@@ -129,7 +129,7 @@ def _shape(a) -> tuple:
 
 def _array(a):
     """A Tensor as it is; anything else (lists, scalars) as an array."""
-    return a if isinstance(a, Box) else np.asarray(a)
+    return a if isinstance(a, Box) else as_operand(a)
 
 
 def _axis(axis, ndim: int) -> int:

@@ -1,0 +1,29 @@
+"""What counts as an array: NumPy's, or another type that speaks NumPy's protocols."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .primitive import strip
+
+
+def is_duck_array(value) -> bool:
+    """Whether ``value`` is an array of another type than NumPy's (a value traced by
+    ``cr.jit``, for one) that NumPy functions dispatch to: it has a shape, a dtype
+    and ``__array_function__``, and must not be converted with ``np.asarray``."""
+    return (not isinstance(value, np.ndarray) and hasattr(type(value), "__array_function__")
+            and hasattr(value, "shape") and hasattr(value, "dtype"))
+
+
+def is_array(value) -> bool:
+    """A NumPy array or a duck array (see ``is_duck_array``)."""
+    return isinstance(value, np.ndarray) or is_duck_array(value)
+
+
+def plain_array(x, dtype=None):
+    """The array under any trace boxes, as an array: a NumPy array, or a duck array
+    kept as it is (so that a compiled trace records what is computed from it)."""
+    value = strip(x)
+    if is_duck_array(value):
+        return value if dtype is None or value.dtype == dtype else value.astype(dtype)
+    return np.asarray(value, dtype)

@@ -1,0 +1,349 @@
+"""``cr.jit``: trace a function once per signature, then run compiled code.
+
+The signature of a call is the structure of its arguments, the shape and dtype of
+each array, and the value of each static argument (Python ints, bools, strings,
+``static_argnums``). Floats and arrays are traced. Each signature keeps a few
+*variants*, one per path through the function's Python ``if``s; a failed guard
+tries the next variant, and traces a new one when none fits.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import traceback
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _pytree
+from .._core import primitive as _primitive
+from .._core.graph import Box
+from ..tensor import Tensor
+from .codegen import Retrace, compile_program
+from .passes import simplify
+from .tracer import Trace, Tracer, UntraceableError, holds_tracer, trace_of
+
+MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
+
+
+class JitWarning(UserWarning):
+    """``cr.jit`` runs a function eagerly (uncompiled), for the reason given."""
+
+
+def _record_primitive(prim, args, kwargs):
+    trace = trace_of(args) or trace_of(kwargs)
+    if trace is None:
+        return prim.fun(*args, **kwargs)
+    return trace.record(prim.fun, args, kwargs, name=prim.name)
+
+
+_primitive.set_trace_hook(_record_primitive)
+
+
+class Compiled:
+    """One variant: a compiled program and how to rebuild its outputs."""
+
+    def __init__(self, program, run, source, out_structure, out_kinds):
+        self.program = program
+        self.run = run
+        self.source = source
+        self.out_structure = out_structure
+        self.out_kinds = out_kinds
+
+    def outputs(self, values) -> Any:
+        leaves = [Tensor._wrap(v) if kind == "tensor" else _fresh(v, kind)
+                  for v, kind in zip(values, self.out_kinds)]
+        return _pytree.unflatten(self.out_structure, leaves)
+
+
+def _fresh(value, kind):
+    # A constant output is copied, so a caller changing it does not change the next call's.
+    if kind == "constant" and isinstance(value, np.ndarray):
+        return value.copy()
+    if kind == "array" and isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    return value
+
+
+class _Signature:
+    """The variants traced for one signature, and whether it runs eagerly instead."""
+
+    __slots__ = ("variants", "eager")
+
+    def __init__(self) -> None:
+        self.variants: list[Compiled] = []
+        self.eager = False
+
+
+class Jitted:
+    """A function compiled by ``cr.jit``; call it like the function itself."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int], max_variants: int,
+                 backend: str = "numpy"):
+        functools.update_wrapper(self, fun, updated=())  # not fun's __dict__: it may hold "fun"
+        self.fun = fun
+        self.compile_program = _backend(backend)
+        self.static_argnums = frozenset(static_argnums)
+        self.max_variants = max_variants
+        self._signatures: OrderedDict = OrderedDict()
+        self._lock = threading.RLock()
+        self._warned: set = set()
+
+    def __repr__(self) -> str:
+        return f"<cr.jit of {getattr(self.fun, '__name__', self.fun)!r}>"
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if holds_tracer((args, kwargs)) or _under_transform(args, kwargs):
+            return self.fun(*args, **kwargs)  # inside a trace, or differentiated: inline
+        key, dynamic = self._signature(args, kwargs)
+        with self._lock:
+            entry = self._signatures.get(key)
+            if entry is None:
+                entry = self._signatures[key] = _Signature()
+                if len(self._signatures) > MAX_SIGNATURES:
+                    self._signatures.popitem(last=False)
+            else:
+                self._signatures.move_to_end(key)
+            variants = list(entry.variants)
+        if entry.eager:
+            return self.fun(*args, **kwargs)
+        for variant in variants:
+            try:
+                values = variant.run(*dynamic)
+            except Retrace:
+                continue
+            return variant.outputs(values)
+        return self._trace_new_variant(entry, args, kwargs)
+
+    # --- what callers can inspect -------------------------------------------------
+    def source(self, *args: Any, **kwargs: Any) -> str:
+        """The generated Python source for these arguments' signature (traced if needed)."""
+        return self._variant_for(args, kwargs).source
+
+    def program(self, *args: Any, **kwargs: Any):
+        """The simplified program for these arguments' signature (traced if needed)."""
+        return self._variant_for(args, kwargs).program
+
+    def cache_info(self) -> dict:
+        """How many signatures and variants are cached."""
+        with self._lock:
+            return {"signatures": len(self._signatures),
+                    "variants": sum(len(e.variants) for e in self._signatures.values()),
+                    "eager": sum(e.eager for e in self._signatures.values())}
+
+    def _variant_for(self, args, kwargs) -> Compiled:
+        key, dynamic = self._signature(args, kwargs)
+        entry = self._signatures.get(key)
+        for variant in entry.variants if entry is not None else ():
+            try:
+                variant.run(*dynamic)
+            except Retrace:
+                continue
+            return variant
+        self(*args, **kwargs)
+        entry = self._signatures[key]
+        if entry.eager:
+            raise UntraceableError("cr.jit runs this function eagerly for these arguments "
+                                   "(see the JitWarning it gave); there is no source")
+        return entry.variants[-1]
+
+    # --- signatures -----------------------------------------------------------------
+    def _signature(self, args, kwargs):
+        key = []
+        dynamic = []
+        for position, arg in enumerate(args):
+            if position in self.static_argnums:
+                key.append(("static", _static_key(arg)))
+            else:
+                key.append(_leaf_keys(arg, dynamic))
+        for name in sorted(kwargs):
+            key.append((name, _leaf_keys(kwargs[name], dynamic)))
+        return tuple(key), dynamic
+
+    # --- tracing --------------------------------------------------------------------
+    def _trace_new_variant(self, entry: _Signature, args, kwargs):
+        if len(entry.variants) >= self.max_variants:
+            self._go_eager(entry, f"it needed more than {self.max_variants} traced variants "
+                                  f"for one signature (Python branches on traced values)")
+            return self.fun(*args, **kwargs)
+        trace = Trace()
+        traced_args, traced_kwargs = self._tracers_for(trace, args, kwargs)
+        _primitive.count_open_traces(+1)
+        try:
+            result = self.fun(*traced_args, **traced_kwargs)
+        except Exception as error:  # noqa: BLE001 - retried eagerly, raised from there
+            return self._eager_after_failure(entry, args, kwargs, error)
+        finally:
+            trace.active = False
+            _primitive.count_open_traces(-1)
+        try:
+            variant = self._compile(trace, result)
+        except UntraceableError as error:
+            return self._eager_after_failure(entry, args, kwargs, error)
+        with self._lock:
+            entry.variants.append(variant)
+        return variant.outputs([_value_of(leaf) for leaf in _pytree.flatten(result)[0]])
+
+    def _tracers_for(self, trace: Trace, args, kwargs):
+        def traced(leaf):
+            if isinstance(leaf, Tensor):
+                return Tensor._wrap(trace.new_input(leaf._value))
+            if isinstance(leaf, np.ndarray):
+                return trace.new_input(leaf)
+            if isinstance(leaf, (float, complex, np.generic)) and not isinstance(
+                    leaf, (bool, np.bool_)):
+                return trace.new_input(np.asarray(leaf))
+            return leaf
+
+        new_args = [arg if i in self.static_argnums else _pytree.tree_map(traced, arg)
+                    for i, arg in enumerate(args)]
+        new_kwargs = {k: _pytree.tree_map(traced, kwargs[k]) for k in sorted(kwargs)}
+        return new_args, new_kwargs
+
+    def _compile(self, trace: Trace, result) -> Compiled:
+        leaves, structure = _pytree.flatten(result)
+        program = trace.program
+        kinds = []
+        for leaf in leaves:
+            kind, output = _output_of(leaf, trace)
+            kinds.append(kind)
+            program.outputs.append(output)
+        program = simplify(program)
+        run, source = self.compile_program(program, getattr(self.fun, "__name__", "jitted"))
+        return Compiled(program, run, source, structure, kinds)
+
+    def _eager_after_failure(self, entry, args, kwargs, error):
+        result = self.fun(*args, **kwargs)  # raises here if the function itself fails
+        self._go_eager(entry, f"tracing failed{_where(error)}: {type(error).__name__}: {error}")
+        return result
+
+    def _go_eager(self, entry: _Signature, reason: str) -> None:
+        entry.eager = True
+        if reason not in self._warned:
+            self._warned.add(reason)
+            name = getattr(self.fun, "__qualname__", repr(self.fun))
+            warnings.warn(f"cr.jit runs {name} eagerly (uncompiled) for this signature: "
+                          f"{reason}", JitWarning, stacklevel=4)
+
+
+def _where(error: BaseException) -> str:
+    """" at file:line" of the innermost frame of ``error`` outside chainrule.jit."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not os.path.abspath(f.filename).startswith(here + os.sep)]
+    return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+def _output_of(leaf, trace: Trace):
+    """(kind, program output) for one leaf of the traced function's result."""
+    if isinstance(leaf, Box):
+        if leaf._node is not None:
+            raise UntraceableError("the jitted function returned a value still being "
+                                   "differentiated; return plain results")
+        inner = leaf._value
+        if type(inner) is Tracer:
+            _check_own(inner, trace)
+            return "tensor", inner._var
+        return "constant", inner
+    if type(leaf) is Tracer:
+        _check_own(leaf, trace)
+        return "array", leaf._var
+    return "constant", leaf
+
+
+def _check_own(tracer: Tracer, trace: Trace) -> None:
+    if tracer._trace is not trace:
+        raise UntraceableError("the jitted function returned a value from another trace")
+
+
+def _value_of(leaf):
+    if isinstance(leaf, Box):
+        leaf = leaf._value
+    return leaf._data if type(leaf) is Tracer else leaf
+
+
+def _leaf_keys(tree, dynamic: list):
+    if type(tree) is np.ndarray:
+        dynamic.append(tree)
+        return (tree.shape, tree.dtype)
+    if type(tree) in (tuple, list):
+        return (type(tree),) + tuple(_leaf_keys(item, dynamic) for item in tree)
+    if type(tree) is dict:
+        return (dict,) + tuple((k, _leaf_keys(tree[k], dynamic)) for k in tree)
+    if isinstance(tree, Tensor):
+        dynamic.append(tree._value)
+        return ("tensor", tree._value.shape, tree._value.dtype)
+    if isinstance(tree, (float, complex, np.generic)) and not isinstance(tree, (bool, np.bool_)):
+        dynamic.append(np.asarray(tree))
+        return ("scalar", type(tree))
+    if isinstance(tree, np.ndarray):  # a subclass: traced as the array it holds
+        dynamic.append(np.asarray(tree))
+        return (tree.shape, tree.dtype, type(tree))
+    return ("static", _static_key(tree))
+
+
+def _static_key(value):
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (type(value), value)
+
+
+def _under_transform(args, kwargs) -> bool:
+    """Whether an argument is being differentiated (a Box with a node)."""
+    leaves, _ = _pytree.flatten((args, kwargs))
+    return any(isinstance(leaf, Box) and leaf._node is not None for leaf in leaves)
+
+
+def _backend(name: str) -> Callable:
+    """The function turning a program into a Python callable, for a backend name."""
+    if name == "numpy":
+        return compile_program
+    if name == "numba":
+        from .numba_backend import compile_program_numba  # needs the optional extra "jit"
+
+        return compile_program_numba
+    raise ValueError(f"cr.jit(backend={name!r}): the backends are 'numpy' (generated Python "
+                     f"calling NumPy) and 'numba' (fused loops; pip install chainrule[jit])")
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        max_variants: int = 8, backend: str = "numpy") -> Any:
+    """Compile ``fun``: trace it once per signature into a program of NumPy calls,
+    simplify the program, and run it as generated Python from then on.
+
+    Works on plain NumPy code and on transformed functions alike:
+    ``cr.jit(cr.value_and_grad(f))``, ``cr.jit(cr.hessian(f))``. Arrays and floats
+    are traced; ints, bools, strings and the arguments in ``static_argnums`` are
+    part of the signature. A Python ``if`` on a traced value becomes a guard: a call
+    that takes another branch traces that branch too (up to ``max_variants`` per
+    signature, then the function runs eagerly, with a ``JitWarning``). Anything
+    tracing cannot compile runs eagerly with a ``JitWarning`` that says why.
+
+    ``backend="numba"`` (the optional extra ``jit``) fuses chains of elementwise
+    operations into compiled loops; the default, ``"numpy"``, needs nothing more.
+
+    Arrays the function closes over are read when it is traced: pass data that
+    changes between calls as an argument. Random numbers drawn inside the function
+    are drawn once, when it is traced.
+
+    >>> fast = cr.jit(cr.value_and_grad(loss))
+    >>> value, gradient = fast(params)
+    >>> print(fast.source(params))      # the generated code
+    """
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if fun is None:
+        return lambda f: Jitted(f, static_argnums, max_variants, backend)
+    if not callable(fun):
+        raise TypeError(f"cr.jit needs a function, got {type(fun).__name__}")
+    return Jitted(fun, static_argnums, max_variants, backend)

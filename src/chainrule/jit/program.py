@@ -1,0 +1,135 @@
+"""Programs: what ``cr.jit`` records, as plain data that prints readably.
+
+A program is a flat list of equations over numbered variables. An ``Equation``
+calls one function (a NumPy function, a ufunc, a chainrule primitive's NumPy
+function) on arguments that are variables or constants, and names its result(s).
+A ``Guard`` checks at run time a fact the trace relied on (a branch taken, a shape
+that depended on values); a failed guard makes ``cr.jit`` trace again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Var(int):
+    """A program variable: a number, printed ``v<number>``."""
+
+    def __repr__(self) -> str:
+        return f"v{int(self)}"
+
+
+@dataclass
+class Equation:
+    """``outs = fn(*args, **kwargs)``; ``args`` and ``kwargs`` may nest Vars in
+    lists, tuples and dicts. ``in_place`` marks a call that writes into its first argument."""
+
+    fn: Any
+    name: str
+    args: Any
+    kwargs: dict
+    outs: Any  # a Var, or a tuple of Vars
+    in_place: bool = False
+
+    def out_vars(self) -> tuple:
+        return self.outs if isinstance(self.outs, tuple) else (self.outs,)
+
+    def in_vars(self) -> list:
+        found: list = []
+        _collect_vars(self.args, found)
+        _collect_vars(self.kwargs, found)
+        return found
+
+
+@dataclass
+class Guard:
+    """A check the compiled program repeats: ``kind`` is "value" (the variable's
+    Python value equals ``expected``) or "shape" (its shape does)."""
+
+    var: Var
+    kind: str
+    expected: Any
+
+    def in_vars(self) -> list:
+        return [self.var]
+
+    def out_vars(self) -> tuple:
+        return ()
+
+
+@dataclass
+class Program:
+    """Equations over numbered variables, with the shapes and dtypes they had when traced."""
+
+    equations: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)  # Vars, or constants
+    shapes: dict = field(default_factory=dict)
+    dtypes: dict = field(default_factory=dict)
+    has_in_place: bool = False
+    count: int = 0
+
+    def new_var(self, value) -> Var:
+        return self.new_var_like(getattr(value, "shape", ()), getattr(value, "dtype", None))
+
+    def new_var_like(self, shape: tuple, dtype) -> Var:
+        var = Var(self.count)
+        self.count += 1
+        self.shapes[var] = shape
+        self.dtypes[var] = dtype
+        return var
+
+    def guards(self) -> list:
+        return [e for e in self.equations if isinstance(e, Guard)]
+
+    def calls(self) -> list:
+        return [e for e in self.equations if isinstance(e, Equation)]
+
+
+class MethodCall:
+    """Calls a method by name: ``MethodCall("astype")(x, float)`` is ``x.astype(float)``
+    (NumPy scalars and arrays alike)."""
+
+    __slots__ = ("method",)
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def __call__(self, obj, *args, **kwargs):
+        return getattr(obj, self.method)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"MethodCall({self.method!r})"
+
+
+_method_calls: dict = {}
+
+
+def method_call(name: str) -> MethodCall:
+    """The one ``MethodCall`` for ``name`` (one object, so equal calls can be merged)."""
+    if name not in _method_calls:
+        _method_calls[name] = MethodCall(name)
+    return _method_calls[name]
+
+
+def _collect_vars(tree, found: list) -> None:
+    if type(tree) is Var:
+        found.append(tree)
+    elif type(tree) in (tuple, list):
+        for item in tree:
+            _collect_vars(item, found)
+    elif type(tree) is dict:
+        for item in tree.values():
+            _collect_vars(item, found)
+
+
+def map_vars(tree, fn):
+    """``tree`` with every Var replaced by ``fn(var)``."""
+    if type(tree) is Var:
+        return fn(tree)
+    if type(tree) in (tuple, list):
+        return type(tree)(map_vars(item, fn) for item in tree)
+    if type(tree) is dict:
+        return {k: map_vars(v, fn) for k, v in tree.items()}
+    return tree
