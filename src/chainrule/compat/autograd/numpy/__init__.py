@@ -12,10 +12,13 @@ import numpy as _onp
 import chainrule.numpy as _cnp
 from chainrule._core.graph import Box as _Box
 
-# NumPy's names, each as chainrule.numpy has it.
-globals().update({name: getattr(_cnp, name) for name in dir(_onp) if not name.startswith("_")})
+# NumPy's names, each as chainrule.numpy has it; the submodules are this package's own
+# (set here, the names would keep ``from . import linalg`` from importing them).
+_SUBMODULES = ("fft", "linalg", "random")
+globals().update({name: getattr(_cnp, name) for name in dir(_onp)
+                  if not name.startswith("_") and name not in _SUBMODULES})
 
-from . import fft as fft  # noqa: E402  (after the NumPy modules they replace)
+from . import fft as fft  # noqa: E402
 from . import linalg as linalg  # noqa: E402
 from . import numpy_boxes as numpy_boxes  # noqa: E402
 from . import random as random  # noqa: E402

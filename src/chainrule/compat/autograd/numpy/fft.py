@@ -1,7 +1,5 @@
-"""autograd's ``numpy.fft``: ``numpy.fft`` with chainrule's derivatives."""
+"""autograd's ``numpy.fft``: ``chainrule.numpy.fft``."""
 
-import numpy.fft as _fft
+import chainrule.numpy.fft as _fft
 
-from ._namespace import differentiable_names
-
-globals().update(differentiable_names(_fft))
+globals().update({name: getattr(_fft, name) for name in dir(_fft) if not name.startswith("_")})

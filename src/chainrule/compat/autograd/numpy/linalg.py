@@ -1,7 +1,6 @@
-"""autograd's ``numpy.linalg``: ``numpy.linalg`` with chainrule's derivatives."""
+"""autograd's ``numpy.linalg``: ``chainrule.numpy.linalg``."""
 
-import numpy.linalg as _linalg
+import chainrule.numpy.linalg as _linalg
 
-from ._namespace import differentiable_names
-
-globals().update(differentiable_names(_linalg))
+globals().update({name: getattr(_linalg, name) for name in dir(_linalg)
+                  if not name.startswith("_")})
