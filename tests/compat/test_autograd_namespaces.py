@@ -180,3 +180,18 @@ def test_the_submodules_are_the_layer_s_own():
 
     assert np.linalg is linalg and np.fft is fft and np.random is npr
     assert grad(lambda a, b: np.linalg.norm([a, b]))(3.0, 4.0) == pytest.approx(0.6)
+
+
+def test_odeint_takes_parameters_nested_in_its_args():
+    pytest.importorskip("scipy")
+    from chainrule.compat.autograd.scipy import integrate
+
+    def final_value(params):  # y' = -(a + b) y: y(1) = exp(-(a + b))
+        return integrate.odeint(lambda y, t, p: -(p[0][0] + p[1]["b"]) * y, onp.array([1.0]),
+                                onp.array([0.0, 1.0]), (params,),
+                                rtol=1e-10, atol=1e-12)[-1, 0]
+
+    params = [(0.5,), {"b": 1.0}]
+    g = grad(lambda a, b: final_value([(a,), {"b": b}]), (0, 1))(0.5, 1.0)
+    assert final_value(params) == pytest.approx(onp.exp(-1.5), rel=1e-8)
+    assert g == pytest.approx((-onp.exp(-1.5), -onp.exp(-1.5)), rel=1e-6)
