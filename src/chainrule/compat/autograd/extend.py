@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as _onp
 
+from chainrule._core import primitive as _engine
 from chainrule._core.graph import Box
 from chainrule._core.primitive import Primitive, strip
 
@@ -35,6 +36,8 @@ class _AutogradPrimitive(Primitive):
         self.raw_fun = fun
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _engine._open_traces:  # cr.jit is tracing: let it record the call
+            return super().__call__(*args, **kwargs)
         for a in args:
             if isinstance(a, Box):
                 return super().__call__(*args, **kwargs)
