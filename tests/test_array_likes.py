@@ -141,6 +141,15 @@ def test_integer_cast_used_as_an_index_keeps_the_gradient_of_the_rest():
     _check_against_finite_differences(fn, w)
 
 
+def test_integer_cast_under_nested_transforms():
+    # d/dy (y * int(y)) = int(y) away from the integers; its derivative is 0.
+    def fn(y):
+        return np.sum(y * np.int64(y))
+
+    assert cr.grad(fn)(2.5) == 2.0
+    assert cr.grad(cr.grad(fn))(2.5) == 0.0
+
+
 @pytest.mark.parametrize("scalar_type", [np.float32, np.float64, np.complex128])
 def test_inexact_casts_of_traced_values_name_astype(scalar_type):
     with pytest.raises(TypeError, match=r"astype|float\(\)"):

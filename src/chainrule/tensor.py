@@ -278,8 +278,10 @@ class Tensor(Box, TensorOperators):
                 "mean to drop it, x.astype(dtype) to cast it (np.float32(x) cannot "
                 "return a Tensor), or chainrule.numpy functions to keep it."
                 + differentiable_version_hint())
-        value = self._value
-        return value if dtype is None else value.astype(dtype, copy=False)
+        if dtype is None:
+            return self._value
+        # Under nested transforms the value is a lower level's Tensor: cast what it holds.
+        return strip(self._value).astype(dtype, copy=False)
 
     def __float__(self) -> float:
         return float(self._plain("float"))
