@@ -103,15 +103,17 @@ def plan(program: Program) -> list:
     """
     units: list = []
     group_of: dict = {}  # Var -> the open or closed Group that computes it
+    open_groups: dict = {}  # used as an ordered set
 
     def close(group: Group) -> None:
+        open_groups.pop(group, None)
         if group.open:
             group.open = False
             units.append(group)
 
     for index, eq in enumerate(program.equations):
         if isinstance(eq, Equation) and eq.in_place:
-            for group in dict.fromkeys(group_of.values()):  # a write may change what a kernel reads
+            for group in list(open_groups):  # a write may change what a kernel reads
                 close(group)
         readers_group = _joinable(eq, program, group_of)
         for var in eq.in_vars():
@@ -123,7 +125,8 @@ def plan(program: Program) -> list:
             continue
         readers_group.members.append((index, eq))
         group_of[eq.outs] = readers_group
-    for group in dict.fromkeys(group_of.values()):  # in order of creation
+        open_groups[readers_group] = None
+    for group in list(open_groups):  # in order of creation
         close(group)
     return [piece for unit in units for piece in _pieces(unit)]
 
@@ -193,8 +196,8 @@ def _operand_dtype(arg, out_shape: tuple, program: Program):
     Python number), or None when a kernel cannot read it."""
     if type(arg) is Var:
         dtype, shape = program.dtypes[arg], program.shapes[arg]
-    elif type(arg) in (int, float):
-        return type(arg)
+    elif type(arg) is float or type(arg) is int and -2**63 <= arg < 2**63:
+        return type(arg)  # (numba reads a larger int literal as no type at all)
     elif type(arg) is bool:
         return np.dtype(bool)
     elif isinstance(arg, (np.ndarray, np.generic)):
