@@ -63,10 +63,15 @@ def compile_program_numba(program: Program, name: str):
     body: list = []
     kernel_sources: dict = {}
     units = plan(program)
-    read_outside = _read_outside(program, units)
+    read_outside, passed_on = _read_outside(program, units)
+    scratch = _scratch_rows(units, passed_on, program, namer)
     for unit in units:
         if isinstance(unit, Group):
-            kernel_name, kernel_source = _kernel_call(unit, program, namer, body, read_outside)
+            if unit.chain in scratch and unit is scratch[unit.chain]["first"]:
+                body += scratch[unit.chain]["allocations"]
+            rows = scratch[unit.chain]["rows"] if unit.chain in scratch else {}
+            kernel_name, kernel_source = _kernel_call(unit, program, namer, body,
+                                                      read_outside, rows)
             kernel_sources[kernel_name] = kernel_source.replace(
                 "def kernel(", f"def {kernel_name}(", 1)
         else:
@@ -85,12 +90,13 @@ def kernel_cache_size() -> int:
 class Group:
     """Elementwise equations of one result shape, computed by one kernel."""
 
-    __slots__ = ("shape", "members", "open")
+    __slots__ = ("shape", "members", "open", "chain")
 
-    def __init__(self, shape: tuple) -> None:
+    def __init__(self, shape: tuple, chain: Group | None = None) -> None:
         self.shape = shape
         self.members: list = []  # (index, equation), in program order
         self.open = True  # nothing outside has read its values yet: it may still grow
+        self.chain = chain or self  # the whole group, when this is one kernel's piece of it
 
 
 def plan(program: Program) -> list:
@@ -138,7 +144,7 @@ def _pieces(unit) -> list:
         return [unit]
     pieces = []
     for start in range(0, len(unit.members), MAX_KERNEL_EQUATIONS):
-        piece = Group(unit.shape)
+        piece = Group(unit.shape, chain=unit)
         piece.members = unit.members[start:start + MAX_KERNEL_EQUATIONS]
         pieces.append(piece if len(piece.members) > 1 else piece.members[0])
     return pieces
@@ -217,18 +223,21 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
 
 # --- kernels ----------------------------------------------------------------------------
 def _kernel_call(group: Group, program: Program, namer: Namer, body: list,
-                 read_outside: set):
+                 read_outside: set, rows: dict):
     """Append the Python lines calling ``group``'s kernel to ``body``; return the kernel's
     name in the generated function and its source."""
-    writer = _KernelWriter(group.shape, namer)
+    writer = _KernelWriter(group.shape, namer, rows)
     for _, eq in group.members:
         writer.equation(eq, _loop_dtypes(eq, program), program)
-        if eq.outs in read_outside:
+        if eq.outs in rows:
+            writer.row_write(eq.outs)
+        elif eq.outs in read_outside:
             writer.output(eq.outs, program.dtypes[eq.outs])
     source = writer.source()
     kernel_name = namer.function(_kernel(source), "fused")
-    outs = ", ".join(repr(v) for v in writer.outputs) + ","
-    body.append(f"{outs} = {kernel_name}({', '.join(writer.call_args)})")
+    call = f"{kernel_name}({', '.join(writer.final_call_args())})"
+    outs = ", ".join(repr(v) for v in writer.outputs)
+    body.append(f"{outs}, = {call}" if outs else call)
     if not group.shape:  # numba returns Python numbers; NumPy would give NumPy scalars
         for var in writer.outputs:
             scalar_type = namer.function(program.dtypes[var].type, program.dtypes[var].name)
@@ -236,19 +245,63 @@ def _kernel_call(group: Group, program: Program, namer: Namer, body: list,
     return kernel_name, source
 
 
-def _read_outside(program: Program, units: list) -> set:
-    """The variables computed in a kernel and read outside it (or returned)."""
+def _read_outside(program: Program, units: list):
+    """The variables computed in a kernel and read outside it (or returned); and those
+    of them read only by later kernels of the same group (``passed on``)."""
     group_at: dict = {}  # equation index -> its Group
     computed_in: dict = {}  # Var -> the Group computing it
     for unit in units:
         for index, eq in unit.members if isinstance(unit, Group) else ():
             group_at[index] = unit
             computed_in[eq.outs] = unit
-    read = {v for v in program.outputs if type(v) is Var and v in computed_in}
+    leaves = {v for v in program.outputs if type(v) is Var and v in computed_in}
+    read: set = set()
     for index, eq in enumerate(program.equations):
         reader = group_at.get(index)
-        read.update(v for v in eq.in_vars() if v in computed_in and computed_in[v] is not reader)
-    return read
+        for v in eq.in_vars():
+            if v in computed_in and computed_in[v] is not reader:
+                read.add(v)
+                if reader is None or reader.chain is not computed_in[v].chain:
+                    leaves.add(v)
+    return read | leaves, read - leaves
+
+
+def _scratch_rows(units: list, passed_on: set, program: Program, namer: Namer) -> dict:
+    """For each group cut into several kernels: one scratch array per dtype holding, row
+    by row, the values one kernel passes to a later one, so a kernel call takes and
+    returns a few arrays, not one per value (the per-array cost of a call dominates on
+    small arrays). Kernels address their rows through an array of row numbers, so
+    pieces of a repeating pattern keep one source."""
+    scratch: dict = {}
+    for unit in units:
+        if not isinstance(unit, Group) or not unit.shape:
+            continue
+        entry = scratch.setdefault(unit.chain, {"first": unit, "rows": {}, "buffers": {}})
+        for _, eq in unit.members:
+            if eq.outs in passed_on:
+                dtype = program.dtypes[eq.outs]
+                buffer = entry["buffers"].setdefault(dtype, [_new_name(namer, "scratch"), 0])
+                entry["rows"][eq.outs] = (buffer[0], buffer[1])
+                buffer[1] += 1
+    empty = namer.function(np.empty, "empty") if scratch else ""
+    for chain, entry in list(scratch.items()):
+        if not entry["rows"]:
+            del scratch[chain]
+            continue
+        entry["allocations"] = [
+            f"{name} = {empty}({(count, *chain.shape)!r}, "
+            f"{namer.function(dtype.type, dtype.name)})"
+            for dtype, (name, count) in entry["buffers"].items()]
+    return scratch
+
+
+def _new_name(namer: Namer, base: str) -> str:
+    """A name no function, constant or other local of the generated function has."""
+    n = 0
+    while f"{base}{n}" in namer.names:
+        n += 1
+    namer.names[f"{base}{n}"] = None
+    return f"{base}{n}"
 
 
 def _kernel(source: str):
@@ -265,9 +318,13 @@ def _kernel(source: str):
 class _KernelWriter:
     """Builds one kernel's source: parameters, per-element reads, statements, writes."""
 
-    def __init__(self, shape: tuple, namer: Namer) -> None:
+    def __init__(self, shape: tuple, namer: Namer, rows: dict) -> None:
         self.shape = shape
         self.namer = namer
+        self.rows = rows  # Var -> (scratch array, row) for values passed between kernels
+        self.row_names: dict = {}  # Var -> its row's name in the kernel
+        self.row_numbers: dict = {}  # scratch array -> (its parameters, rows it uses)
+        self.views: list = []
         self.params = [f"n{axis}" for axis in range(len(shape))]
         self.call_args = [str(n) for n in shape]
         self.reads: list = []
@@ -307,6 +364,11 @@ class _KernelWriter:
             return _converted(self.locals[arg], program.dtypes[arg], dtype)
         if type(arg) in (bool, int, float):
             return _number(arg, dtype)
+        if type(arg) is Var and arg in self.rows:
+            if arg not in self.constants:
+                self.constants[arg] = f"u{len(self.constants)}"
+                self.reads.append(f"{self.constants[arg]} = {self._row(arg)}[{self.index}]")
+            return _converted(self.constants[arg], program.dtypes[arg], dtype)
         if type(arg) is Var:
             have, shape, passed = program.dtypes[arg], program.shapes[arg], repr(arg)
         else:
@@ -315,6 +377,33 @@ class _KernelWriter:
         if key not in self.constants:
             self.constants[key] = self._parameter(passed, shape, arg)
         return _converted(self.constants[key], have, dtype)
+
+    def final_call_args(self) -> list:
+        """The call's arguments, with the row numbers each scratch array is read at."""
+        args = list(self.call_args)
+        for position, arg in enumerate(args):
+            if arg is None:
+                rows = self.row_numbers[args[position - 1]][1]
+                args[position] = self.namer.literal(np.array(rows, dtype=np.intp))
+        return args
+
+    def row_write(self, var: Var) -> None:
+        self.writes.append(f"{self._row(var)}[{self.index}] = {self.locals[var]}")
+
+    def _row(self, var: Var) -> str:
+        """The kernel's name for ``var``'s row of its scratch array."""
+        if var not in self.row_names:
+            scratch, row = self.rows[var]
+            if scratch not in self.row_numbers:
+                k = len(self.row_numbers)
+                self.params += [f"s{k}", f"k{k}"]
+                self.row_numbers[scratch] = ((f"s{k}", f"k{k}"), [])
+                self.call_args += [scratch, None]  # the row numbers, once all are known
+            (array, numbers), used = self.row_numbers[scratch]
+            name = self.row_names[var] = f"r{len(self.row_names)}"
+            self.views.append(f"{name} = {array}[{numbers}[{len(used)}]]")
+            used.append(row)
+        return self.row_names[var]
 
     def _parameter(self, passed: str, shape: tuple, passed_value) -> str:
         """A new kernel parameter for an array the loop reads; its per-element name."""
@@ -344,13 +433,14 @@ class _KernelWriter:
         for name, type_name in self.allocations:  # a transposed C array is in Fortran order
             lines.append(f"    {name} = np.empty(({dims}), np.{type_name})"
                          + (".T" if self.column_major else ""))
+        lines += ["    " + line for line in self.views]
         depth = 1
         for axis in axes:
             lines.append("    " * depth + f"for i{axis} in range(n{axis}):")
             depth += 1
         lines += ["    " * depth + line for line in self.reads + self.lines + self.writes]
-        returned = ", ".join(f"y{k}" for k in range(len(self.outputs)))
-        lines.append(f"    return ({returned},)")
+        returned = "".join(f"y{k}, " for k in range(len(self.outputs)))
+        lines.append(f"    return ({returned.rstrip(' ')})")
         return "\n".join(lines) + "\n"
 
 
