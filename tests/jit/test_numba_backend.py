@@ -144,6 +144,20 @@ def test_float32_stays_float32():
     np.testing.assert_allclose(got, expected, **_ulps(np.float32))
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_dtypes_numba_cannot_compute_stay_numpy_calls(dtype):
+    def f(x):
+        return np.sin(x) * 2.0 + 1.0
+
+    x = np.linspace(0, 1, 5).astype(dtype)
+    fast = _numba_jit(f)
+    fast(x)
+    got = fast(x)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, f(x))
+    assert "@numba.njit" not in fast.jitted.source(x)
+
+
 def test_guards_retrace_for_the_other_branch():
     def f(x):
         if np.sum(x) > 0:

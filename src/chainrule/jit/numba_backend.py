@@ -41,8 +41,11 @@ _OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
               np.divide: "{} / {}", np.negative: "-{}", np.positive: "+{}",
               np.greater: "{} > {}", np.greater_equal: "{} >= {}", np.less: "{} < {}",
               np.less_equal: "{} <= {}", np.equal: "{} == {}", np.not_equal: "{} != {}"}
-_RESULT_KINDS = "fb"  # kernels produce float or boolean arrays
-_OPERAND_KINDS = "fbiu"
+# Kernels produce float32, float64 or boolean arrays and read those and integers
+# (numba has no float16 or long double arithmetic: such programs stay NumPy calls).
+_RESULT_DTYPES = frozenset(map(np.dtype, (np.float32, np.float64, np.bool_)))
+_OPERAND_DTYPES = _RESULT_DTYPES | frozenset(np.dtype(t) for t in (
+    np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64))
 # error_model="numpy": x / 0 is inf or nan, as in NumPy, not a ZeroDivisionError.
 _DECORATOR = '@numba.njit(cache=False, fastmath=False, error_model="numpy")'
 
@@ -176,7 +179,7 @@ def _loop_dtypes(eq: Equation, program: Program):
     if eq.in_place or eq.kwargs or type(eq.outs) is not Var:
         return None
     out_shape, out_dtype = program.shapes[eq.outs], program.dtypes[eq.outs]
-    if not isinstance(out_dtype, np.dtype) or out_dtype.kind not in _RESULT_KINDS:
+    if out_dtype not in _RESULT_DTYPES:
         return None
     operand_dtypes = []
     for arg in eq.args:
@@ -210,7 +213,7 @@ def _operand_dtype(arg, out_shape: tuple, program: Program):
         dtype, shape = arg.dtype, arg.shape
     else:
         return None
-    if not isinstance(dtype, np.dtype) or dtype.kind not in _OPERAND_KINDS:
+    if dtype not in _OPERAND_DTYPES:
         return None
     return dtype if _broadcasts_to(shape, out_shape) else None
 
