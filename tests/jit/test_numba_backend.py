@@ -208,6 +208,20 @@ def test_the_per_op_workload_runs_as_a_few_kernels_compiled_once():
     assert numba_backend.kernel_cache_size() == compiled
 
 
+def test_a_long_two_dimensional_chain_passes_values_between_kernels():
+    def f(x):
+        t = x
+        for _ in range(40):
+            t = np.tanh(np.sin(t) * 1.001 + 0.1)
+        return np.sum(t)
+
+    x = np.random.default_rng(4).uniform(-1, 1, (3, 4))
+    fast = _numba_jit(cr.grad(f))
+    fast(x)
+    np.testing.assert_allclose(fast(x), cr.grad(f)(x), **ULPS)
+    assert "scratch0 = empty((" in fast.jitted.source(x)
+
+
 def test_without_numba_the_backend_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
     monkeypatch.delitem(sys.modules, "chainrule.jit.numba_backend")
