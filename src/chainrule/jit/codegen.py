@@ -24,24 +24,30 @@ _compiled_count = itertools.count()
 
 def compile_program(program: Program, name: str):
     """The program as a Python function of its inputs, and that function's source."""
-    namer = _Namer()
-    function_name = "compiled_" + _identifier(name)
-    namer.names[function_name] = None  # reserved: no function or constant takes its name
-    lines = [f"def {function_name}({', '.join(map(repr, program.inputs))}):"]
-    for index, eq in enumerate(program.equations):
-        lines.append("    " + _statement(eq, index, namer))
+    namer = Namer(name)
+    body = [statement(eq, index, namer) for index, eq in enumerate(program.equations)]
+    return define_function(program, body, namer)
+
+
+def define_function(program: Program, body: list, namer: Namer):
+    """Compile ``body`` (statements over the program's variables) as the function
+    ``namer.function_name`` of the program's inputs returning its outputs; return the
+    function and its source."""
+    lines = [f"def {namer.function_name}({', '.join(map(repr, program.inputs))}):"]
+    lines += ["    " + line for line in body]
     outputs = ", ".join(namer.literal(o) for o in program.outputs)
     lines.append(f"    return ({outputs}{',' if len(program.outputs) == 1 else ''})")
     source = "\n".join(lines) + "\n"
-    filename = f"<cr.jit {name} #{next(_compiled_count)}>"
+    filename = f"<cr.jit {namer.label} #{next(_compiled_count)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = dict(namer.names)
     namespace["Retrace"] = Retrace
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
-    return namespace[function_name], source
+    return namespace[namer.function_name], source
 
 
-def _statement(eq, index: int, namer: _Namer) -> str:
+def statement(eq, index: int, namer: Namer) -> str:
+    """One line of Python source for one equation (or guard) of a program."""
     if isinstance(eq, Guard):
         if eq.kind == "unchanged":
             return f"if not {namer.literal(eq.expected)}.unchanged(): raise Retrace({index})"
@@ -61,7 +67,7 @@ def _statement(eq, index: int, namer: _Namer) -> str:
     return f"{outs!r} = {call}"
 
 
-def _call_source(eq: Equation, namer: _Namer) -> str:
+def _call_source(eq: Equation, namer: Namer) -> str:
     if eq.name == "getitem":
         target, index = eq.args
         return f"{namer.literal(target)}[{_index_source(index, namer)}]"
@@ -76,17 +82,19 @@ def _call_source(eq: Equation, namer: _Namer) -> str:
     return f"{fn}({', '.join(parts)})"
 
 
-def _index_source(index, namer: _Namer) -> str:
+def _index_source(index, namer: Namer) -> str:
     if isinstance(index, tuple) and index:
         return ", ".join(namer.literal(i) for i in index) + ("," if len(index) == 1 else "")
     return namer.literal(index)
 
 
-class _Namer:
+class Namer:
     """Names for the functions and constants a program uses, readable where possible."""
 
-    def __init__(self) -> None:
-        self.names: dict = {}
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.function_name = "compiled_" + _identifier(label)
+        self.names: dict = {self.function_name: None}  # no function or constant takes its name
         self._by_id: dict = {}
         self._constants: list = []  # kept alive, so their ids stay theirs while naming
 
