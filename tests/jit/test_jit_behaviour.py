@@ -235,3 +235,40 @@ def test_drawing_from_the_global_random_generator_runs_eagerly_with_the_same_dra
         got = [fast(np.zeros(2)) for _ in range(3)]
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
+
+
+def test_closed_over_arrays_are_read_when_traced_by_every_part_of_the_program():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    def f(w):
+        return np.sum(np.tanh(X @ w))
+
+    value_and_grad = cr.jit(cr.value_and_grad(f))
+    w = np.array([0.1, -0.2])
+    expected = cr.value_and_grad(f)(w)
+    value_and_grad(w)
+    X[:] = 0.0  # changed behind the compiled function's back: it keeps the traced values
+    value, gradient = value_and_grad(w)
+    assert value == pytest.approx(expected[0], rel=1e-15)
+    np.testing.assert_allclose(gradient, expected[1], rtol=1e-15)
+
+
+def test_gradient_and_hessian_in_one_function_share_their_work():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 4))
+
+    def nll(w):
+        return np.sum(np.log(1 + np.exp(X @ w)))
+
+    both = cr.jit(lambda w: (cr.grad(nll)(w), cr.hessian(nll)(w)))
+    w = rng.standard_normal(4) * 0.1
+    g, h = both(w)
+    np.testing.assert_allclose(g, cr.grad(nll)(w), rtol=1e-13)
+    np.testing.assert_allclose(h, cr.hessian(nll)(w), rtol=1e-12)
+    products = [eq for eq in both.program(w).calls()
+                if eq.name == "matmul" and program_shape(both, w, eq) == (300,)]
+    assert len(products) == 1  # X @ w once
+
+
+def program_shape(jitted, w, eq):
+    return jitted.program(w).shapes[eq.outs]

@@ -63,6 +63,8 @@ def _owned(vals, parents):
     user, who may change them before backward() (a buffer reused in a loop); traced
     values are the graph's own, and their changes are counted (see state.py).
     """
+    if _open_traces and any(getattr(type(strip(v)), "recorded_by_trace", False) for v in vals):
+        return tuple(vals)  # a compiled program snapshots its constants once (jit/api.py)
     return tuple([_private_copy(v) if p is None and type(v) is _mutable_array_type
                   and v.flags.writeable else v for v, p in zip(vals, parents)])
 

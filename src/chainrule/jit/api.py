@@ -27,7 +27,7 @@ from .._core.primitive import strip
 from ..tensor import Tensor
 from .codegen import Retrace, compile_program
 from .passes import simplify
-from .program import Guard
+from .program import Guard, snapshot_constants
 from .tracer import Trace, Tracer, UntraceableError, holds_tracer, trace_of
 
 MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
@@ -238,7 +238,7 @@ class Jitted:
             kind, output = _output_of(leaf, trace)
             kinds.append(kind)
             program.outputs.append(output)
-        program = simplify(program)
+        program = simplify(snapshot_constants(program))
         run, source = self.compile_program(program, getattr(self.fun, "__name__", "jitted"))
         return Compiled(program, run, source, structure, kinds)
 

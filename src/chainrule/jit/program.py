@@ -134,3 +134,30 @@ def map_vars(tree, fn):
     if type(tree) is dict:
         return {k: map_vars(v, fn) for k, v in tree.items()}
     return tree
+
+
+def snapshot_constants(program: Program) -> Program:
+    """Replace every writeable array the program reads as a constant by a read-only
+    copy (one per array), so that every part of the program, and the values folded
+    into it while tracing, see the arrays as they were when the function was traced."""
+    import numpy as np
+
+    copies: dict = {}
+
+    def frozen(tree):
+        if type(tree) is np.ndarray and tree.flags.writeable:
+            if id(tree) not in copies:
+                copy = tree.copy(order="K")  # the same memory layout
+                copy.flags.writeable = False
+                copies[id(tree)] = (tree, copy)  # the original too: its id stays its own
+            return copies[id(tree)][1]
+        if type(tree) in (tuple, list):
+            return type(tree)(frozen(item) for item in tree)
+        if type(tree) is dict:
+            return {k: frozen(v) for k, v in tree.items()}
+        return tree
+
+    for eq in program.equations:
+        if isinstance(eq, Equation):
+            eq.args, eq.kwargs = frozen(eq.args), frozen(eq.kwargs)
+    return program

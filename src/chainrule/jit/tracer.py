@@ -242,6 +242,7 @@ class Tracer:
 
     __slots__ = ("_trace", "_var", "_data")
     __array_priority__ = 100.0
+    recorded_by_trace = True  # the engine keeps this call's constants uncopied (see api.py)
     base = None  # the engine asks for a memory owner: a tracer is its own
 
     def __init__(self, trace: Trace, var: Var, value):
