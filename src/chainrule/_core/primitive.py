@@ -10,16 +10,18 @@ the result in a new box whose node points at the unwrapped boxes' nodes.
 from __future__ import annotations
 
 import functools
-import inspect
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batching import BROADCASTING, LOOP, BatchedRules, Batching
 from .forward import TangentNode, push_tangents
 from .graph import NO_KWARGS, Box, Node, _next_seq, new_node
 from .rules import EveryArgument, JointVjp
 from .state import inplace_epoch, state
+
+if TYPE_CHECKING:
+    import inspect
 
 _new = object.__new__
 _new_list = list.__new__
@@ -245,6 +247,10 @@ class Primitive:
         # which would otherwise fail as a bare TypeError deep in a backward pass.
         # (Requiring two more and accepting fewer is fine: callers may pass an
         # optional parameter by keyword only, like np.outer's ``out``.)
+        if getattr(self.fun, "__module__", "").startswith("chainrule.ops"):
+            return  # chainrule's own rules: the conformance tests call every one
+        import inspect  # here, not at import: it is slow to import
+
         if not inspect.isfunction(inspect.unwrap(self.fun)):
             return  # ufuncs and builtins: their signatures are not reliable
         params = _positional_params(self.fun)
@@ -398,6 +404,7 @@ def _parse_reads(name: str, reads) -> tuple[bool, bool]:
 def _positional_params(fun: Callable) -> list[inspect.Parameter] | None:
     """The positional parameters of ``fun``; None if it takes ``*args`` or its
     signature cannot be read."""
+    import inspect
     try:
         params = inspect.signature(fun).parameters.values()
     except (TypeError, ValueError):

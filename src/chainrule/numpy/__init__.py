@@ -10,7 +10,7 @@ function accepts such lists wherever NumPy accepts an array-like
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as _np
 
@@ -51,5 +51,9 @@ _populate(globals(), _np)
 
 # Type checkers cannot see the names filled in above. NumPy's annotations would say
 # ndarray where these functions give Tensors, so they are declared as Any instead.
-if TYPE_CHECKING:
-    def __getattr__(name: str) -> Any: ...
+# At run time this finds what NumPy itself loads on first use (np.testing, np.f2py ...).
+def __getattr__(name: str) -> Any:
+    try:
+        return getattr(_np, name)
+    except AttributeError:
+        raise AttributeError(f"module 'chainrule.numpy' has no attribute {name!r}") from None

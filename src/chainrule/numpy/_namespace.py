@@ -60,9 +60,10 @@ def _differentiable_version(obj):
 def populate(namespace: dict, module) -> None:
     """Fill ``namespace`` with every public name of NumPy's ``module`` that it does not
     define already, differentiable where chainrule has rules."""
+    loaded = vars(module)  # not the submodules NumPy imports on first use (testing, f2py)
     for name in dir(module):
-        if not name.startswith("__") and name not in namespace:
-            namespace[name] = _differentiable_version(getattr(module, name))
+        if not name.startswith("__") and name not in namespace and name in loaded:
+            namespace[name] = _differentiable_version(loaded[name])
 
 
 class AxisJoiner:
