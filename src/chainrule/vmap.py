@@ -95,7 +95,9 @@ class Batched(TensorOperators):
 
     def astype(self, dtype: Any) -> Any:
         """Cast to ``dtype`` (see ``Tensor.astype``)."""
-        return indexing.astype(self, dtype)
+        if np.dtype(dtype).kind in "fc":
+            return indexing.astype(self, dtype)
+        return Batched(self.data.astype(dtype), self.level)  # no derivative to keep
 
     def copy(self) -> Any:
         """A copy."""
@@ -111,6 +113,27 @@ class Batched(TensorOperators):
     # Python values of one example depend on the example: only a loop can give them.
     def _needs_loop(self, *args: Any, **kwargs: Any):
         raise _NeedsLoop("a Python value of a batched value")
+
+    def __and__(self, other: Any) -> Any:
+        return np.bitwise_and(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return np.bitwise_and(other, self)
+
+    def __or__(self, other: Any) -> Any:
+        return np.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return np.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return np.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return np.bitwise_xor(other, self)
+
+    def __invert__(self) -> Any:
+        return np.invert(self)
 
     __bool__ = __float__ = __int__ = __index__ = __complex__ = _needs_loop
     item = tolist = __array__ = _needs_loop
@@ -134,12 +157,27 @@ class Batched(TensorOperators):
         if func in _SHAPE_ONLY:
             return func(*_examples(args), **_examples(kwargs))
         handler = FUNCTIONS.get(func)
-        if handler is not None:
-            return handler(*args, **kwargs)
+        if handler is not None and func not in _local.handling:
+            # A handler may call the same function on the plain values it unwrapped,
+            # which are batched here: that inner call loops over the examples.
+            _local.handling.add(func)
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                _local.handling.discard(func)
         if func in _LIKE and "shape" not in kwargs and type(args[0]) is Batched:
             return Batched(func(args[0].data, *args[1:], **kwargs), args[0].level)
         return _loop_function(func, strip_tree(args), strip_tree(kwargs))
 
+
+class _Local(threading.local):
+    depth = 0  # how many vmap calls are vectorising in this thread
+
+    def __init__(self) -> None:
+        self.handling: set = set()  # NumPy functions whose handler is running
+
+
+_local = _Local()
 
 # Functions of shapes and dtypes only: one example answers for all.
 _SHAPE_ONLY = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
@@ -281,7 +319,9 @@ def _stacked_rule(prim, args, kwargs, batched, level):
     """NumPy's linear algebra maps over leading axes of stacked matrices."""
     if any(_ndim(a) < 2 for a in args if hasattr(a, "shape")):
         return None
-    out = prim(*[a.data if i in batched else a for i, a in enumerate(args)], **kwargs)
+    out_ndim = max(_ndim(a) for a in args)
+    out = prim(*[_front(a.data, out_ndim - a.ndim) if i in batched else a
+                 for i, a in enumerate(args)], **kwargs)
     return out if np.shape(out)[:1] == (_batch_size(args, level),) else None
 
 
@@ -370,11 +410,10 @@ _primitive.set_trace_hook(_batching_hook(_primitive._traced_call))
 
 # --- vmap itself --------------------------------------------------------------------
 
-_local = threading.local()
 
 
 def _next_level() -> int:
-    return getattr(_local, "depth", 0) + 1
+    return _local.depth + 1
 
 
 class _Vectorising:
