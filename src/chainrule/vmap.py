@@ -27,6 +27,7 @@ Primitive calls reach the batching rules through the engine's trace hook, the on
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import threading
 from collections.abc import Callable
@@ -255,15 +256,25 @@ def _batched_call(prim, args, kwargs, level: int):
 
 
 def _rules_for(prim) -> tuple:
-    if prim in _ELEMENTWISE or (prim.batching is BROADCASTING and isinstance(prim.fun, np.ufunc)):
+    if prim in _ELEMENTWISE or (prim.batching is BROADCASTING and _is_special_function(prim)):
         return (_elementwise_rule,)
     if prim is PRIMITIVES["matmul"]:
         return (_matmul_rule, _linear_rule)
     if prim in _STACKED_LINALG:
         return (_stacked_rule,)
+    if prim in _ALONG_AXES:
+        return (_along_axes_rule,)
+    if prim is _LINEAR_LAYER:
+        return (_first_argument_rule,)
     if prim in _LINEAR:
         return (_linear_rule,)
     return ()
+
+
+def _is_special_function(prim) -> bool:
+    """A ufunc, or a function of chainrule.scipy.special (all of them elementwise)."""
+    return isinstance(prim.fun, np.ufunc) or \
+        getattr(prim.fun, "__module__", None) == "chainrule.scipy.special"
 
 
 def _front(data, missing: int):
@@ -323,6 +334,43 @@ def _stacked_rule(prim, args, kwargs, batched, level):
     out = prim(*[_front(a.data, out_ndim - a.ndim) if i in batched else a
                  for i, a in enumerate(args)], **kwargs)
     return out if np.shape(out)[:1] == (_batch_size(args, level),) else None
+
+
+def _along_axes_rule(prim, args, kwargs, batched, level):
+    """Reductions, scans and transforms along ``axis``: the same axes one further on."""
+    if batched != [0] or len(args) != 1:
+        return None
+    parameter = _axis_parameter(prim)
+    axis = kwargs.get("axis", parameter.default)
+    ndim = args[0].ndim
+    if axis is None:
+        if parameter.name == "flattens":
+            return None
+        shifted = tuple(range(1, ndim + 1))
+    elif not ndim:
+        return None
+    elif isinstance(axis, tuple):
+        shifted = tuple(a % ndim + 1 for a in axis)
+    else:
+        shifted = axis % ndim + 1
+    return prim(args[0].data, **{**kwargs, "axis": shifted})
+
+
+@functools.cache
+def _axis_parameter(prim) -> inspect.Parameter:
+    """The ``axis`` parameter of ``prim``'s function (renamed "flattens" when None
+    flattens the input rather than meaning every axis)."""
+    parameter = inspect.signature(prim.fun).parameters["axis"]
+    if prim.name in ("cumprod", "sort"):
+        parameter = parameter.replace(name="flattens")
+    return parameter
+
+
+def _first_argument_rule(prim, args, kwargs, batched, level):
+    """A primitive acting on the last axes of its first argument maps its leading ones."""
+    if batched != [0] or not args[0].ndim:
+        return None
+    return prim(args[0].data, *args[1:], **kwargs)
 
 
 def _linear_rule(prim, args, kwargs, batched, level):
@@ -388,7 +436,10 @@ def _named(*names: str) -> set:
 
 _ELEMENTWISE = {p for p in UFUNCS.values() if p is not PRIMITIVES["matmul"]} | _named(
     "real", "imag", "angle", "astype", "copy", "where", "clip", "relu", "sigmoid",
-    "normal_cdf", "sinc")
+    "normal_cdf", "sinc", "cross")
+_ALONG_AXES = _named("max", "min", "prod", "var", "std", "logsumexp", "softmax", "log_softmax",
+                     "vector_norm", "cumprod", "sort", "fft", "ifft", "rfft", "irfft")
+_LINEAR_LAYER = PRIMITIVES.get("linear")
 _STACKED_LINALG = _named("inv", "det", "logabsdet", "pinv", "cholesky", "eigh_values",
                          "eigh_vectors", "svd_values", "svd_u", "svd_vh", "qr_q", "qr_r",
                          "eigvals", "eig_vectors", "solve")
