@@ -56,6 +56,35 @@ def test_vmap_of_the_gradient_of_every_case_equals_a_loop(case):
                                    rtol=1e-9, atol=1e-11)
 
 
+@pytest.mark.parametrize("case", MAPPED_CASES, ids=[c.id for c in MAPPED_CASES])
+def test_gradient_through_vmap_of_every_case_equals_a_loop(case):
+    stacked, in_axes, per_example = _batch_of(case)
+    wrt = _wrt(case)
+    out_shape = np.shape(case.fn(*per_example[0]))
+    cotangent = np.random.default_rng(8).standard_normal((BATCH,) + out_shape)
+
+    def batched_loss(*mapped):
+        values = list(stacked)
+        for i, value in zip(wrt, mapped):
+            values[i] = value
+        return np.sum(cotangent * cr.vmap(case.fn, in_axes=in_axes)(*values))
+
+    def looped_loss(*mapped):
+        total = 0.0
+        for b, values in enumerate(per_example):
+            values = list(values)
+            for i, value in zip(wrt, mapped):
+                values[i] = value[b]
+            total = total + np.sum(cotangent[b] * case.fn(*values))
+        return total
+
+    argnums = tuple(range(len(wrt)))
+    got = cr.grad(batched_loss, argnums=argnums)(*[stacked[i] for i in wrt])
+    expected = cr.grad(looped_loss, argnums=argnums)(*[stacked[i] for i in wrt])
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-9, atol=1e-11)
+
+
 # --- the vectorised path is taken where the rules allow it ------------------------------
 
 class _LoopCounter:
@@ -116,6 +145,46 @@ def test_grad_through_vmap_sums_the_examples():
     np.testing.assert_allclose(got, expected, rtol=1e-12)
     closure = cr.grad(lambda w: cr.vmap(lambda x: f(w, x))(xs).sum())(w)
     np.testing.assert_allclose(closure, expected, rtol=1e-12)
+
+
+def test_grad_through_vmap_of_traced_arguments_is_batched(monkeypatch):
+    rng = np.random.default_rng(4)
+    w, xs = rng.standard_normal((3, 4)), rng.standard_normal((6, 4))
+
+    def f(w, x):
+        return np.sum(np.sin(w @ x) ** 2)
+
+    counter = _LoopCounter(monkeypatch)
+    got = cr.grad(lambda w: cr.vmap(f, in_axes=(None, 0))(w, xs).sum() + np.sum(w ** 2))(w)
+    assert counter.whole == 0 and counter.primitives == []
+    np.testing.assert_allclose(got, sum(cr.grad(f)(w, x) for x in xs) + 2 * w, rtol=1e-12)
+
+
+def test_gradient_of_a_mapped_traced_input_with_out_axes():
+    xs = np.random.default_rng(5).standard_normal((4, 3))
+
+    def total(xs):
+        columns = cr.vmap(lambda x: (np.sin(x) * x, np.sum(x)), in_axes=1, out_axes=(1, 0))(xs)
+        return np.sum(columns[0] ** 2) + np.sum(columns[1] ** 3)
+
+    expected = cr.grad(lambda xs: np.sum((np.sin(xs) * xs) ** 2)
+                       + np.sum(np.sum(xs, axis=0) ** 3))(xs)
+    np.testing.assert_allclose(cr.grad(total)(xs), expected, rtol=1e-12)
+
+
+def test_hessian_and_backward_through_vmap_of_traced_arguments():
+    rng = np.random.default_rng(6)
+    w, xs = rng.standard_normal(3), rng.standard_normal((5, 3))
+
+    def f(w, x):
+        return np.exp(np.dot(w, x)) + np.sum(w ** 3 * x)
+
+    hessian = cr.hessian(lambda w: cr.vmap(f, in_axes=(None, 0))(w, xs).sum())(w)
+    np.testing.assert_allclose(hessian, sum(cr.hessian(f)(w, x) for x in xs), rtol=1e-12)
+    tensor = cr.tensor(w, requires_grad=True)
+    cr.vmap(f, in_axes=(None, 0))(tensor, xs).sum().backward()
+    np.testing.assert_allclose(tensor.grad.numpy(), sum(cr.grad(f)(w, x) for x in xs),
+                               rtol=1e-12)
 
 
 def test_jvp_and_hessian_through_vmap_equal_loops():

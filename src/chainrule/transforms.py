@@ -348,7 +348,7 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
     shape = np.shape(strip(_untrace(out, level)))
     if isinstance(ct, Box):
         return ct
-    ct = np.asarray(ct)
+    ct = ct if is_duck_array(ct) else np.asarray(ct)
     if ct.shape != shape:
         raise ValueError(f"the cotangent has shape {ct.shape} but the output has shape "
                          f"{shape}; they must match")

@@ -46,6 +46,7 @@ from .ops import indexing
 from .ops.registry import FUNCTIONS, PRIMITIVES, UFUNCS
 from .tensor import Tensor
 from .tensor_operators import TensorOperators, strip_tree
+from .transforms import jvp, vjp
 
 __all__ = ["vmap"]
 
@@ -509,12 +510,13 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
         leaves, structure = flatten((args, kwargs))
         axes = _leaf_axes(in_axes, args, kwargs)
         size = _common_size(leaves, axes, axis_size)
-        if not any(isinstance(x, Box) and x._node is not None for x in leaves):
-            try:
-                return _vectorised(fun, leaves, axes, structure, size, out_axes)
-            except _NeedsLoop:
-                pass
-        return _looped(fun, leaves, axes, structure, size, out_axes)
+        traced = any(isinstance(x, Box) and x._node is not None for x in leaves)
+        try:
+            if traced:
+                return _as_one_primitive(fun, leaves, axes, structure, size, out_axes)
+            return _vectorised(fun, leaves, axes, structure, size, out_axes)
+        except _NeedsLoop:
+            return _looped(fun, leaves, axes, structure, size, out_axes)
 
     return vmapped
 
@@ -630,6 +632,101 @@ def _unbatched_output(leaf: Any, axis: int | None, level: int, size: int) -> Any
     if isinstance(stacked, np.ndarray):
         stacked = stacked.copy()
     return np.moveaxis(stacked, 0, axis)
+
+
+def _as_one_primitive(fun, leaves, axes, structure, size, out_axes):
+    """vmap of inputs traced by an enclosing transform, as one primitive of those inputs.
+
+    Its forward function is the batched run on their values (its outputs laid end to
+    end in one array when there are several); its rules are vmaps of the per-example
+    ``vjp`` and ``jvp`` (an unmapped input's cotangent summed over the examples),
+    written with transforms, so every order works.
+    """
+    traced = [i for i, x in enumerate(leaves) if isinstance(x, Box) and x._node is not None]
+    layout = _Layout()
+
+    def with_traced(values):
+        full = list(leaves)
+        for i, value in zip(traced, values):
+            full[i] = value
+        return full
+
+    def run(*values):
+        return layout.join(_vectorised(fun, with_traced(values), axes, structure, size,
+                                       out_axes), out_axes)
+
+    def call_on(full, changed: dict):
+        full = list(full)
+        for i, value in changed.items():
+            full[i] = value
+        args, kwargs = unflatten(structure, full)
+        return fun(*args, **kwargs)
+
+    def vjp_rule(g, ans, *values):
+        def per_example(*example):
+            full, g_example = example[:len(leaves)], example[len(leaves):]
+            _, pull = vjp(lambda *xs: call_on(full, dict(zip(traced, xs))),
+                          *[full[i] for i in traced])
+            return pull(unflatten(layout.structure, list(g_example)))
+
+        gs = [np.moveaxis(part, axis, 0) for part, axis in zip(layout.split(g), layout.axes)]
+        cotangents = vmap(per_example, in_axes=tuple(axes) + (0,) * len(gs))(
+            *with_traced(values), *gs)
+        return [np.sum(ct, axis=0) if axes[i] is None else np.moveaxis(ct, 0, axes[i])
+                for i, ct in zip(traced, cotangents)]
+
+    def jvp_rule(argnum, t, ans, *values):
+        i = traced[argnum]
+
+        def per_example(*example):
+            *full, t_example = example
+            return jvp(lambda x: call_on(full, {i: x}), (full[i],), (t_example,))[1]
+
+        tangents = vmap(per_example, in_axes=tuple(axes) + (axes[i],), out_axes=out_axes)(
+            *with_traced(values), t)
+        return layout.join(tangents, out_axes)
+
+    batched_run = _primitive.Primitive(run, f"vmap of {getattr(fun, '__name__', 'a function')}")
+    batched_run.defvjp_joint(vjp_rule)
+    batched_run.defjvp_all(jvp_rule)
+    out = batched_run(*[leaves[i] for i in traced])
+    return unflatten(layout.structure, layout.split(out))
+
+
+class _Layout:
+    """How the outputs of a batched run are laid end to end in one array, and back."""
+
+    def __init__(self) -> None:
+        self.structure = None
+        self.shapes: list = []
+        self.dtypes: list = []
+        self.axes: list = []
+
+    def join(self, out, out_axes):
+        """The output leaves as one array (the leaf itself when there is one)."""
+        parts, self.structure = flatten(out)
+        parts = [strip(p) for p in parts]  # a Tensor result, for one, is its array here
+        self.axes = _out_axes(out_axes, out, len(parts))
+        if None in self.axes or not all(hasattr(p, "shape") for p in parts):
+            raise _NeedsLoop("an output that is not batched arrays")
+        self.shapes = [tuple(p.shape) for p in parts]
+        self.dtypes = [p.dtype for p in parts]
+        if self.structure is None:
+            return parts[0]
+        dtype = np.result_type(*parts)
+        return np.concatenate([np.reshape(p, (-1,)).astype(dtype) for p in parts])
+
+    def split(self, joined) -> list:
+        """The output leaves from their joined array (or cotangent, or tangent)."""
+        if self.structure is None:
+            return [joined]
+        parts, start = [], 0
+        for shape, dtype in zip(self.shapes, self.dtypes):
+            stop = start + math.prod(shape)
+            part = np.reshape(joined[start:stop], shape)
+            parts.append(part if part.dtype == dtype else part.astype(dtype))
+            start = stop
+        return parts
 
 
 def _looped(fun, leaves, axes, structure, size, out_axes):
