@@ -298,3 +298,15 @@ def test_out_axes_none_for_a_mapped_output_is_an_error():
 def test_in_axes_of_the_wrong_type_is_an_error():
     with pytest.raises(TypeError, match="ints or None"):
         cr.vmap(lambda x: x, in_axes="0")
+
+
+def test_a_tensor_method_without_a_batched_version_falls_back_to_a_loop():
+    xs = np.arange(6.0).reshape(3, 2)
+    got = cr.vmap(lambda x: cr.tensor(x).detach() * 2.0)(xs)
+    np.testing.assert_allclose(np.asarray(got), xs * 2.0)
+
+
+def test_a_closure_over_a_traced_value_is_differentiated_through_the_loop():
+    w, xs = np.array([0.5, -1.0]), np.arange(6.0).reshape(3, 2)
+    got = cr.grad(lambda w: cr.vmap(lambda x: np.sum(np.sin(w * x)))(xs).sum())(w)
+    np.testing.assert_allclose(got, np.sum(xs * np.cos(w * xs), axis=0), rtol=1e-12)

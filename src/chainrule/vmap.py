@@ -14,10 +14,12 @@ is evaluated once for the whole batch where its rules allow it:
 - any other primitive loops over the examples (correct, slower).
 
 ``Batched`` values live *under* chainrule's traced boxes: ``vmap(grad(f))`` records
-the gradient's graph over batched values and runs its rules on them. What cannot be
-vectorised this way falls back to a Python loop over the examples, stacked: Python
-control flow on a batched value (``if x > 0``, ``float(x)``), and a function whose
-result depends on values traced by an enclosing transform (``grad(vmap(f))``), whose
+the gradient's graph over batched values and runs its rules on them. Inputs traced by
+an enclosing transform (``grad(lambda w: vmap(f, in_axes=(None, 0))(w, xs).sum())``)
+make the batched run one primitive of them, whose rules are vmaps of the per-example
+``vjp`` and ``jvp``. What cannot be vectorised falls back to a Python loop over the
+examples, stacked: Python control flow on a batched value (``if x > 0``,
+``float(x)``), and a closure over a value traced by an enclosing transform, whose
 derivative the loop then records.
 
 Primitive calls reach the batching rules through the engine's trace hook, the one
@@ -77,6 +79,12 @@ class Batched(TensorOperators):
     mT = property(lambda self: np.swapaxes(self, -1, -2))
     real = property(lambda self: np.real(self))
     imag = property(lambda self: np.imag(self))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        # A Tensor or ndarray attribute with no batched version: each example has it.
+        raise _NeedsLoop(f"attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"Batched(shape={self.shape}, dtype={self.dtype}, batch={self.data.shape[0]})"
