@@ -310,3 +310,11 @@ def test_a_closure_over_a_traced_value_is_differentiated_through_the_loop():
     w, xs = np.array([0.5, -1.0]), np.arange(6.0).reshape(3, 2)
     got = cr.grad(lambda w: cr.vmap(lambda x: np.sum(np.sin(w * x)))(xs).sum())(w)
     np.testing.assert_allclose(got, np.sum(xs * np.cos(w * xs), axis=0), rtol=1e-12)
+
+
+def test_a_jitted_function_inside_vmap_runs_on_each_new_batch():
+    f = cr.jit(lambda x: np.sin(x) * np.sum(x ** 2))
+    for seed in range(20):  # batches made and freed in turn: nothing stale is reused
+        xs = np.random.default_rng(seed).standard_normal((4, 3))
+        np.testing.assert_allclose(cr.vmap(f)(xs),
+                                   [np.sin(x) * np.sum(x ** 2) for x in xs], rtol=1e-12)

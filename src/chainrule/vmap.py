@@ -37,13 +37,13 @@ from typing import Any
 
 import numpy as np
 
-from . import jit as _jit  # noqa: F401  (installs its trace hook first; vmap's wraps it)
 from ._core import primitive as _primitive
 from ._core.batching import BROADCASTING
 from ._core.forward import TangentNode, array_functions
 from ._core.graph import Box
 from ._core.primitive import strip
 from ._pytree import flatten, unflatten
+from .jit import api as _jit_api  # installs its trace hook first; vmap's wraps it
 from .ops import indexing
 from .ops.registry import FUNCTIONS, PRIMITIVES, UFUNCS
 from .tensor import Tensor
@@ -466,6 +466,7 @@ _LINEAR = {PRIMITIVES[name]: rule for name, rule in {
 }.items() if name in PRIMITIVES}
 
 _primitive.set_trace_hook(_batching_hook(_primitive._traced_call))
+_jit_api.run_inline_for(Batched)  # jit(f) inside vmap runs f on the batch
 
 
 # --- vmap itself --------------------------------------------------------------------
