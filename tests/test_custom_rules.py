@@ -3,6 +3,7 @@ passed through the transforms."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -227,3 +228,28 @@ def test_keyword_arguments_are_not_differentiated_and_may_be_traced_outside():
     # d/ds of grad_x(s * x^3) = 3 x^2: the keyword carries an outer level's trace.
     got = cr.grad(lambda s: np.sum(cr.grad(_scaled)(np.array([1.0, 2.0]), scale=s)))(2.0)
     assert got == pytest.approx(3 * (1.0 + 4.0))
+
+
+def test_custom_vjp_nondiff_argnums_pass_first_to_bwd():
+    @functools.partial(cr.custom_vjp, nondiff_argnums=(0,))
+    def apply(f, x):
+        return f(x)
+
+    apply.defvjp(lambda f, x: (f(x), x), lambda f, x, g: (g * 3.0 * x ** 2,))
+    cube = lambda x: x ** 3  # noqa: E731
+    np.testing.assert_allclose(cr.grad(lambda x: np.sum(apply(cube, x)))(np.array([1.0, 2.0])),
+                               [3.0, 12.0])
+    np.testing.assert_allclose(cr.jvp(lambda x: apply(cube, x), (np.array([2.0]),),
+                                      (np.array([1.0]),))[1], [12.0])
+
+
+def test_custom_jvp_nondiff_argnums_pass_first_to_the_rule():
+    @functools.partial(cr.custom_jvp, nondiff_argnums=(1,))
+    def power(x, n):
+        return x ** n
+
+    power.defjvp(lambda n, p, t: (p[0] ** n, n * p[0] ** (n - 1) * t[0]))
+    np.testing.assert_allclose(cr.grad(lambda x: np.sum(power(x, 3)))(np.array([1.0, 2.0])),
+                               [3.0, 12.0])
+    np.testing.assert_allclose(cr.hessian(lambda x: np.sum(power(x, 3)))(np.array([2.0])),
+                               [[12.0]])

@@ -32,23 +32,41 @@ class _CustomFunction:
     kind = "custom"
     how_to_define = ""
 
-    def __init__(self, fun: Callable[..., Any]):
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self.nondiff_argnums = tuple(sorted(nondiff_argnums))
         self.primitive = Primitive(self._forward, getattr(fun, "__name__", "custom"))
 
     def _forward(self, *args, **kwargs):
-        out = self.fun(*args, **kwargs)
+        static, kwargs = _split_static(kwargs)
+        out = self.fun(*self._all_arguments(args, static), **kwargs)
         if not hasattr(out, "shape"):
             out = np.asarray(out)
         return out
+
+    def _all_arguments(self, differentiable, static) -> list:
+        """The positional arguments in order, from the differentiable and static ones."""
+        merged, rest = [], iter(differentiable)
+        for position in range(len(differentiable) + len(static)):
+            merged.append(static[self.nondiff_argnums.index(position)]
+                          if position in self.nondiff_argnums else next(rest))
+        return merged
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._has_rules():
             raise TypeError(
                 f"{self.kind} function '{self.primitive.name}' has no derivative rules yet; "
                 f"give them with .{self.how_to_define} before calling it")
-        return self.primitive(*args, **kwargs)
+        if not self.nondiff_argnums:
+            return self.primitive(*args, **kwargs)
+        if max(self.nondiff_argnums) >= len(args):
+            raise TypeError(f"{self.kind} function '{self.primitive.name}' has "
+                            f"nondiff_argnums={self.nondiff_argnums} but got {len(args)} "
+                            f"positional arguments")
+        static = tuple(args[i] for i in self.nondiff_argnums)
+        differentiable = [a for i, a in enumerate(args) if i not in self.nondiff_argnums]
+        return self.primitive(*differentiable, **{_STATIC: static}, **kwargs)
 
     def _has_rules(self) -> bool:
         raise NotImplementedError
@@ -63,7 +81,11 @@ class custom_vjp(_CustomFunction):  # noqa: N801  (JAX's name)
     ``f.defvjp(fwd, bwd)``: ``fwd(*args)`` returns ``(out, residuals)`` and
     ``bwd(residuals, g)`` returns a tuple with one cotangent per positional argument
     (None for an argument with no derivative). Keyword arguments pass through to
-    ``f`` and ``fwd`` undifferentiated. Forward mode (``jvp``, ``jacfwd``) transposes
+    ``f`` and ``fwd`` undifferentiated. As in JAX, ``nondiff_argnums`` names positional
+    arguments that are not differentiated (functions, flags, sizes): ``bwd`` then takes
+    them first, ``bwd(*nondiff, residuals, g)``, and returns cotangents for the others
+    only (``functools.partial(custom_vjp, nondiff_argnums=(0,))`` as a decorator).
+    Forward mode (``jvp``, ``jacfwd``) transposes
     ``bwd``, so it works when ``bwd`` is written with differentiable operations.
 
     >>> @custom_vjp
@@ -75,8 +97,8 @@ class custom_vjp(_CustomFunction):  # noqa: N801  (JAX's name)
     kind = "custom_vjp"
     how_to_define = "defvjp(fwd, bwd)"
 
-    def __init__(self, fun: Callable[..., Any]):
-        super().__init__(fun)
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
 
@@ -93,12 +115,14 @@ class custom_vjp(_CustomFunction):  # noqa: N801  (JAX's name)
         return self
 
     def _cotangents(self, g, args, kwargs) -> list:
-        _, residuals = self.fwd(*args, **kwargs)
-        cotangents = self.bwd(residuals, g)
+        static, kwargs = _split_static(kwargs)
+        _, residuals = self.fwd(*self._all_arguments(args, static), **kwargs)
+        cotangents = self.bwd(*static, residuals, g)
         if not isinstance(cotangents, (tuple, list)) or len(cotangents) != len(args):
             raise TypeError(
                 f"the bwd rule of custom_vjp function '{self.primitive.name}' must return a "
-                f"tuple with one cotangent per positional argument ({len(args)}), got "
+                f"tuple with one cotangent per positional argument not in nondiff_argnums "
+                f"({len(args)}), got "
                 f"{_describe(cotangents)}; write e.g. `return (g * 2,)` for one argument")
         return list(cotangents)
 
@@ -122,7 +146,9 @@ class custom_jvp(_CustomFunction):  # noqa: N801  (JAX's name)
     positional argument) and returns ``(out, tangent_out)``. Reverse mode (``grad``,
     ``backward()``) transposes the rule, so the rule must be linear in the tangents
     and written with differentiable operations. Keyword arguments pass through to
-    ``f`` and ``jvp``'s primal computation undifferentiated.
+    ``f`` and ``jvp`` undifferentiated. Arguments named in ``nondiff_argnums`` are left
+    out of ``primals`` and ``tangents`` and passed first: ``jvp(*nondiff, primals,
+    tangents)``.
 
     >>> @custom_jvp
     ... def log1pexp(x):
@@ -133,8 +159,8 @@ class custom_jvp(_CustomFunction):  # noqa: N801  (JAX's name)
     kind = "custom_jvp"
     how_to_define = "defjvp(jvp)"
 
-    def __init__(self, fun: Callable[..., Any]):
-        super().__init__(fun)
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
         self.jvp: Callable | None = None
 
     def _has_rules(self) -> bool:
@@ -148,7 +174,8 @@ class custom_jvp(_CustomFunction):  # noqa: N801  (JAX's name)
         return self
 
     def _tangent_out(self, args, tangents, kwargs):
-        result = self.jvp(tuple(args), tuple(tangents), **kwargs)
+        static, kwargs = _split_static(kwargs)
+        result = self.jvp(*static, tuple(args), tuple(tangents), **kwargs)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise TypeError(
                 f"the jvp rule of custom_jvp function '{self.primitive.name}' must return a "
@@ -177,6 +204,16 @@ class custom_jvp(_CustomFunction):  # noqa: N801  (JAX's name)
         for i, ct in zip(differentiable, transpose(g)):
             cotangents[i] = ct
         return cotangents
+
+
+_STATIC = "_nondiff_arguments"  # the keyword that carries nondiff_argnums' values
+
+
+def _split_static(kwargs: dict) -> tuple[tuple, dict]:
+    """The values of the nondiff_argnums arguments, and the user's keyword arguments."""
+    if _STATIC not in kwargs:
+        return (), kwargs
+    return kwargs[_STATIC], {k: v for k, v in kwargs.items() if k != _STATIC}
 
 
 def _float_dtype(x, default=np.float64):
