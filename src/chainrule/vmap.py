@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import string
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -269,6 +270,8 @@ def _rules_for(prim) -> tuple:
         return (_elementwise_rule,)
     if prim is PRIMITIVES["matmul"]:
         return (_matmul_rule, _linear_rule)
+    if prim is PRIMITIVES["einsum"]:
+        return (_einsum_rule, _linear_rule)
     if prim in _STACKED_LINALG:
         return (_stacked_rule,)
     if prim in _ALONG_AXES:
@@ -326,6 +329,18 @@ def _matmul_rule(prim, args, kwargs, batched, level):
     if a_vector:
         out = out[..., 0] if b_vector else out[..., 0, :]
     return out
+
+
+def _einsum_rule(prim, args, kwargs, batched, level):
+    """einsum (its subscripts explicit): the batch gets a label of its own."""
+    subscripts = kwargs.get("subscripts", "")
+    label = next((c for c in string.ascii_letters if c not in subscripts), None)
+    if label is None or "->" not in subscripts or "." in subscripts:
+        return None
+    inputs, output = subscripts.split("->")
+    terms = [label + term if i in batched else term for i, term in enumerate(inputs.split(","))]
+    return prim(*[a.data if i in batched else a for i, a in enumerate(args)],
+                **{**kwargs, "subscripts": ",".join(terms) + "->" + label + output})
 
 
 def _as_matrix(x, is_batched: bool, vector: bool, axis: int, ndim: int):
