@@ -13,6 +13,7 @@ from ._core.primitive import Primitive, primitive
 from ._core.rules import EveryArgument
 from ._core.state import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .checkpoint import checkpoint
+from .custom import custom_jvp, custom_vjp
 from .jit import jit
 from .ops.control import stop_gradient
 from .serialization import StateFileError, load, save
@@ -26,21 +27,23 @@ from .transforms import (
     hvp,
     jacfwd,
     jacobian,
+    jacrev,
     jvp,
     linearize,
     value_and_grad,
     vjp,
 )
 from .value import Value
+from .vmap import vmap
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "check_grads", "checkpoint", "data", "detect_anomaly", "elementwise_grad", "enable_grad",
-    "EveryArgument", "grad", "gradients", "hessian", "hvp", "is_grad_enabled", "jacfwd",
-    "jacobian", "jit", "jvp", "linearize", "load", "nn", "no_grad", "numpy", "optim", "Primitive",
-    "primitive", "save", "StateFileError", "stop_gradient", "Tensor", "tensor", "training",
-    "Value", "value_and_grad", "vjp",
+    "check_grads", "checkpoint", "custom_jvp", "custom_vjp", "data", "detect_anomaly",
+    "elementwise_grad", "enable_grad", "EveryArgument", "grad", "gradients", "hessian", "hvp",
+    "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "load", "nn",
+    "no_grad", "numpy", "optim", "Primitive", "primitive", "save", "StateFileError",
+    "stop_gradient", "Tensor", "tensor", "training", "Value", "value_and_grad", "vjp", "vmap",
 ]
 
 

@@ -171,8 +171,9 @@ def _refuse_wrappers(out_leaves: list, what: str) -> None:
                             f"{_not_a_float_value(leaf)[1]}{_OUTPUT_HINTS['wrapper']}")
 
 
-def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
-    """Run ``fun`` with the ``argnums`` inputs traced on a new level."""
+def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int], kwargs=None):
+    """Run ``fun`` with the ``argnums`` inputs traced on a new level (keyword
+    arguments pass through untraced)."""
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     if any(not -len(args) <= n < len(args) for n in nums):
@@ -185,7 +186,7 @@ def _trace(fun: Callable, args: tuple, argnums: int | Sequence[int]):
             inputs = [_Input(leaf, level) for leaf in leaves]
             trees.append((structure, inputs))
             traced_args[n] = unflatten(structure, [i.box for i in inputs])
-        out = fun(*traced_args)
+        out = fun(*traced_args, **(kwargs or {}))
     return out, trees, single, level
 
 
@@ -247,8 +248,8 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
 
     @functools.wraps(fun)
     @_one_call
-    def value_and_grad_fun(*args):
-        out, trees, single, level = _trace(fun, args, argnums)
+    def value_and_grad_fun(*args, **kwargs):
+        out, trees, single, level = _trace(fun, args, argnums, kwargs)
         out, aux = _split_aux(out, has_aux)
         value = _scalar_output(out, level, what)
         seed = np.ones(np.shape(strip(value)),
@@ -268,7 +269,8 @@ def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
     7.0
 
     ``argnums`` picks the argument(s) to differentiate (an int or a tuple);
-    arguments may be pytrees (tuples, lists, dicts) of arrays. With
+    arguments may be pytrees (tuples, lists, dicts) of arrays. Keyword arguments
+    pass through to ``fun`` undifferentiated: ``grad(f)(x, scale=2.5)``. With
     ``has_aux=True`` the function returns ``(output, aux)`` and ``grad``
     returns ``(gradient, aux)``.
 
@@ -284,8 +286,8 @@ def _grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool, what: str) -
     vg = _value_and_grad(fun, argnums, has_aux, holomorphic, what)
 
     @functools.wraps(fun)
-    def grad_fun(*args):
-        value, g = vg(*args)
+    def grad_fun(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
         return (g, value[1]) if has_aux else g
 
     return grad_fun
@@ -300,8 +302,8 @@ def elementwise_grad(fun: Callable[..., Any],
 
     @functools.wraps(fun)
     @_one_call
-    def elementwise_grad_fun(*args):
-        out, trees, single, level = _trace(fun, args, argnums)
+    def elementwise_grad_fun(*args, **kwargs):
+        out, trees, single, level = _trace(fun, args, argnums, kwargs)
         _check_output(out, "elementwise_grad", "array")
         value = _untrace(out, level)
         seed = np.ones(np.shape(strip(value)),
@@ -346,7 +348,7 @@ def _cotangent(ct: Any, out: Any, level: int) -> Any:
     shape = np.shape(strip(_untrace(out, level)))
     if isinstance(ct, Box):
         return ct
-    ct = np.asarray(ct)
+    ct = ct if is_duck_array(ct) else np.asarray(ct)
     if ct.shape != shape:
         raise ValueError(f"the cotangent has shape {ct.shape} but the output has shape "
                          f"{shape}; they must match")
@@ -366,8 +368,8 @@ def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
     @functools.wraps(fun)
     @_one_call
-    def jacobian_fun(*args):
-        out, trees, single, level = _trace(fun, args, argnums)
+    def jacobian_fun(*args, **kwargs):
+        out, trees, single, level = _trace(fun, args, argnums, kwargs)
         out, aux = _split_aux(out, has_aux)
         _check_output(out, "jacobian")
         out_leaves, out_structure = flatten(out)
@@ -402,6 +404,17 @@ def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
         return (jac, _untrace_tree(aux, level)) if has_aux else jac
 
     return jacobian_fun
+
+
+def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
+           has_aux: bool = False, holomorphic: bool = False) -> Callable[..., Any]:
+    """The Jacobian by reverse mode, JAX's name for ``jacobian`` (same arguments, same result).
+
+    >>> jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return jacobian(fun, argnums, has_aux, holomorphic)
 
 
 # Seeds for more output entries than this are pushed back in chunks of rows, so that
@@ -633,7 +646,7 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
 
     @functools.wraps(fun)
     @_one_call
-    def jacfwd_fun(*args):
+    def jacfwd_fun(*args, **kwargs):
         nums, single = _checked_argnums(argnums, len(args))
         trees = [flatten(args[n]) for n in nums]  # (leaves, structure) per argnum
         inputs = [_forward_input(leaf, holomorphic) for leaves, _ in trees for leaf in leaves]
@@ -643,7 +656,7 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
             call_args = list(args)
             for n, (leaves, structure) in zip(nums, trees):
                 call_args[n] = unflatten(structure, [next(boxes) for _ in leaves])
-            out, aux = _split_aux(fun(*call_args), has_aux)
+            out, aux = _split_aux(fun(*call_args, **kwargs), has_aux)
         _check_output(out, "jacfwd")
         out_leaves, out_structure = flatten(out)
         blocks = []  # blocks[o][t][k]: d out leaf o / d leaf k of input tree t

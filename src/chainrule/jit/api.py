@@ -328,9 +328,21 @@ def _static_key(value):
 
 
 def _under_transform(args, kwargs) -> bool:
-    """Whether an argument is being differentiated (a Box with a node)."""
+    """Whether an argument is being differentiated (a Box with a node), or is a batch
+    of values inside ``cr.vmap`` (which a trace cannot take as an input)."""
     leaves, _ = _pytree.flatten((args, kwargs))
-    return any(isinstance(leaf, Box) and leaf._node is not None for leaf in leaves)
+    return any(isinstance(leaf, Box) and leaf._node is not None or type(leaf) in _INLINE_TYPES
+               for leaf in leaves)
+
+
+# Argument types a jitted function runs eagerly on (registered by chainrule.vmap).
+_INLINE_TYPES: set = set()
+
+
+def run_inline_for(kind: type) -> None:
+    """Make jitted functions run eagerly, inside the caller's computation, when an
+    argument is of type ``kind`` (one that a trace cannot take as an input)."""
+    _INLINE_TYPES.add(kind)
 
 
 def _backend(name: str) -> Callable:
