@@ -272,3 +272,15 @@ def test_gradient_and_hessian_in_one_function_share_their_work():
 
 def program_shape(jitted, w, eq):
     return jitted.program(w).shapes[eq.outs]
+
+
+def test_an_unhashable_static_argument_is_told_apart_from_a_later_one():
+    class Holder:
+        __hash__ = None
+
+        def __init__(self, v):
+            self.v = v
+
+    f = cr.jit(lambda x, h: x * h.v)
+    got = [float(f(np.ones(1), Holder(float(i)))[0]) for i in range(6)]
+    assert got == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

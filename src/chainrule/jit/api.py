@@ -323,8 +323,24 @@ def _static_key(value):
     try:
         hash(value)
     except TypeError:
-        return ("id", id(value))
+        return _ByIdentity(value)
     return (type(value), value)
+
+
+class _ByIdentity:
+    """An unhashable static argument in a signature: equal only to itself, and kept
+    alive by the signature, so that its id is never another object's."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is _ByIdentity and other.value is self.value
 
 
 def _under_transform(args, kwargs) -> bool:
