@@ -146,9 +146,9 @@ def test_mlp_gradient_matches_finite_differences():
 
 def test_repr_reads_as_the_architecture():
     assert repr(Neuron(3, activation="tanh")) == "Neuron(3 inputs, tanh)"
-    assert repr(Layer(3, 5)) == "Layer(3 -> 5, relu)"
+    assert repr(Layer(3, 5)) == "Layer(3 -> 5, tanh)"
     assert repr(MLP(2, [4, 1])) == (
-        "MLP([Layer(2 -> 4, relu), Layer(4 -> 1, linear)], 17 parameters)"
+        "MLP([Layer(2 -> 4, tanh), Layer(4 -> 1, linear)], 17 parameters)"
     )
 
 

@@ -43,14 +43,15 @@ __all__ = [
     "elementwise_grad", "enable_grad", "EveryArgument", "grad", "gradients", "hessian", "hvp",
     "is_grad_enabled", "jacfwd", "jacobian", "jacrev", "jit", "jvp", "linearize", "load", "nn",
     "no_grad", "numpy", "optim", "Primitive", "primitive", "save", "StateFileError",
-    "stop_gradient", "Tensor", "tensor", "training", "Value", "value_and_grad", "vjp", "vmap",
+    "stop_gradient", "teach", "Tensor", "tensor", "training", "Value", "value_and_grad", "vjp",
+    "viz", "vmap",
 ]
 
 
 # Imported when first used: nn, optim, data and training are built on the public names
 # above (so they import chainrule whole first, whatever is imported first), and scipy,
 # optimize and mle need SciPy, an optional extra.
-_SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle")
+_SUBMODULES = ("data", "nn", "optim", "training", "scipy", "optimize", "mle", "viz", "teach")
 
 # Type checkers (editors included) see the submodules as imported, and see no module
 # __getattr__, so a misspelt name is an error there (`x as x` marks a re-export).
@@ -61,7 +62,9 @@ if TYPE_CHECKING:
     from . import optim as optim
     from . import optimize as optimize
     from . import scipy as scipy
+    from . import teach as teach
     from . import training as training
+    from . import viz as viz
 else:
     def __getattr__(name: str) -> ModuleType:
         if name in _SUBMODULES:

@@ -49,7 +49,7 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: str = "relu",
+        activation: str = "tanh",
         rng: random.Random | int | None = None,
     ) -> None:
         rng = _as_rng(rng)
@@ -85,7 +85,7 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str = "relu",
+        activation: str = "tanh",
         rng: random.Random | int | None = None,
     ) -> None:
         rng = _as_rng(rng)
@@ -105,8 +105,10 @@ class Layer(Module):
 class MLP(Module):
     """Layers of neurons in sequence: ``MLP(2, [16, 16, 1])`` maps 2 inputs to 1 output.
 
-    Hidden layers use ``activation``; the last layer ``output_activation`` (linear by
-    default, as a score or regression output should be). Calling the model returns a
+    Hidden layers use ``activation`` (tanh by default: in a network this small, ReLU
+    units often all stop at 0 on a few samples and the output sticks at a constant;
+    pass ``activation="relu"`` to try it); the last layer ``output_activation``
+    (linear by default, as a score or regression output should be). Calling the model returns a
     single ``Value`` when the last layer has one neuron, else a list.
     """
 
@@ -114,7 +116,7 @@ class MLP(Module):
         self,
         nin: int,
         sizes: Sequence[int],
-        activation: str = "relu",
+        activation: str = "tanh",
         output_activation: str = "linear",
         rng: random.Random | int | None = None,
     ) -> None:

@@ -256,6 +256,8 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
                        dtype=_seed_dtype(value, trees, holomorphic, what))
         grads = _result(_pull_back([out], [seed], trees, level, False), single)
         value = _plain_scalar(value)
+        if _from_python_floats(trees) and isinstance(value, np.floating):
+            value = float(value)  # floats in, floats out, as the gradient is
         return ((value, _untrace_tree(aux, level)), grads) if has_aux else (value, grads)
 
     return value_and_grad_fun
@@ -603,6 +605,12 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
         values, tangent_out = map(_floats_where_scalar, (values, tangent_out))
     result = unflatten(structure, values), unflatten(structure, tangent_out)
     return (*result, _untrace_tree(aux, level)) if has_aux else result
+
+
+def _from_python_floats(trees) -> bool:
+    """Whether every differentiated input came in as a Python float."""
+    inputs = [i for _, group in trees for i in group]
+    return bool(inputs) and all(type(i.original) is float for i in inputs)
 
 
 def _all_python_floats(trees) -> bool:
