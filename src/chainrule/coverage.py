@@ -20,6 +20,22 @@ NOT_COVERED = {
     "numpy.pad modes linear_ramp, maximum, mean, median, minimum":
         "their values are not copies of input entries; constant, edge, reflect, symmetric "
         "and wrap are differentiable",
+    "numpy.float32(t), numpy.float64(t) of a traced value":
+        "NumPy's scalar types turn their argument into a plain Python number, never "
+        "another array type; use t.astype(np.float32)",
+    "numpy.full(shape, t) with NumPy itself":
+        "NumPy does not hand np.full to the type of its fill value; chainrule.numpy.full "
+        "differentiates it",
+    "scipy.special functions that are not ufuncs (logsumexp, softmax, polygamma ...) "
+    "called through SciPy on Tensors":
+        "SciPy turns their inputs into arrays before anything else; chainrule.scipy.special "
+        "differentiates them",
+    "second derivatives of scipy.integrate.odeint":
+        "its derivative rules run SciPy's integrator on values, which has no derivative "
+        "of its own",
+    "numpy.round, delete, insert, unique, cumulative_sum, nancumsum, nanmedian, i0, "
+    "piecewise, put on traced values":
+        "no rule written yet: they raise an error naming the function",
 }
 
 # NumPy functions that chainrule routes only on some NumPy versions (those that have
