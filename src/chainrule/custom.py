@@ -88,10 +88,13 @@ class custom_vjp(_CustomFunction):  # noqa: N801  (JAX's name)
     Forward mode (``jvp``, ``jacfwd``) transposes
     ``bwd``, so it works when ``bwd`` is written with differentiable operations.
 
-    >>> @custom_vjp
+    >>> @cr.custom_vjp
     ... def clip_gradient(x):
     ...     return x
     >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (np.clip(g, -1, 1),))
+    <custom_vjp clip_gradient>
+    >>> cr.grad(lambda x: 5 * clip_gradient(x))(2.0)   # 5, clipped
+    1.0
     """
 
     kind = "custom_vjp"
@@ -150,10 +153,13 @@ class custom_jvp(_CustomFunction):  # noqa: N801  (JAX's name)
     out of ``primals`` and ``tangents`` and passed first: ``jvp(*nondiff, primals,
     tangents)``.
 
-    >>> @custom_jvp
+    >>> @cr.custom_jvp
     ... def log1pexp(x):
     ...     return np.log1p(np.exp(x))
     >>> log1pexp.defjvp(lambda p, t: (log1pexp(p[0]), t[0] / (1 + np.exp(-p[0]))))
+    <custom_jvp log1pexp>
+    >>> cr.grad(log1pexp)(0.0)
+    0.5
     """
 
     kind = "custom_jvp"

@@ -518,7 +518,12 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0,
     does not depend on the example, or a structure matching the output). With no
     mapped input, ``axis_size`` gives the batch size.
 
-    >>> per_example = vmap(grad(loss), in_axes=(None, 0, 0))(w, xs, ys)
+    >>> def loss(w, x, y):
+    ...     return (np.dot(w, x) - y) ** 2
+    >>> w, xs, ys = np.array([1.0, 2.0]), np.eye(2), np.array([0.0, 1.0])
+    >>> cr.vmap(cr.grad(loss), in_axes=(None, 0, 0))(w, xs, ys)   # one gradient per example
+    array([[2., 0.],
+           [0., 2.]])
 
     It composes with every transform: ``vmap(grad(f))`` gives per-example gradients,
     ``grad(lambda w: vmap(f, in_axes=(None, 0))(w, xs).sum())`` differentiates

@@ -130,10 +130,13 @@ class Primitive:
     ``defvjp_joint``), ``defjvp`` (or ``defjvp_all``), and ``defbatch`` for how a
     batch of tangents goes through them (``prim.batching``, see batching.py).
 
-    >>> @primitive
+    >>> @cr.primitive
     ... def cube(x):
     ...     return x ** 3
     >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2, reads="args")
+    <primitive cube>
+    >>> cr.grad(cube)(2.0)
+    12.0
     """
 
     def __init__(self, fun: Callable, name: str | None = None):
@@ -162,7 +165,11 @@ class Primitive:
         positional argument too few, like HIPS autograd's curried
         ``lambda ans, x: lambda g: ...``, is refused here with a TypeError.
 
+        >>> exp = cr.primitive(np.exp)
         >>> exp.defvjp(lambda g, ans, x: g * ans, reads="ans")
+        <primitive exp>
+        >>> cr.grad(exp)(0.0)
+        1.0
         """
         self._check_rule_arity(rules, "VJP", "g")
         self.saves_args, self.saves_ans = _parse_reads(self.name, reads)
@@ -222,7 +229,14 @@ class Primitive:
         decline a call: that part of the batch then runs member by member, as does
         a mode given no batched rules.
 
-        >>> cube.defbatch(broadcasts=True)
+        >>> @cr.primitive
+        ... def cube(x):
+        ...     return x ** 3
+        >>> cube.defvjp(lambda g, ans, x: 3 * g * x ** 2, reads="args").defbatch(broadcasts=True)
+        <primitive cube>
+        >>> cr.jacobian(cube)(np.array([1.0, 2.0]))
+        array([[ 3.,  0.],
+               [ 0., 12.]])
         """
         rules = (jvps, vjps, joint_vjp)
         if broadcasts and any(r is not None for r in rules):

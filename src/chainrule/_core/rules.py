@@ -13,7 +13,16 @@ class EveryArgument:
 
     For primitives taking any number of arrays (``concatenate``, ``checkpoint``):
 
-    >>> prim.defbatch(jvps=EveryArgument(lambda argnum, t, ans, *arrays: ...))
+    >>> @cr.primitive
+    ... def total(*arrays):
+    ...     return sum(arrays)
+    >>> total.defvjp_all(lambda argnum, g, ans, *arrays: g, reads=())
+    <primitive total>
+    >>> total.defbatch(vjps=cr.EveryArgument(lambda argnum, g, ans, *arrays: g))
+    <primitive total>
+    >>> cr.jacobian(lambda x: total(x, 2 * x, 3 * x))(np.ones(2))
+    array([[6., 0.],
+           [0., 6.]])
     """
 
     __slots__ = ("rule",)

@@ -153,8 +153,11 @@ class _GradMode:
 class no_grad(_GradMode):
     """Stop recording operations on every level open now (thread-local).
 
-    >>> with no_grad():
-    ...     y = x * 2          # y does not require grad
+    >>> x = cr.tensor([1.0], requires_grad=True)
+    >>> with cr.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
     """
 
     def _new_floor(self) -> int:
@@ -176,8 +179,13 @@ def is_grad_enabled() -> bool:
 class detect_anomaly:
     """Make backward() stop at the first operation whose gradient has a NaN (thread-local).
 
-    >>> with detect_anomaly():
-    ...     loss.backward()      # RuntimeError: 'sqrt' produced NaN ...
+    >>> x = cr.tensor([0.0, 4.0], requires_grad=True)
+    >>> loss = 0 * np.sqrt(x).sum()       # sqrt's slope at 0 is inf, and 0 * inf is NaN
+    >>> with cr.detect_anomaly():
+    ...     loss.backward()
+    Traceback (most recent call last):
+        ...
+    FloatingPointError: 'sqrt' produced NaN in the gradient of its argument 0 ...
 
     Checking every gradient costs a pass over it, so this is for debugging.
     """

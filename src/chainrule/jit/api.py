@@ -393,9 +393,16 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     changes between calls as an argument. Random numbers drawn inside the function
     are drawn once, when it is traced.
 
+    >>> def loss(w):
+    ...     return np.sum((w - 1.0) ** 2)
     >>> fast = cr.jit(cr.value_and_grad(loss))
-    >>> value, gradient = fast(params)
-    >>> print(fast.source(params))      # the generated code
+    >>> value, gradient = fast(np.array([0.0, 3.0]))
+    >>> gradient
+    array([-2.,  4.])
+    >>> print(fast.source(np.array([0.0, 3.0])))   # the generated code
+    def compiled_loss(v0):
+        v1 = subtract(v0, 1.0)
+        ...
     """
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)
