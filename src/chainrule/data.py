@@ -1,8 +1,13 @@
 """Mini-batches over arrays, a seeded train/test split, and the scikit-learn digits.
 
->>> batches = Batches(x_train, y_train, batch_size=64, shuffle=True, seed=0)
->>> for xb, yb in batches:        # a new order every epoch, the same for the same seed
-...     ...
+>>> import numpy as np
+>>> import chainrule as cr
+>>> x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+>>> batches = cr.data.Batches(x, y, batch_size=2, shuffle=True, seed=0)
+>>> [yb for xb, yb in batches]     # a new order every epoch, the same for the same seed
+[array([2, 4]), array([3, 0]), array([1])]
+>>> [yb for xb, yb in batches]
+[array([4, 1]), array([2, 0]), array([3])]
 """
 
 from __future__ import annotations
@@ -64,7 +69,10 @@ def split(*arrays: Any, test_fraction: float = 0.2, seed: int | None = 0,
     ``stratify`` (class labels, one per row) each class is split in the same
     proportion, so small test sets keep the class balance.
 
-    >>> (x_train, y_train), (x_test, y_test) = split(x, y, test_fraction=0.25, seed=0)
+    >>> x, y = np.arange(8.0).reshape(4, 2), np.arange(4)
+    >>> (x_train, y_train), (x_test, y_test) = cr.data.split(x, y, test_fraction=0.25, seed=0)
+    >>> y_train, y_test
+    (array([0, 1, 3]), array([2]))
     """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")

@@ -12,7 +12,19 @@ Hessian at the optimum: its inverse is the covariance of the estimates.
 ...     return np.sum(0.5 * z ** 2 + p["log_sigma"]) + 0.5 * y.size * np.log(2 * np.pi)
 >>> fit = cr.mle.fit_mle(negloglik, {"mu": 0.0, "log_sigma": 0.0}, data=(y,),
 ...                      transforms={"log_sigma": "exp"})
->>> print(fit)                 # coef / std err / z / P>|z| / CI, then sigma on its own scale
+>>> print(fit)     # the fit, then each parameter on its own scale (sigma, not log_sigma)
+                         Maximum likelihood estimates
+==============================================================================
+Method:                           BFGS  Log-likelihood:             -1062.7967
+...
+                   coef    std err          z      P>|z|     [0.025     0.975]
+------------------------------------------------------------------------------
+mu               2.9462     0.0907     32.498      0.000     2.7685     3.1239
+log_sigma        0.7067     0.0316     22.346      0.000     0.6447     0.7686
+...
+mu               2.9462     0.0907     32.498      0.000     2.7685     3.1239
+sigma            2.0272     0.0641     31.623      0.000     1.9016     2.1528
+==============================================================================
 
 A Hessian that is singular or not positive definite at the optimum (a
 parameter that is not identified, or a point that is not a minimum) raises

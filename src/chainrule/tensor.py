@@ -52,7 +52,7 @@ _PLAIN_HINTS = {
 class Tensor(Box, TensorOperators):
     """An array with an optional gradient, like ``torch.Tensor`` on NumPy.
 
-    >>> x = tensor([2.0], requires_grad=True)
+    >>> x = cr.tensor([2.0], requires_grad=True)
     >>> (x ** 2 + 3 * x).backward()
     >>> x.grad
     tensor([7.])
@@ -661,7 +661,8 @@ def _rebuild_tensor(data: np.ndarray, requires_grad: bool) -> Tensor:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Make a Tensor from array-like ``data`` (copied).
 
-    >>> x = tensor([1.0, 2.0], requires_grad=True)
+    >>> cr.tensor([1.0, 2.0], requires_grad=True)
+    tensor([1., 2.], requires_grad=True)
     """
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 

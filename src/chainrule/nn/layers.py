@@ -116,7 +116,9 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-d convolution (cross-correlation) over ``(N, C_in, H, W)`` inputs.
 
-    >>> conv = Conv2d(1, 8, kernel_size=3, padding=1)
+    >>> conv = cr.nn.Conv2d(1, 8, kernel_size=3, padding=1)
+    >>> conv(np.ones((2, 1, 5, 5))).shape
+    (2, 8, 5, 5)
     """
 
     spatial = 2

@@ -20,7 +20,7 @@ import chainrule as cr
 class Parameter(cr.Tensor):
     """A tensor that is a learnable part of a module: a leaf that requires grad.
 
-    >>> w = Parameter(np.zeros(3))
+    >>> w = cr.nn.Parameter(np.zeros(3))
     >>> w.requires_grad
     True
     """
@@ -50,12 +50,17 @@ class Module:
     """Base class of layers and models: subclass it, assign parameters and
     sub-modules in ``__init__``, and compute the output in ``forward``.
 
-    >>> class Affine(Module):
+    >>> class Affine(cr.nn.Module):
     ...     def __init__(self):
     ...         super().__init__()
-    ...         self.scale = Parameter(np.ones(3))
+    ...         self.scale = cr.nn.Parameter(np.ones(3))
     ...     def forward(self, x):
     ...         return x * self.scale
+    >>> model = Affine()
+    >>> model(np.arange(3.0))
+    tensor([0., 1., 2.], grad_fn=<multiply>)
+    >>> [name for name, parameter in model.named_parameters()]
+    ['scale']
     """
 
     def __init__(self) -> None:

@@ -26,8 +26,12 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     by ``min(1, max_norm / (norm + 1e-6))``, as in torch. Returns the norm
     before clipping.
 
-    >>> loss.backward()
-    >>> clip_grad_norm_(model.parameters(), max_norm=1.0)
+    >>> w = cr.tensor([3.0, 4.0], requires_grad=True)
+    >>> (w ** 2).sum().backward()             # w.grad is [6, 8], of norm 10
+    >>> cr.optim.clip_grad_norm_([w], max_norm=1.0)
+    10.0
+    >>> w.grad
+    tensor([0.59999994, 0.79999992])
     """
     grads = _gradients(parameters)
     if not grads:

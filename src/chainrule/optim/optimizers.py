@@ -261,7 +261,12 @@ class SGD(Optimizer):
     the first step and ``b = momentum * b + (1 - dampening) * g`` after; the step
     direction is ``g + momentum * b`` (Nesterov) or ``b``; ``p -= lr * direction``.
 
-    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> w = cr.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = cr.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.8, -1.6], requires_grad=True)
     """
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3, momentum: float = 0.0,

@@ -169,8 +169,12 @@ class ReduceLROnPlateau(_SavesAttributes):
     ``cooldown`` epochs pass before bad epochs are counted again; rates never go
     below ``min_lr``, and changes smaller than ``eps`` are skipped.
 
-    >>> scheduler = ReduceLROnPlateau(optimizer, patience=3)
-    >>> scheduler.step(validation_loss)
+    >>> opt = cr.optim.SGD([cr.tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> scheduler = cr.optim.ReduceLROnPlateau(opt, patience=2)
+    >>> for validation_loss in [1.0, 0.9, 0.9, 0.9, 0.9]:   # no better for 3 epochs
+    ...     scheduler.step(validation_loss)
+    >>> opt.param_groups[0]["lr"]
+    0.1
     """
 
     _saved = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
