@@ -9,8 +9,15 @@ structure (``"fc1.weight"``, ``"state/0/exp_avg"``), so the file is readable wit
 JSON text in one more entry. Nothing is pickled, on writing or on reading, so
 loading a file cannot run code.
 
->>> cr.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, "ckpt.npz")
->>> checkpoint = cr.load("ckpt.npz")
+>>> import os, tempfile
+>>> import chainrule as cr
+>>> model = cr.nn.Linear(2, 1, rng=0)
+>>> opt = cr.optim.SGD(model.parameters(), lr=0.1)
+>>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+>>> cr.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, path)
+>>> checkpoint = cr.load(path)
+>>> sorted(checkpoint["model"])
+['bias', 'weight']
 >>> model.load_state_dict(checkpoint["model"])
 """
 

@@ -143,6 +143,7 @@ def _logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x)))`` over ``axis``, without overflow or underflow.
 
     >>> logsumexp(np.array([1000.0, 1000.0]))   # 1000 + log(2)
+    array(1000.69314718)
     """
     x = np.asarray(x)
     shift = np.max(x, axis=axis, keepdims=True)
