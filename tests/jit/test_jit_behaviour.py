@@ -284,3 +284,23 @@ def test_an_unhashable_static_argument_is_told_apart_from_a_later_one():
     f = cr.jit(lambda x, h: x * h.v)
     got = [float(f(np.ones(1), Holder(float(i)))[0]) for i in range(6)]
     assert got == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_programs_share_one_copy_of_the_data_they_read_while_it_is_unchanged():
+    X = np.random.default_rng(2).standard_normal((50, 3))
+
+    def f(w):
+        return np.sum(np.exp(X @ w))
+
+    w = np.array([0.1, 0.2, -0.3])
+
+    def data_copies(jitted):
+        return {id(c) for eq in jitted.program(w).calls() for c in eq.args
+                if isinstance(c, np.ndarray) and c.shape == X.shape}
+
+    gradient, hessian = cr.jit(cr.grad(f)), cr.jit(cr.hessian(f))
+    assert data_copies(gradient) == data_copies(hessian) and len(data_copies(gradient)) == 1
+    X[0, 0] += 1.0  # a changed array gets a new copy for the programs traced after
+    later = cr.jit(cr.grad(f))
+    assert data_copies(later).isdisjoint(data_copies(gradient))
+    np.testing.assert_allclose(later(w), cr.grad(f)(w), rtol=1e-14)

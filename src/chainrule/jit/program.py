@@ -9,8 +9,12 @@ that depended on values); a failed guard makes ``cr.jit`` trace again.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 class Var(int):
@@ -138,19 +142,13 @@ def map_vars(tree, fn):
 
 def snapshot_constants(program: Program) -> Program:
     """Replace every writeable array the program reads as a constant by a read-only
-    copy (one per array), so that every part of the program, and the values folded
-    into it while tracing, see the arrays as they were when the function was traced."""
-    import numpy as np
-
-    copies: dict = {}
-
+    copy, so that every part of the program, and the values folded into it while
+    tracing, see the arrays as they were when the function was traced. Programs share
+    one copy of an array while it is unchanged (an optimiser's value, gradient and
+    Hessian programs hold the data once)."""
     def frozen(tree):
         if type(tree) is np.ndarray and tree.flags.writeable:
-            if id(tree) not in copies:
-                copy = tree.copy(order="K")  # the same memory layout
-                copy.flags.writeable = False
-                copies[id(tree)] = (tree, copy)  # the original too: its id stays its own
-            return copies[id(tree)][1]
+            return _snapshot_of(tree)
         if type(tree) in (tuple, list):
             return type(tree)(frozen(item) for item in tree)
         if type(tree) is dict:
@@ -161,3 +159,31 @@ def snapshot_constants(program: Program) -> Program:
         if isinstance(eq, Equation):
             eq.args, eq.kwargs = frozen(eq.args), frozen(eq.kwargs)
     return program
+
+
+# Read-only copies of arrays that programs read, by the original's id, while the
+# original lives: (a weak reference to the original, the copy).
+_snapshots: dict = {}
+_snapshots_lock = threading.Lock()
+
+
+def _snapshot_of(array):
+    key = id(array)
+    with _snapshots_lock:
+        entry = _snapshots.get(key)
+    if entry is not None and entry[0]() is array and np.array_equal(array, entry[1],
+                                                                    equal_nan=_has_nan(array)):
+        return entry[1]
+    copy = array.copy(order="K")  # the same memory layout
+    copy.flags.writeable = False
+    try:
+        ref = weakref.ref(array, lambda _, key=key: _snapshots.pop(key, None))
+    except TypeError:
+        return copy
+    with _snapshots_lock:
+        _snapshots[key] = (ref, copy)
+    return copy
+
+
+def _has_nan(array) -> bool:
+    return array.dtype.kind in "fc"
