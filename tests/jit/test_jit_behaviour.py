@@ -304,3 +304,16 @@ def test_programs_share_one_copy_of_the_data_they_read_while_it_is_unchanged():
     later = cr.jit(cr.grad(f))
     assert data_copies(later).isdisjoint(data_copies(gradient))
     np.testing.assert_allclose(later(w), cr.grad(f)(w), rtol=1e-14)
+
+
+def test_named_tuples_of_arrays_are_traced_like_tuples():
+    import collections
+
+    Params = collections.namedtuple("Params", "scale shift")
+    fast = cr.jit(lambda p, x: np.sum(p.scale * x + p.shift))
+    x = np.arange(3.0)
+    with _ErrorOnJitWarning():
+        for scale in (1.0, 2.0, -0.5):
+            p = Params(np.full(3, scale), np.ones(3))
+            assert fast(p, x) == pytest.approx(np.sum(scale * x + 1.0))
+    assert fast.cache_info()["variants"] == 1

@@ -125,20 +125,27 @@ class Jitted:
                     self._signatures.popitem(last=False)
             else:
                 self._signatures.move_to_end(key)
-            variants = list(entry.variants)
+            variants = list(entry.variants)  # a copy: other threads may add to it
         if entry.eager:
             return self.fun(*args, **kwargs)
+        fit = self._first_fit(entry, variants, dynamic)
+        if fit is None:
+            return self._trace_new_variant(entry, args, kwargs)
+        variant, values = fit
+        return variant.outputs(values)
+
+    def _first_fit(self, entry: _Signature, variants: list, dynamic: list):
+        """The first variant whose guards hold for these values, and its outputs (or
+        None); a variant found stale on the way is dropped."""
         for variant in variants:
             try:
-                values = variant.run(*dynamic)
+                return variant, variant.run(*dynamic)
             except Retrace as failed:
                 if variant.is_stale(failed):
                     with self._lock:
                         if variant in entry.variants:
                             entry.variants.remove(variant)
-                continue
-            return variant.outputs(values)
-        return self._trace_new_variant(entry, args, kwargs)
+        return None
 
     # --- what callers can inspect -------------------------------------------------
     def source(self, *args: Any, **kwargs: Any) -> str:
@@ -159,12 +166,9 @@ class Jitted:
     def _variant_for(self, args, kwargs) -> Compiled:
         key, dynamic = self._signature(args, kwargs)
         entry = self._signatures.get(key)
-        for variant in entry.variants if entry is not None else ():
-            try:
-                variant.run(*dynamic)
-            except Retrace:
-                continue
-            return variant
+        fit = None if entry is None else self._first_fit(entry, list(entry.variants), dynamic)
+        if fit is not None:
+            return fit[0]
         self(*args, **kwargs)
         entry = self._signatures[key]
         if entry.eager:
@@ -216,14 +220,11 @@ class Jitted:
 
     def _tracers_for(self, trace: Trace, args, kwargs):
         def traced(leaf):
-            if isinstance(leaf, Tensor):
-                return Tensor._wrap(trace.new_input(leaf._value))
-            if isinstance(leaf, np.ndarray):
-                return trace.new_input(leaf)
-            if isinstance(leaf, (float, complex, np.generic)) and not isinstance(
-                    leaf, (bool, np.bool_)):
-                return trace.new_input(np.asarray(leaf))
-            return leaf
+            value = _traced_value(leaf)
+            if value is None:
+                return leaf
+            tracer = trace.new_input(value)
+            return Tensor._wrap(tracer) if isinstance(leaf, Tensor) else tracer
 
         new_args = [arg if i in self.static_argnums else _pytree.tree_map(traced, arg)
                     for i, arg in enumerate(args)]
@@ -300,23 +301,31 @@ def _value_of(leaf):
 
 
 def _leaf_keys(tree, dynamic: list):
-    if type(tree) is np.ndarray:
-        dynamic.append(tree)
-        return (tree.shape, tree.dtype)
-    if type(tree) in (tuple, list):
+    """The signature of ``tree`` (nested as ``_pytree`` nests), appending the arrays
+    it traces to ``dynamic``, in the order ``Jitted._tracers_for`` makes their tracers."""
+    if isinstance(tree, (tuple, list)):
         return (type(tree),) + tuple(_leaf_keys(item, dynamic) for item in tree)
-    if type(tree) is dict:
+    if isinstance(tree, dict):
         return (dict,) + tuple((k, _leaf_keys(tree[k], dynamic)) for k in tree)
-    if isinstance(tree, Tensor):
-        dynamic.append(tree._value)
-        return ("tensor", tree._value.shape, tree._value.dtype)
-    if isinstance(tree, (float, complex, np.generic)) and not isinstance(tree, (bool, np.bool_)):
-        dynamic.append(np.asarray(tree))
-        return ("scalar", type(tree))
-    if isinstance(tree, np.ndarray):  # a subclass: traced as the array it holds
-        dynamic.append(np.asarray(tree))
-        return (tree.shape, tree.dtype, type(tree))
-    return ("static", _static_key(tree))
+    value = _traced_value(tree)
+    if value is None:
+        return ("static", _static_key(tree))
+    dynamic.append(value)
+    return (type(tree), value.shape, value.dtype)
+
+
+def _traced_value(leaf):
+    """The array a leaf is traced as (a Tensor's value, a number as a 0-d array), or
+    None for a leaf that is part of the signature (ints, bools, strings, objects)."""
+    if isinstance(leaf, Tensor):
+        return leaf._value
+    if type(leaf) is np.ndarray:
+        return leaf
+    if isinstance(leaf, np.ndarray):  # a subclass: traced as the array it holds
+        return np.asarray(leaf)
+    if isinstance(leaf, (float, complex, np.generic)) and not isinstance(leaf, (bool, np.bool_)):
+        return np.asarray(leaf)
+    return None
 
 
 def _static_key(value):

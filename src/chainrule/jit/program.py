@@ -40,10 +40,7 @@ class Equation:
         return self.outs if isinstance(self.outs, tuple) else (self.outs,)
 
     def in_vars(self) -> list:
-        found: list = []
-        _collect_vars(self.args, found)
-        _collect_vars(self.kwargs, found)
-        return found
+        return [v for v in leaves((self.args, self.kwargs)) if type(v) is Var]
 
 
 @dataclass
@@ -118,26 +115,33 @@ def method_call(name: str) -> MethodCall:
     return _method_calls[name]
 
 
-def _collect_vars(tree, found: list) -> None:
-    if type(tree) is Var:
-        found.append(tree)
-    elif type(tree) in (tuple, list):
+def leaves(tree):
+    """The objects in ``tree`` (nested tuples, lists and dicts), in order."""
+    kind = type(tree)
+    if kind in (tuple, list):
         for item in tree:
-            _collect_vars(item, found)
-    elif type(tree) is dict:
+            yield from leaves(item)
+    elif kind is dict:
         for item in tree.values():
-            _collect_vars(item, found)
+            yield from leaves(item)
+    else:
+        yield tree
+
+
+def map_leaves(tree, fn):
+    """``tree`` (nested tuples, lists and dicts) with every object in it replaced by
+    ``fn(object)``."""
+    kind = type(tree)
+    if kind in (tuple, list):
+        return kind(map_leaves(item, fn) for item in tree)
+    if kind is dict:
+        return {k: map_leaves(v, fn) for k, v in tree.items()}
+    return fn(tree)
 
 
 def map_vars(tree, fn):
     """``tree`` with every Var replaced by ``fn(var)``."""
-    if type(tree) is Var:
-        return fn(tree)
-    if type(tree) in (tuple, list):
-        return type(tree)(map_vars(item, fn) for item in tree)
-    if type(tree) is dict:
-        return {k: map_vars(v, fn) for k, v in tree.items()}
-    return tree
+    return map_leaves(tree, lambda x: fn(x) if type(x) is Var else x)
 
 
 def snapshot_constants(program: Program) -> Program:
@@ -146,18 +150,12 @@ def snapshot_constants(program: Program) -> Program:
     tracing, see the arrays as they were when the function was traced. Programs share
     one copy of an array while it is unchanged (an optimiser's value, gradient and
     Hessian programs hold the data once)."""
-    def frozen(tree):
-        if type(tree) is np.ndarray and tree.flags.writeable:
-            return _snapshot_of(tree)
-        if type(tree) in (tuple, list):
-            return type(tree)(frozen(item) for item in tree)
-        if type(tree) is dict:
-            return {k: frozen(v) for k, v in tree.items()}
-        return tree
+    def frozen(x):
+        return _snapshot_of(x) if type(x) is np.ndarray and x.flags.writeable else x
 
     for eq in program.equations:
         if isinstance(eq, Equation):
-            eq.args, eq.kwargs = frozen(eq.args), frozen(eq.kwargs)
+            eq.args, eq.kwargs = map_leaves(eq.args, frozen), map_leaves(eq.kwargs, frozen)
     return program
 
 

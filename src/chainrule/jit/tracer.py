@@ -22,7 +22,7 @@ import numpy as np
 
 from .._core.primitive import strip
 from .._core.state import version_of
-from .program import Equation, Guard, Program, Var, method_call
+from .program import Equation, Guard, Program, Var, leaves, map_leaves, method_call
 
 
 class UntraceableError(TypeError):
@@ -167,50 +167,30 @@ def _value(x):
 
 def _values(tree):
     """``tree`` with every tracer replaced by its value (lists, tuples and dicts)."""
-    if type(tree) is Tracer:
-        return tree._data
-    if type(tree) in (tuple, list):
-        return type(tree)(_values(item) for item in tree)
-    if type(tree) is dict:
-        return {k: _values(v) for k, v in tree.items()}
-    return tree
+    return map_leaves(tree, _value)
 
 
 def _template(tree, trace):
     """``tree`` with every tracer replaced by its variable, checked to be of ``trace``."""
-    if type(tree) is Tracer:
-        if tree._trace is not trace:
+    def variable(x):
+        if type(x) is not Tracer:
+            return x
+        if x._trace is not trace:
             raise UntraceableError(
                 "a value from another cr.jit trace reached this one; pass values into a "
                 "jitted function as arguments")
-        return tree._var
-    if type(tree) in (tuple, list):
-        return type(tree)(_template(item, trace) for item in tree)
-    if type(tree) is dict:
-        return {k: _template(v, trace) for k, v in tree.items()}
-    return tree
+        return x._var
+    return map_leaves(tree, variable)
+
+
+def trace_of(tree) -> Trace | None:
+    """The trace of the first tracer in ``tree`` (nested lists, tuples, dicts), if any."""
+    return next((x._trace for x in leaves(tree) if type(x) is Tracer), None)
 
 
 def holds_tracer(tree) -> bool:
     """Whether ``tree`` (an argument list, nested lists, tuples or dicts) holds a tracer."""
-    if type(tree) is Tracer:
-        return True
-    if type(tree) in (tuple, list):
-        return any(holds_tracer(item) for item in tree)
-    if type(tree) is dict:
-        return any(holds_tracer(v) for v in tree.values())
-    return False
-
-
-def trace_of(tree) -> Trace | None:
-    if type(tree) is Tracer:
-        return tree._trace
-    items = tree.values() if type(tree) is dict else tree if type(tree) in (tuple, list) else ()
-    for item in items:
-        found = trace_of(item)
-        if found is not None:
-            return found
-    return None
+    return trace_of(tree) is not None
 
 
 def _getitem(a, index):
