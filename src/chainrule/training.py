@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from .jit import JitWarning, jit
 from .optim import ReduceLROnPlateau, clip_grad_norm_
+from .tensor import tensor
+from .transforms import value_and_grad
 
 
 @dataclass
@@ -132,16 +135,13 @@ class _CompiledStep:
     """The loss and every parameter's gradient for one batch, compiled by ``cr.jit``."""
 
     def __init__(self, model, loss_fn, optimizer) -> None:
-        import chainrule as cr
-
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
 
         def loss_of(values, inputs, targets):
             with _standing_for(self.params, values):
                 return loss_fn(model(inputs), targets)
 
-        self.value_and_grad = cr.jit(cr.value_and_grad(loss_of))
-        self.tensor = cr.tensor
+        self.value_and_grad = jit(value_and_grad(loss_of))
 
     @classmethod
     def for_model(cls, model, loss_fn, optimizer) -> _CompiledStep | None:
@@ -150,8 +150,6 @@ class _CompiledStep:
         varying = sorted({type(m).__name__ for m in getattr(model, "modules", list)()
                           if type(m).__name__ in _VARYING_MODULES})
         if varying:
-            from .jit import JitWarning
-
             warnings.warn(f"fit(jit=True) trains eagerly: the model has {', '.join(varying)}, "
                           f"whose forward pass changes from step to step", JitWarning,
                           stacklevel=3)
@@ -159,10 +157,9 @@ class _CompiledStep:
         return cls(model, loss_fn, optimizer)
 
     def __call__(self, inputs, targets):
-        values = [p.numpy() if p._node is None else p._value for p in self.params]
-        loss, grads = self.value_and_grad(values, inputs, targets)
+        loss, grads = self.value_and_grad([p._value for p in self.params], inputs, targets)
         for p, g in zip(self.params, grads):
-            p.grad = self.tensor(g)
+            p.grad = tensor(g)
         return loss
 
 
