@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._core.arrays import holds_arrays_of
 from ._core.graph import Box
 from ._core.primitive import strip
 from ._core.state import mark_modified, state
@@ -52,7 +53,7 @@ def defers_to_type(kind: type) -> bool:
     if issubclass(kind, np.ndarray):  # masks and matrix products change what ops mean
         return (issubclass(kind, _SUBCLASSES_WITH_OWN_MEANING)
                 or kind.__array_ufunc__ is not np.ndarray.__array_ufunc__)
-    return kind.__array_ufunc__ is None or not hasattr(kind, "__array_namespace__")
+    return kind.__array_ufunc__ is None or not holds_arrays_of(kind)
 
 
 _SUBCLASSES_WITH_OWN_MEANING = (np.ma.MaskedArray, np.matrix)

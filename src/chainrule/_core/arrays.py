@@ -7,6 +7,18 @@ import numpy as np
 from .primitive import strip
 
 
+def holds_arrays_of(kind: type) -> bool:
+    """Whether values of type ``kind`` are arrays a Tensor may hold (rather than
+    containers that wrap arrays, such as xarray's): types of the array API
+    (``__array_namespace__``), and Dask's and CuPy's arrays, recognised by their
+    module so that neither is imported here."""
+    if hasattr(kind, "__array_namespace__"):
+        return True
+    module = getattr(kind, "__module__", "") or ""
+    return ((module.startswith("dask.array") and kind.__name__ == "Array")
+            or (module.startswith("cupy") and kind.__name__ == "ndarray"))
+
+
 def is_duck_array(value) -> bool:
     """Whether ``value`` is an array of another type than NumPy's (a value traced by
     ``cr.jit``, for one) that NumPy functions dispatch to: it has a shape, a dtype
