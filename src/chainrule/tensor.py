@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
-from ._core.arrays import plain_array
+from ._core.arrays import compute_lazy, is_duck_array, is_lazy, plain_array
 from ._core.graph import Box, LeafNode, Node, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, owner, version_of
@@ -94,7 +94,7 @@ class Tensor(Box, TensorOperators):
 
     @data.setter
     def data(self, value: Any) -> None:
-        value = np.asarray(strip(value))
+        value = plain_array(value)
         if isinstance(self._value, Box):
             raise RuntimeError("cannot set .data of a value traced by a transform")
         if self._node is not None and value.dtype.kind not in _FLOAT_KINDS:
@@ -353,8 +353,10 @@ class Tensor(Box, TensorOperators):
         _, to_store = backward_pass(
             [(self._node, seed)], make_box=make_box, reduce_to_shape=reduce_to_shape,
             retain_graph=retain_graph or create_graph, create_graph=create_graph)
-        for tensor_ref, g in to_store:
-            _accumulate_grad(tensor_ref(), g)
+        tensors = [tensor_ref() for tensor_ref, _ in to_store]
+        gradients = _computed_for_eager_leaves(tensors, [g for _, g in to_store])
+        for tensor, g in zip(tensors, gradients):
+            _accumulate_grad(tensor, g)
 
     # --- indexing ------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
@@ -389,7 +391,7 @@ class Tensor(Box, TensorOperators):
         if result._node is None:
             target = self._value
             if isinstance(target, Box) or not isinstance(target, np.ndarray):
-                self._value = np.asarray(result._value)
+                self._value = plain_array(result._value)
             else:
                 if result.shape != target.shape:
                     raise ValueError(
@@ -531,6 +533,8 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
         raise TypeError(
             "tensor([...]) got tensors that require grad; build the array with "
             "np.stack([...]) or chainrule.numpy.array([...]) to keep their gradients.")
+    if is_duck_array(data):  # a Dask or CuPy array stays one (immutable or its own copy)
+        return data if dtype is None else data.astype(dtype)
     return np.array(data, dtype=dtype)
 
 
@@ -624,7 +628,7 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool):
                 "backward() on a complex tensor needs a `gradient` argument: a "
                 "gradient is defined for a real-valued loss. Reduce it to a real "
                 "number first, e.g. (abs(z) ** 2).sum() or z.real.sum().")
-        return np.ones(value.shape, dtype=strip(value).dtype)
+        return np.ones_like(strip(value))
     if not create_graph:
         gradient = strip(gradient)
     if tuple(np.shape(gradient)) != value.shape:
@@ -632,6 +636,18 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool):
             f"backward(gradient=...) got shape {tuple(np.shape(gradient))}, but the "
             f"tensor has shape {value.shape}; pass a gradient of the tensor's shape.")
     return gradient if isinstance(gradient, Box) else np.asarray(gradient)
+
+
+def _computed_for_eager_leaves(tensors: list, gradients: list) -> list:
+    """The gradients, with the lazy (Dask) ones of tensors that hold in-memory arrays
+    evaluated together in one ``dask.compute``: a NumPy parameter trained on Dask data
+    gets a NumPy gradient; a Dask leaf keeps a lazy one."""
+    wanted = [tensor is not None and is_lazy(g) and not is_lazy(tensor._value)
+              for tensor, g in zip(tensors, gradients)]
+    if not any(wanted):
+        return gradients
+    computed = iter(compute_lazy([g for g, want in zip(gradients, wanted) if want]))
+    return [next(computed) if want else g for g, want in zip(gradients, wanted)]
 
 
 def _accumulate_grad(tensor: Tensor | None, g) -> None:
@@ -648,7 +664,7 @@ def _as_leaf_gradient(g, like) -> Tensor:
     g = real_part_for(g, dtype)
     if isinstance(g, Box):
         return g if g.dtype == dtype else g.astype(dtype)
-    g = np.asarray(g)
+    g = plain_array(g)
     if g.dtype != dtype:
         g = g.astype(dtype)
     return Tensor._wrap(g)

@@ -13,7 +13,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
-from ._core.arrays import is_array, is_duck_array, plain_array
+from ._core.arrays import compute_lazy, is_array, is_duck_array, is_lazy, plain_array, size_of
 from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
@@ -28,16 +28,44 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def _one_call(transformed: Callable[_P, _R]) -> Callable[_P, _R]:
+def _one_call(transformed: Callable[_P, _R], argnums: Any = None) -> Callable[_P, _R]:
     """Run ``transformed`` as one transform call, forward and backward passes both
-    (caches scoped to a call, such as shared LU factors, are dropped after it)."""
+    (caches scoped to a call, such as shared LU factors, are dropped after it).
+    ``argnums`` names the differentiated arguments (all of them when None)."""
 
     @functools.wraps(transformed)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with transform_call():
-            return transformed(*args, **kwargs)
+            result = transformed(*args, **kwargs)
+        return _computed_unless_lazy_inputs(result, _chosen(args, argnums))
 
     return call
+
+
+def _computed_unless_lazy_inputs(result: Any, args: tuple) -> Any:
+    """``result`` with its lazy (Dask) arrays evaluated, in one ``dask.compute``, when
+    no differentiated argument is lazy: the gradient of NumPy parameters of a function
+    of Dask data is a NumPy array, while a lazy argument gets lazy derivatives."""
+    leaves, structure = flatten(result)
+    if not any(_untraced_lazy(leaf) for leaf in leaves):
+        return result
+    if any(is_lazy(strip(leaf)) for leaf in flatten(args)[0]):
+        return result
+    computed = compute_lazy([strip(leaf) if _untraced_lazy(leaf) else leaf for leaf in leaves])
+    return unflatten(structure, [Tensor._wrap(value) if isinstance(leaf, Tensor) else value
+                                 for leaf, value in zip(leaves, computed)])
+
+
+def _chosen(args: tuple, argnums: Any) -> tuple:
+    if argnums is None:
+        return args
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    return tuple(args[n] for n in nums if -len(args) <= n < len(args))
+
+
+def _untraced_lazy(leaf: Any) -> bool:
+    return is_lazy(leaf) or (isinstance(leaf, Box) and leaf._node is None
+                             and is_lazy(leaf._value))
 
 
 class _Input:
@@ -225,7 +253,7 @@ def _split_aux(out: Any, has_aux: bool):
 def _scalar_output(out: Any, level: int, what: str):
     _check_output(out, what, "scalar")
     value = _untrace(out, level)
-    if np.size(strip(value)) != 1:
+    if size_of(strip(value)) != 1:
         alternatives = ("jacfwd(jacobian(f)) for the second derivatives of each entry"
                         if what == "hessian" else
                         "jacobian(), elementwise_grad() or vjp() for non-scalar outputs")
@@ -247,7 +275,7 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
     """``value_and_grad``, naming ``what`` (the transform the user called) in errors."""
 
     @functools.wraps(fun)
-    @_one_call
+    @functools.partial(_one_call, argnums=argnums)
     def value_and_grad_fun(*args, **kwargs):
         out, trees, single, level = _trace(fun, args, argnums, kwargs)
         out, aux = _split_aux(out, has_aux)
@@ -303,7 +331,7 @@ def elementwise_grad(fun: Callable[..., Any],
     """
 
     @functools.wraps(fun)
-    @_one_call
+    @functools.partial(_one_call, argnums=argnums)
     def elementwise_grad_fun(*args, **kwargs):
         out, trees, single, level = _trace(fun, args, argnums, kwargs)
         _check_output(out, "elementwise_grad", "array")
@@ -369,7 +397,7 @@ def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     """
 
     @functools.wraps(fun)
-    @_one_call
+    @functools.partial(_one_call, argnums=argnums)
     def jacobian_fun(*args, **kwargs):
         out, trees, single, level = _trace(fun, args, argnums, kwargs)
         out, aux = _split_aux(out, has_aux)
@@ -653,12 +681,12 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
     """
 
     @functools.wraps(fun)
-    @_one_call
+    @functools.partial(_one_call, argnums=argnums)
     def jacfwd_fun(*args, **kwargs):
         nums, single = _checked_argnums(argnums, len(args))
         trees = [flatten(args[n]) for n in nums]  # (leaves, structure) per argnum
         inputs = [_forward_input(leaf, holomorphic) for leaves, _ in trees for leaf in leaves]
-        offsets = np.cumsum([0] + [np.size(strip(x)) for x in inputs]).tolist()
+        offsets = np.cumsum([0] + [size_of(strip(x)) for x in inputs]).tolist()
         with new_level() as level:
             boxes = iter(_basis_boxes(inputs, offsets, level))
             call_args = list(args)
@@ -730,7 +758,7 @@ def _jacfwd_blocks(out: Any, level: int, inputs: list, offsets: list) -> list:
         columns = np.moveaxis(node.tangent[start:stop], 0, -1)
         block = np.reshape(columns, out_shape + shape)
         # A fresh array: a rule may have answered with a view of the user's data.
-        blocks.append(block if isinstance(block, Box) else np.copy(block))
+        blocks.append(block if isinstance(block, Box) or is_duck_array(block) else np.copy(block))
     return blocks
 
 

@@ -39,3 +39,31 @@ def plain_array(x, dtype=None):
     if is_duck_array(value):
         return value if dtype is None or value.dtype == dtype else value.astype(dtype)
     return np.asarray(value, dtype)
+
+
+def is_lazy(value) -> bool:
+    """Whether ``value`` is a lazy collection (a Dask array): it follows Dask's
+    collection protocol, so ``dask.compute`` evaluates it."""
+    return hasattr(type(value), "__dask_graph__")
+
+
+def compute_lazy(values: list) -> list:
+    """``values`` with every lazy one evaluated, all in one ``dask.compute`` call (one
+    pass over the shared graph, on the current scheduler or distributed client)."""
+    positions = [i for i, value in enumerate(values) if is_lazy(value)]
+    if not positions:
+        return values
+    import dask  # present: a lazy value came from it
+
+    computed = dask.compute(*(values[i] for i in positions))
+    values = list(values)
+    for i, value in zip(positions, computed):
+        values[i] = value
+    return values
+
+
+def size_of(value) -> int:
+    """The number of entries of an array of any type, read from its shape (NumPy's
+    ``np.size`` would make a Dask array compute)."""
+    shape = getattr(value, "shape", None)
+    return int(np.prod(shape)) if shape is not None else int(np.size(value))
