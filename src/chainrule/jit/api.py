@@ -26,9 +26,10 @@ from .._core.graph import Box
 from .._core.primitive import strip
 from ..tensor import Tensor
 from .codegen import Retrace, compile_program
+from .differentiated import AsPrimitive, is_differentiated
 from .passes import simplify
 from .program import Guard, snapshot_constants
-from .tracer import Trace, Tracer, UntraceableError, holds_tracer, trace_of
+from .tracer import Trace, Tracer, UntraceableError, trace_of
 
 MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
 
@@ -100,10 +101,12 @@ class Jitted:
                  backend: str = "numpy"):
         functools.update_wrapper(self, fun, updated=())  # not fun's __dict__: it may hold "fun"
         self.fun = fun
+        self.backend = backend
         self.compile_program = _backend(backend)
         self.static_argnums = frozenset(static_argnums)
         self.max_variants = max_variants
         self._signatures: OrderedDict = OrderedDict()
+        self._as_primitives: OrderedDict = OrderedDict()  # by signature and traced leaves
         self._lock = threading.RLock()
         self._warned: set = set()
 
@@ -114,8 +117,11 @@ class Jitted:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if holds_tracer((args, kwargs)) or _under_transform(args, kwargs):
-            return self.fun(*args, **kwargs)  # inside a trace, or differentiated: inline
+        leaves = _pytree.flatten((args, kwargs))[0]
+        if any(_runs_inline(leaf) for leaf in leaves):
+            return self.fun(*args, **kwargs)  # inside a trace or a vmap: inline
+        if any(is_differentiated(leaf) for leaf in leaves):
+            return self._differentiated_call(args, kwargs)
         key, dynamic = self._signature(args, kwargs)
         with self._lock:
             entry = self._signatures.get(key)
@@ -133,6 +139,40 @@ class Jitted:
             return self._trace_new_variant(entry, args, kwargs)
         variant, values = fit
         return variant.outputs(values)
+
+    def _differentiated_call(self, args, kwargs):
+        """A call on values a transform differentiates, as one primitive of them whose
+        forward function and rules are compiled (see differentiated.py)."""
+        key, _ = self._signature(args, kwargs)
+        entry = self._signatures.get(key)
+        if entry is not None and entry.eager:
+            return self.fun(*args, **kwargs)
+        dynamic_args = [a for i, a in enumerate(args) if i not in self.static_argnums]
+        leaves = _pytree.flatten((dynamic_args, kwargs))[0]
+        traced = tuple(i for i, leaf in enumerate(leaves) if is_differentiated(leaf))
+        with self._lock:
+            as_primitive = self._as_primitives.get((key, traced))
+            if as_primitive is None:
+                as_primitive = AsPrimitive(self, args, kwargs, traced)
+                self._as_primitives[key, traced] = as_primitive
+                if len(self._as_primitives) > MAX_SIGNATURES:
+                    self._as_primitives.popitem(last=False)
+            else:
+                self._as_primitives.move_to_end((key, traced))
+        out = as_primitive(leaves)
+        entry = self._signatures.get(key)
+        if entry is not None and entry.eager:  # it could not be traced: differentiate f itself
+            return self.fun(*args, **kwargs)
+        return out
+
+    def derived(self, fun: Callable, name: str, static_argnums: Sequence[int] = ()) -> Jitted:
+        """``fun`` (a function derived from this one, such as its VJP) jitted as this
+        function is, and named ``name`` in warnings and generated source."""
+        def derived_function(*args):
+            return fun(*args)
+
+        derived_function.__name__ = derived_function.__qualname__ = name
+        return Jitted(derived_function, static_argnums, self.max_variants, self.backend)
 
     def _first_fit(self, entry: _Signature, variants: list, dynamic: list):
         """The first variant whose guards hold for these values, and its outputs (or
@@ -352,12 +392,11 @@ class _ByIdentity:
         return type(other) is _ByIdentity and other.value is self.value
 
 
-def _under_transform(args, kwargs) -> bool:
-    """Whether an argument is being differentiated (a Box with a node), or is a batch
-    of values inside ``cr.vmap`` (which a trace cannot take as an input)."""
-    leaves, _ = _pytree.flatten((args, kwargs))
-    return any(isinstance(leaf, Box) and leaf._node is not None or type(leaf) in _INLINE_TYPES
-               for leaf in leaves)
+def _runs_inline(leaf) -> bool:
+    """Whether a jitted function runs uncompiled, inside the caller's computation, on
+    this argument: a value being traced (by an enclosing ``cr.jit``) or batched."""
+    kind = type(strip(leaf))
+    return kind is Tracer or kind in _INLINE_TYPES
 
 
 # Argument types a jitted function runs eagerly on (registered by chainrule.vmap).

@@ -1,0 +1,181 @@
+"""A jitted function called on values a transform differentiates: one compiled step.
+
+Inside ``cr.grad(cr.jit(f))``, ``cr.jvp``, ``cr.hessian`` or ``Tensor.backward()``,
+some arguments of the jitted function are traced boxes. The call is recorded as one
+primitive of those arguments (as ``checkpoint`` and ``vmap`` record theirs): its
+forward function is the compiled ``f``; its rules are the transforms' ``vjp`` and
+``jvp`` of ``f``, each compiled once per signature by ``cr.jit`` too. A rule called
+on traced values (a Hessian's second pass, ``create_graph=True``) is itself a jitted
+call on differentiated values, so it becomes such a primitive one level up, and
+derivatives of every order run compiled.
+
+The rules recompute ``f``'s forward pass inside their compiled programs (nothing but
+the inputs is kept between the forward and the backward call).
+
+Several output leaves are laid end to end in one array, the primitive's output; the
+caller takes them apart again (each part a differentiable slice of it).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _pytree
+from .._core.graph import Box
+from .._core.primitive import Primitive, strip
+from .._core.rules import EveryArgument
+from ..tensor import Tensor
+from ..transforms import batched_jvp, batched_vjp, jvp, vjp
+
+
+def is_differentiated(leaf) -> bool:
+    """Whether ``leaf`` is a value some transform is differentiating."""
+    return isinstance(leaf, Box) and leaf._node is not None
+
+
+def _is_inexact(leaf) -> bool:
+    dtype = getattr(strip(leaf), "dtype", None)
+    return dtype is not None and dtype.kind in "fc"
+
+
+def joined(out) -> Any:
+    """The float and complex array leaves of ``out`` as one array: the leaf itself when
+    there is one, else each raveled and all concatenated in their common dtype."""
+    parts = [leaf for leaf in _pytree.flatten(out)[0] if _is_inexact(leaf)]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0)
+    dtype = np.result_type(*[strip(p).dtype for p in parts])
+    return np.concatenate([np.reshape(p, (-1,)).astype(dtype) for p in parts])
+
+
+class _Layout:
+    """One call's output: its structure, its other (not float) leaves, and where each
+    float leaf sits in the joined array. Filled by the forward function."""
+
+    __slots__ = ("structure", "leaves", "dtype")
+
+    def join(self, out) -> np.ndarray:
+        self.leaves, self.structure = _pytree.flatten(out)
+        self.leaves = [strip(leaf) for leaf in self.leaves]
+        result = joined(self.leaves)
+        if not hasattr(result, "shape"):
+            result = np.asarray(result)
+        self.dtype = result.dtype
+        return result
+
+    def split(self, joined_out) -> Any:
+        """The call's output, its float leaves cut from ``joined_out`` (a traced box)."""
+        inexact = [i for i, leaf in enumerate(self.leaves) if _is_inexact(leaf)]
+        leaves = list(self.leaves)
+        if len(inexact) == 1:
+            leaves[inexact[0]] = joined_out
+        start = 0
+        for i in inexact if len(inexact) > 1 else ():
+            leaf = leaves[i]
+            stop = start + math.prod(np.shape(leaf))
+            part = np.reshape(joined_out[start:stop], np.shape(leaf))
+            leaves[i] = part if leaf.dtype == self.dtype else part.astype(leaf.dtype)
+            start = stop
+        return _pytree.unflatten(self.structure, leaves)
+
+
+class AsPrimitive:
+    """Calls of one jitted function on differentiated values, for one signature and
+    one choice of differentiated leaves: a primitive whose forward function and
+    rules are compiled."""
+
+    def __init__(self, jitted, args: tuple, kwargs: dict, traced: tuple):
+        static = sorted(i for i in jitted.static_argnums if i < len(args))
+        self.jitted = jitted
+        self.statics = [(i, args[i]) for i in static]
+        dynamic_args = [a for i, a in enumerate(args) if i not in jitted.static_argnums]
+        self.structure = _pytree.flatten((dynamic_args, kwargs))[1]
+        self.traced = traced
+        name = getattr(jitted.fun, "__name__", "jitted")
+        self.pullback = jitted.derived(self._pullback, f"{name}_vjp")
+        self.pushforward = jitted.derived(self._pushforward, f"{name}_jvp", static_argnums=(0,))
+        self.batched_pullback = jitted.derived(self._batched_pullback, f"{name}_batched_vjp")
+        self.batched_pushforward = jitted.derived(self._batched_pushforward,
+                                                  f"{name}_batched_jvp", static_argnums=(0,))
+        self.primitive = Primitive(self._forward, f"jit_{name}")
+        self.primitive.defvjp_joint(self._vjp_rule, reads="args")
+        self.primitive.defjvp_all(self._jvp_rule)
+        self.primitive.defbatch(jvps=EveryArgument(self._batched_jvp_rule),
+                                joint_vjp=self._batched_vjp_rule)
+
+    def __call__(self, leaves: list) -> Any:
+        """The output of one call with these argument leaves, as a traced value."""
+        traced = set(self.traced)
+        rest = tuple(_owned(leaf) for i, leaf in enumerate(leaves) if i not in traced)
+        layout = _Layout()
+        out = self.primitive(*[leaves[i] for i in self.traced], rest=rest, layout=layout)
+        return layout.split(out)
+
+    # --- the function of the differentiated leaves -----------------------------------
+    def _arguments(self, traced_values, rest) -> tuple[list, dict]:
+        leaves = list(rest)
+        for i, value in zip(self.traced, traced_values):
+            leaves.insert(i, value)
+        dynamic_args, kwargs = _pytree.unflatten(self.structure, leaves)
+        args = list(dynamic_args)
+        for i, value in self.statics:
+            args.insert(i, value)
+        return args, kwargs
+
+    def _call(self, traced_values, rest) -> Any:
+        args, kwargs = self._arguments(traced_values, rest)
+        return joined(self.jitted.fun(*args, **kwargs))
+
+    def _forward(self, *traced_values, rest, layout):
+        tensors = [v if isinstance(v, Box) else Tensor._wrap(v) for v in traced_values]
+        args, kwargs = self._arguments(tensors, rest)
+        return layout.join(self.jitted(*args, **kwargs))
+
+    # --- the functions the rules compile ------------------------------------------------
+    def _pullback(self, traced_values, rest, g):
+        _, pull = vjp(lambda *xs: self._call(xs, rest), *traced_values)
+        return pull(g)
+
+    def _pushforward(self, argnum, traced_values, rest, t):
+        return jvp(lambda x: self._call(_replaced(traced_values, argnum, x), rest),
+                   (traced_values[argnum],), (t,))[1]
+
+    def _batched_pullback(self, traced_values, rest, gs):
+        return tuple(batched_vjp(lambda *xs: self._call(xs, rest), traced_values, gs))
+
+    def _batched_pushforward(self, argnum, traced_values, rest, ts):
+        return batched_jvp(lambda *xs: self._call(xs, rest), traced_values, argnum, ts)
+
+    # --- the primitive's rules -------------------------------------------------------------
+    def _vjp_rule(self, g, ans, *traced_values, rest, layout):
+        return list(self.pullback(traced_values, rest, g))
+
+    def _jvp_rule(self, argnum, t, ans, *traced_values, rest, layout):
+        return self.pushforward(argnum, traced_values, rest, t)
+
+    def _batched_vjp_rule(self, gs, ans, *traced_values, rest, layout):
+        return list(self.batched_pullback(traced_values, rest, gs))
+
+    def _batched_jvp_rule(self, argnum, ts, ans, *traced_values, rest, layout):
+        return self.batched_pushforward(argnum, traced_values, rest, ts)
+
+
+def _replaced(values: tuple, index: int, value) -> tuple:
+    return values[:index] + (value,) + values[index + 1:]
+
+
+def _owned(leaf):
+    # The rules read the other arguments when derivatives are taken, maybe after the
+    # caller has changed an array it passed: they keep a read-only copy, as a recorded
+    # operation does (a read-only array is kept as it is).
+    if type(leaf) is np.ndarray and leaf.flags.writeable:
+        copy = leaf.copy()
+        copy.flags.writeable = False
+        return copy
+    return leaf
+
