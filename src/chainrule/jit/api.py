@@ -29,7 +29,7 @@ from .codegen import Retrace, compile_program
 from .differentiated import AsPrimitive, is_differentiated
 from .passes import simplify
 from .program import Guard, snapshot_constants
-from .tracer import Trace, Tracer, UntraceableError, trace_of
+from .tracer import Trace, Tracer, UntraceableError, output_of, trace_of
 
 MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
 
@@ -229,27 +229,21 @@ class Jitted:
             key.append((name, _leaf_keys(kwargs[name], dynamic)))
         return tuple(key), dynamic
 
+    def traced_leaves(self, args: Sequence, kwargs: dict) -> list:
+        """The arrays that a trace of a call with these arguments takes as its inputs,
+        in order (``trace`` makes a tracer for each)."""
+        return self._signature(args, kwargs)[1]
+
     # --- tracing --------------------------------------------------------------------
     def _trace_new_variant(self, entry: _Signature, args, kwargs):
         if len(entry.variants) >= self.max_variants:
             self._go_eager(entry, f"it needed more than {self.max_variants} traced variants "
                                   f"for one signature (Python branches on traced values)")
             return self.fun(*args, **kwargs)
-        trace = Trace()
-        traced_args, traced_kwargs = self._tracers_for(trace, args, kwargs)
-        random_state = np.random.get_state()
-        _primitive.count_open_traces(+1)
         try:
-            result = self.fun(*traced_args, **traced_kwargs)
-            if _drew_random_numbers(random_state):
-                np.random.set_state(random_state)  # the eager call below draws them once
-                raise UntraceableError("the function draws from np.random's global generator, "
-                                       "and a compiled program would repeat the same draws")
+            trace, result = self.trace(self.fun, args, kwargs)
         except Exception as error:  # noqa: BLE001 - retried eagerly, raised from there
             return self._eager_after_failure(entry, args, kwargs, error)
-        finally:
-            trace.active = False
-            _primitive.count_open_traces(-1)
         try:
             variant = self._compile(trace, result)
         except UntraceableError as error:
@@ -257,6 +251,24 @@ class Jitted:
         with self._lock:
             entry.variants.append(variant)
         return variant.outputs([_value_of(leaf) for leaf in _pytree.flatten(result)[0]])
+
+    def trace(self, fun: Callable, args: Sequence, kwargs: dict) -> tuple[Trace, Any]:
+        """Run ``fun`` on tracers standing in for the traced leaves of ``args`` and
+        ``kwargs`` (static arguments as they are): the trace it recorded, and its result."""
+        trace = Trace()
+        traced_args, traced_kwargs = self._tracers_for(trace, args, kwargs)
+        random_state = np.random.get_state()
+        _primitive.count_open_traces(+1)
+        try:
+            result = fun(*traced_args, **traced_kwargs)
+            if _drew_random_numbers(random_state):
+                np.random.set_state(random_state)  # the eager call that follows draws them once
+                raise UntraceableError("the function draws from np.random's global generator, "
+                                       "and a compiled program would repeat the same draws")
+        finally:
+            trace.active = False
+            _primitive.count_open_traces(-1)
+        return trace, result
 
     def _tracers_for(self, trace: Trace, args, kwargs):
         def traced(leaf):
@@ -276,7 +288,7 @@ class Jitted:
         program = trace.program
         kinds = []
         for leaf in leaves:
-            kind, output = _output_of(leaf, trace)
+            kind, output = output_of(leaf, trace)
             kinds.append(kind)
             program.outputs.append(output)
         program = simplify(snapshot_constants(program))
@@ -310,28 +322,6 @@ def _where(error: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not os.path.abspath(f.filename).startswith(here + os.sep)]
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-
-
-def _output_of(leaf, trace: Trace):
-    """(kind, program output) for one leaf of the traced function's result."""
-    if isinstance(leaf, Box):
-        if leaf._node is not None:
-            raise UntraceableError("the jitted function returned a value still being "
-                                   "differentiated; return plain results")
-        inner = leaf._value
-        if type(inner) is Tracer:
-            _check_own(inner, trace)
-            return "tensor", inner._var
-        return "constant", inner
-    if type(leaf) is Tracer:
-        _check_own(leaf, trace)
-        return "array", leaf._var
-    return "constant", leaf
-
-
-def _check_own(tracer: Tracer, trace: Trace) -> None:
-    if tracer._trace is not trace:
-        raise UntraceableError("the jitted function returned a value from another trace")
 
 
 def _value_of(leaf):

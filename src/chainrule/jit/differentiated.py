@@ -9,8 +9,11 @@ on traced values (a Hessian's second pass, ``create_graph=True``) is itself a ji
 call on differentiated values, so it becomes such a primitive one level up, and
 derivatives of every order run compiled.
 
-The rules recompute ``f``'s forward pass inside their compiled programs (nothing but
-the inputs is kept between the forward and the backward call).
+The rules recompute ``f``'s forward pass inside their compiled programs, except in
+the common case of a first-order reverse pass (``cr.grad``, ``backward()``): there the
+forward call runs the first part of the traced ``vjp`` of ``f``, which returns ``f``'s
+output and the values its backward part reads (residuals, kept until the backward
+pass), and the VJP rule runs the second part on them, as ``cr.jit(cr.grad(f))`` would.
 
 Several output leaves are laid end to end in one array, the primitive's output; the
 caller takes them apart again (each part a differentiable slice of it).
@@ -24,11 +27,16 @@ from typing import Any
 import numpy as np
 
 from .. import _pytree
+from .._core.forward import TangentNode
 from .._core.graph import Box
 from .._core.primitive import Primitive, strip
 from .._core.rules import EveryArgument
 from ..tensor import Tensor
 from ..transforms import batched_jvp, batched_vjp, jvp, vjp
+from .codegen import Retrace
+from .passes import split_program
+from .program import Guard, Var, snapshot_constants
+from .tracer import output_of, trace_of
 
 
 def is_differentiated(leaf) -> bool:
@@ -57,7 +65,11 @@ class _Layout:
     """One call's output: its structure, its other (not float) leaves, and where each
     float leaf sits in the joined array. Filled by the forward function."""
 
-    __slots__ = ("structure", "leaves", "dtype")
+    __slots__ = ("structure", "leaves", "dtype", "keeps_residuals", "residuals", "backward")
+
+    def __init__(self, keeps_residuals: bool) -> None:
+        self.keeps_residuals = keeps_residuals
+        self.backward = None  # the compiled backward part, when the forward kept residuals
 
     def join(self, out) -> np.ndarray:
         self.leaves, self.structure = _pytree.flatten(out)
@@ -102,6 +114,8 @@ class AsPrimitive:
         self.batched_pullback = jitted.derived(self._batched_pullback, f"{name}_batched_vjp")
         self.batched_pushforward = jitted.derived(self._batched_pushforward,
                                                   f"{name}_batched_jvp", static_argnums=(0,))
+        self.split_variants: list = []
+        self.splits = True  # whether the traced vjp could be cut in two (see _SplitVjp)
         self.primitive = Primitive(self._forward, f"jit_{name}")
         self.primitive.defvjp_joint(self._vjp_rule, reads="args")
         self.primitive.defjvp_all(self._jvp_rule)
@@ -112,7 +126,7 @@ class AsPrimitive:
         """The output of one call with these argument leaves, as a traced value."""
         traced = set(self.traced)
         rest = tuple(_owned(leaf) for i, leaf in enumerate(leaves) if i not in traced)
-        layout = _Layout()
+        layout = _Layout(all(_first_order_reverse(leaves[i]) for i in self.traced))
         out = self.primitive(*[leaves[i] for i in self.traced], rest=rest, layout=layout)
         return layout.split(out)
 
@@ -132,9 +146,69 @@ class AsPrimitive:
         return joined(self.jitted.fun(*args, **kwargs))
 
     def _forward(self, *traced_values, rest, layout):
+        if layout.keeps_residuals and self.splits:
+            out = self._forward_keeping_residuals(traced_values, rest, layout)
+            if out is not None:
+                return out
         tensors = [v if isinstance(v, Box) else Tensor._wrap(v) for v in traced_values]
         args, kwargs = self._arguments(tensors, rest)
         return layout.join(self.jitted(*args, **kwargs))
+
+    # --- the first-order reverse pass in two compiled parts -----------------------------
+    def _forward_keeping_residuals(self, traced_values, rest, layout):
+        """The joined output from the first part of a split vjp whose guards hold (traced
+        when none does), the residuals and second part left in ``layout``; or None."""
+        dynamic = self.jitted.traced_leaves((), {"traced": traced_values, "rest": rest})
+        for variant in list(self.split_variants):
+            try:
+                values = variant.forward(*dynamic)
+            except Retrace as failed:
+                if variant.is_stale(failed):
+                    self._drop(variant)
+                continue
+            return variant.keep_residuals(values, layout)
+        if len(self.split_variants) >= self.jitted.max_variants:
+            return None
+        variant = self._trace_split(traced_values, rest)
+        if variant is None:
+            self.splits = False
+            return None
+        with self.jitted._lock:
+            self.split_variants.append(variant)
+        return self._forward_keeping_residuals(traced_values, rest, layout)
+
+    def _drop(self, variant) -> None:
+        with self.jitted._lock:
+            if variant in self.split_variants:
+                self.split_variants.remove(variant)
+
+    def _trace_split(self, traced_values, rest):
+        """The vjp of the function, traced with a stand-in cotangent and cut in two."""
+        late = []
+
+        def output_and_cotangents(traced, rest):
+            _, pull, out = vjp(lambda *xs: self._with_output(xs, rest), *traced, has_aux=True)
+            g = _stand_in_cotangent(trace_of(list(traced)), joined(out))
+            late.append(g._var)
+            return out, pull(g)
+
+        try:
+            trace, (out, cotangents) = self.jitted.trace(
+                output_and_cotangents, (), {"traced": traced_values, "rest": rest})
+            leaves, structure = _pytree.flatten(out)
+            for leaf in leaves + list(cotangents):
+                trace.program.outputs.append(output_of(leaf, trace)[1])
+        except Exception:  # noqa: BLE001 - the plain forward call runs it, or says why not
+            return None
+        parts = split_program(snapshot_constants(trace.program), late, len(leaves))
+        if parts is None:
+            return None
+        return _SplitVjp(self.jitted, parts, structure)
+
+    def _with_output(self, traced_values, rest):
+        args, kwargs = self._arguments(traced_values, rest)
+        out = self.jitted.fun(*args, **kwargs)
+        return joined(out), out
 
     # --- the functions the rules compile ------------------------------------------------
     def _pullback(self, traced_values, rest, g):
@@ -153,6 +227,12 @@ class AsPrimitive:
 
     # --- the primitive's rules -------------------------------------------------------------
     def _vjp_rule(self, g, ans, *traced_values, rest, layout):
+        if layout.backward is not None and getattr(g, "dtype", None) == layout.dtype \
+                and not any(isinstance(v, Box) for v in (g, *traced_values)):
+            try:
+                return list(layout.backward(*layout.residuals, g))
+            except Retrace:
+                pass  # a guard on the cotangent's values failed: recompute instead
         return list(self.pullback(traced_values, rest, g))
 
     def _jvp_rule(self, argnum, t, ans, *traced_values, rest, layout):
@@ -163,6 +243,55 @@ class AsPrimitive:
 
     def _batched_jvp_rule(self, argnum, ts, ans, *traced_values, rest, layout):
         return self.batched_pushforward(argnum, traced_values, rest, ts)
+
+
+class _SplitVjp:
+    """One variant of a split vjp: the compiled first part (``forward``: the function's
+    output leaves, then the residuals) and second part (``backward``: residuals and
+    cotangent to the differentiated arguments' cotangents)."""
+
+    def __init__(self, jitted, parts, structure):
+        first, second = parts
+        name = getattr(jitted.fun, "__name__", "jitted")
+        self.program = first
+        self.forward, self.forward_source = jitted.compile_program(first, f"{name}_forward")
+        self.backward, self.backward_source = jitted.compile_program(second, f"{name}_backward")
+        self.structure = structure
+        self.count = len(first.outputs) - len(second.inputs) + 1  # output leaves
+        self.constants = [type(v) is not Var for v in first.outputs[:self.count]]
+
+    def is_stale(self, failed: Retrace) -> bool:
+        """Whether the guard that failed was on a tensor that has changed since."""
+        guard = self.program.equations[failed.args[0]]
+        return isinstance(guard, Guard) and guard.kind == "unchanged"
+
+    def keep_residuals(self, values: tuple, layout: _Layout):
+        leaves = [_fresh(v, constant) for v, constant in zip(values, self.constants)]
+        layout.residuals = values[self.count:]
+        layout.backward = self.backward
+        return layout.join(_pytree.unflatten(self.structure, leaves))
+
+
+def _fresh(value, constant: bool):
+    # A constant output is copied, so a caller changing it does not change the next
+    # call's; a 0-d result is a NumPy scalar, as NumPy's own reductions give.
+    if isinstance(value, np.ndarray):
+        if constant:
+            return value.copy()
+        if value.ndim == 0:
+            return value[()]
+    return value
+
+
+def _stand_in_cotangent(trace, out):
+    """A traced cotangent for ``out`` (its values only steer tracing: ones)."""
+    value = np.ones(np.shape(out), getattr(out, "dtype", None) or np.result_type(out))
+    return trace.new_input(value)
+
+
+def _first_order_reverse(leaf) -> bool:
+    """Whether ``leaf`` is a plain value differentiated by one reverse-mode transform."""
+    return type(leaf._node) is not TangentNode and not isinstance(leaf._value, Box)
 
 
 def _replaced(values: tuple, index: int, value) -> tuple:

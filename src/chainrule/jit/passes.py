@@ -27,6 +27,47 @@ def simplify(program: Program) -> Program:
     return eliminate_dead_code(program)
 
 
+def split_program(program: Program, late_inputs: list,
+                  early_outputs: int) -> tuple[Program, Program] | None:
+    """Cut ``program`` in two: what does not depend on the ``late_inputs``, run first,
+    and the rest, run later (a backward pass waiting for its cotangent). The first
+    part returns the first ``early_outputs`` outputs and then the values the second
+    part reads from it (its residuals); the second part takes those residuals, then
+    the late inputs, and returns the other outputs. Both parts are simplified.
+
+    None when the cut is not possible: in-place writes (a late one could change a
+    residual), or an early output that depends on a late input.
+    """
+    if program.has_in_place:
+        return None
+    program = eliminate_dead_code(factor_broadcast_products(
+        merge_common_subexpressions(drop_identities(program))))
+    late = set(late_inputs)
+    early_equations, late_equations = [], []
+    for eq in program.equations:
+        if any(v in late for v in eq.in_vars()):
+            late.update(eq.out_vars())
+            late_equations.append(eq)
+        else:
+            early_equations.append(eq)
+    first_outputs, second_outputs = (program.outputs[:early_outputs],
+                                     program.outputs[early_outputs:])
+    if any(type(v) is Var and v in late for v in first_outputs):
+        return None
+    read_later = {v for eq in late_equations for v in eq.in_vars()}
+    read_later.update(v for v in second_outputs if type(v) is Var)
+    residuals = sorted(read_later - late)
+    first = _part(program, early_equations, [v for v in program.inputs if v not in late_inputs],
+                  first_outputs + residuals)
+    second = _part(program, late_equations, residuals + list(late_inputs), second_outputs)
+    return reuse_buffers(eliminate_dead_code(first)), reuse_buffers(second)
+
+
+def _part(program: Program, equations: list, inputs: list, outputs: list) -> Program:
+    return Program(equations, inputs, outputs, dict(program.shapes), dict(program.dtypes),
+                   count=program.count)
+
+
 def eliminate_dead_code(program: Program) -> Program:
     """Drop equations whose results nothing uses (guards and in-place writes stay)."""
     live = {v for v in program.outputs if type(v) is Var}

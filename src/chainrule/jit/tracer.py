@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 
+from .._core.graph import Box
 from .._core.primitive import strip
 from .._core.state import version_of
 from .program import Equation, Guard, Program, Var, leaves, map_leaves, method_call
@@ -191,6 +192,28 @@ def trace_of(tree) -> Trace | None:
 def holds_tracer(tree) -> bool:
     """Whether ``tree`` (an argument list, nested lists, tuples or dicts) holds a tracer."""
     return trace_of(tree) is not None
+
+
+def output_of(leaf, trace: Trace):
+    """(kind, program output) for one leaf of the traced function's result."""
+    if isinstance(leaf, Box):
+        if leaf._node is not None:
+            raise UntraceableError("the jitted function returned a value still being "
+                                   "differentiated; return plain results")
+        inner = leaf._value
+        if type(inner) is Tracer:
+            _check_own(inner, trace)
+            return "tensor", inner._var
+        return "constant", inner
+    if type(leaf) is Tracer:
+        _check_own(leaf, trace)
+        return "array", leaf._var
+    return "constant", leaf
+
+
+def _check_own(tracer: Tracer, trace: Trace) -> None:
+    if tracer._trace is not trace:
+        raise UntraceableError("the jitted function returned a value from another trace")
 
 
 def _getitem(a, index):
