@@ -147,6 +147,52 @@ def test_the_function_body_runs_only_while_tracing(transform):
     assert len(calls) == traced, "later calls run the compiled programs"
 
 
+def test_a_gradient_traces_the_function_once_and_keeps_what_its_backward_part_reads():
+    f, calls = counting(elementwise_chain)
+    fast = cr.jit(f)
+    assert_same(cr.grad(fast)(X), cr.grad(elementwise_chain)(X))
+    assert len(calls) == 1, "one trace of vjp(f) gives the forward call and the VJP rule"
+    x = cr.tensor(X, requires_grad=True)
+    fast(x).backward()
+    assert len(calls) == 1
+    assert_same(x.grad, cr.grad(elementwise_chain)(X))
+
+
+def test_each_branch_of_an_if_gets_its_own_two_part_program():
+    f, calls = counting(python_if)
+    gradient = cr.grad(cr.jit(f))
+    for x in POINTS.values():
+        assert_same(gradient(x), cr.grad(python_if)(x))
+    traced = len(calls)
+    for x in POINTS.values():
+        assert_same(gradient(-x), cr.grad(python_if)(-x))
+    assert len(calls) == traced == 2
+
+
+def test_a_guard_on_the_cotangent_falls_back_to_recomputing():
+    @cr.custom_vjp
+    def scaled_by_sign_of_g(x):
+        return x * 1.0
+
+    def backward(_, g):
+        return (g * 2.0,) if np.sum(g) > 0 else (g * 3.0,)
+
+    scaled_by_sign_of_g.defvjp(lambda x: (x * 1.0, None), backward)
+    fast = cr.jit(lambda x: scaled_by_sign_of_g(np.sin(x)))
+    for sign, factor in ((1.0, 2.0), (-1.0, 3.0), (1.0, 2.0)):
+        x = cr.tensor(X, requires_grad=True)
+        fast(x).backward(sign * np.ones(3))
+        np.testing.assert_allclose(x.grad.numpy(), sign * factor * np.cos(X), rtol=1e-15)
+
+
+def test_a_retained_graph_backpropagates_twice_through_the_kept_values():
+    x = cr.tensor(X, requires_grad=True)
+    y = cr.jit(reductions)(x)
+    y.backward(retain_graph=True)
+    y.backward()
+    assert_same(x.grad / 2.0, cr.grad(reductions)(X))
+
+
 def test_second_and_third_derivatives_of_a_jitted_function():
     def f(s):
         return np.sum(np.sin(s * X) * np.exp(-s * X ** 2))
