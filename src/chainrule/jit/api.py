@@ -417,7 +417,10 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     simplify the program, and run it as generated Python from then on.
 
     Works on plain NumPy code and on transformed functions alike:
-    ``cr.jit(cr.value_and_grad(f))``, ``cr.jit(cr.hessian(f))``. Arrays and floats
+    ``cr.jit(cr.value_and_grad(f))``, ``cr.jit(cr.hessian(f))``; and transforms of a
+    jitted function run compiled too (``cr.grad(cr.jit(f))``, ``backward()``: the
+    call is one step whose derivative rules are compiled ``vjp``s and ``jvp``s of
+    ``fun``). Arrays and floats
     are traced; ints, bools, strings and the arguments in ``static_argnums`` are
     part of the signature. A Python ``if`` on a traced value becomes a guard: a call
     that takes another branch traces that branch too (up to ``max_variants`` per
