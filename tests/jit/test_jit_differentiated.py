@@ -263,6 +263,16 @@ def test_several_differentiated_arguments_keywords_and_static_arguments():
                     cr.jvp(lambda a, b, p=power: f(a, p, b, c=c), (X, X), (c, X)))
 
 
+def test_keyword_arguments_in_another_order_reach_their_parameters():
+    def f(x, *, scale, shift):
+        return np.sum(x * scale + shift ** 2 * x)
+
+    fast = cr.jit(f)
+    scale, shift = np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 4.0])
+    cr.grad(fast)(X, scale=scale, shift=shift)
+    assert_same(cr.grad(fast)(X, shift=shift, scale=scale), scale + shift ** 2)
+
+
 def test_float32_stays_float32():
     x = X.astype(np.float32)
     gradient = cr.grad(cr.jit(elementwise_chain))(x)

@@ -29,7 +29,7 @@ from .codegen import Retrace, compile_program
 from .differentiated import AsPrimitive, is_differentiated
 from .passes import simplify
 from .program import Guard, snapshot_constants
-from .tracer import Trace, Tracer, UntraceableError, output_of, trace_of
+from .tracer import Trace, Tracer, UntraceableError, output_of, trace_of, traced_value
 
 MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
 
@@ -143,6 +143,7 @@ class Jitted:
     def _differentiated_call(self, args, kwargs):
         """A call on values a transform differentiates, as one primitive of them whose
         forward function and rules are compiled (see differentiated.py)."""
+        kwargs = {name: kwargs[name] for name in sorted(kwargs)}  # one order per signature
         key, _ = self._signature(args, kwargs)
         entry = self._signatures.get(key)
         if entry is not None and entry.eager:
@@ -229,11 +230,6 @@ class Jitted:
             key.append((name, _leaf_keys(kwargs[name], dynamic)))
         return tuple(key), dynamic
 
-    def traced_leaves(self, args: Sequence, kwargs: dict) -> list:
-        """The arrays that a trace of a call with these arguments takes as its inputs,
-        in order (``trace`` makes a tracer for each)."""
-        return self._signature(args, kwargs)[1]
-
     # --- tracing --------------------------------------------------------------------
     def _trace_new_variant(self, entry: _Signature, args, kwargs):
         if len(entry.variants) >= self.max_variants:
@@ -272,7 +268,7 @@ class Jitted:
 
     def _tracers_for(self, trace: Trace, args, kwargs):
         def traced(leaf):
-            value = _traced_value(leaf)
+            value = traced_value(leaf)
             if value is None:
                 return leaf
             tracer = trace.new_input(value)
@@ -337,25 +333,11 @@ def _leaf_keys(tree, dynamic: list):
         return (type(tree),) + tuple(_leaf_keys(item, dynamic) for item in tree)
     if isinstance(tree, dict):
         return (dict,) + tuple((k, _leaf_keys(tree[k], dynamic)) for k in tree)
-    value = _traced_value(tree)
+    value = traced_value(tree)
     if value is None:
         return ("static", _static_key(tree))
     dynamic.append(value)
     return (type(tree), value.shape, value.dtype)
-
-
-def _traced_value(leaf):
-    """The array a leaf is traced as (a Tensor's value, a number as a 0-d array), or
-    None for a leaf that is part of the signature (ints, bools, strings, objects)."""
-    if isinstance(leaf, Tensor):
-        return leaf._value
-    if type(leaf) is np.ndarray:
-        return leaf
-    if isinstance(leaf, np.ndarray):  # a subclass: traced as the array it holds
-        return np.asarray(leaf)
-    if isinstance(leaf, (float, complex, np.generic)) and not isinstance(leaf, (bool, np.bool_)):
-        return np.asarray(leaf)
-    return None
 
 
 def _static_key(value):

@@ -36,7 +36,7 @@ from ..transforms import batched_jvp, batched_vjp, jvp, vjp
 from .codegen import Retrace
 from .passes import split_program
 from .program import Guard, Var, snapshot_constants
-from .tracer import output_of, trace_of
+from .tracer import output_of, trace_of, traced_value
 
 
 def is_differentiated(leaf) -> bool:
@@ -158,7 +158,9 @@ class AsPrimitive:
     def _forward_keeping_residuals(self, traced_values, rest, layout):
         """The joined output from the first part of a split vjp whose guards hold (traced
         when none does), the residuals and second part left in ``layout``; or None."""
-        dynamic = self.jitted.traced_leaves((), {"traced": traced_values, "rest": rest})
+        # The inputs of a trace of keyword arguments "traced" and "rest" (see _trace_split),
+        # in the order Jitted.trace makes them: by name, then leaf by leaf.
+        dynamic = [v for v in map(traced_value, rest + traced_values) if v is not None]
         for variant in list(self.split_variants):
             try:
                 values = variant.forward(*dynamic)

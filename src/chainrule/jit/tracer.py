@@ -193,6 +193,19 @@ def holds_tracer(tree) -> bool:
     """Whether ``tree`` (an argument list, nested lists, tuples or dicts) holds a tracer."""
     return trace_of(tree) is not None
 
+def traced_value(leaf):
+    """The array a leaf is traced as (a Tensor's value, a number as a 0-d array), or
+    None for a leaf that is part of the signature (ints, bools, strings, objects)."""
+    if isinstance(leaf, Box):
+        return leaf._value
+    if type(leaf) is np.ndarray:
+        return leaf
+    if isinstance(leaf, np.ndarray):  # a subclass: traced as the array it holds
+        return np.asarray(leaf)
+    if isinstance(leaf, (float, complex, np.generic)) and not isinstance(leaf, (bool, np.bool_)):
+        return np.asarray(leaf)
+    return None
+
 
 def output_of(leaf, trace: Trace):
     """(kind, program output) for one leaf of the traced function's result."""
