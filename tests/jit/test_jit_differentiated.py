@@ -226,6 +226,39 @@ def test_a_differentiated_jitted_function_inside_jit_again():
     assert_same(hessian_of_grad(X), cr.hessian(reductions)(X))
 
 
+def test_the_hessian_of_a_jitted_likelihood_equals_its_closed_form():
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(200, 4))
+    labels = (rng.uniform(size=200) < 0.5).astype(float)
+    b = rng.normal(size=4) * 0.3
+
+    def nll(b):
+        z = features @ b
+        return np.sum(np.log(1 + np.exp(z)) - labels * z)
+
+    p = 1 / (1 + np.exp(-(features @ b)))
+    with _ErrorOnJitWarning():
+        hessian = cr.hessian(cr.jit(nll))(b)
+    np.testing.assert_allclose(hessian, features.T @ (features * (p * (1 - p))[:, None]),
+                               rtol=1e-12)
+
+
+def test_a_batch_times_a_scaled_product_multiplies_the_long_dimension_once():
+    # ((T @ C) * s) @ D, a Hessian's X^T diag(w) X when the basis T is an input,
+    # becomes T @ ((C * s) @ D): no (rows of T) x (long dimension) product.
+    long = RNG.normal(size=(3, 50))
+
+    def scaled_gram(basis, w):
+        return ((basis @ long) * np.exp(w)) @ long.T
+
+    fast = cr.jit(scaled_gram)
+    basis, w = np.eye(3), RNG.normal(size=50)
+    np.testing.assert_allclose(fast(basis, w), (long * np.exp(w)) @ long.T, rtol=1e-13)
+    source = fast.source(basis, w)
+    assert source.count("matmul(") == 2
+    assert "matmul(v0" in source.splitlines()[-2], source
+
+
 # --- arguments and outputs ----------------------------------------------------------------
 def model(params, x, *, scale):
     hidden = np.tanh(x @ params["w"] + params["b"])

@@ -72,8 +72,12 @@ class _Layout:
         self.backward = None  # the compiled backward part, when the forward kept residuals
 
     def join(self, out) -> np.ndarray:
-        self.leaves, self.structure = _pytree.flatten(out)
-        self.leaves = [strip(leaf) for leaf in self.leaves]
+        leaves, structure = _pytree.flatten(out)
+        return self.join_leaves([strip(leaf) for leaf in leaves], structure)
+
+    def join_leaves(self, leaves: list, structure) -> np.ndarray:
+        """The joined output from plain output leaves, noting how to take it apart."""
+        self.leaves, self.structure = leaves, structure
         result = joined(self.leaves)
         if not hasattr(result, "shape"):
             result = np.asarray(result)
@@ -271,7 +275,7 @@ class _SplitVjp:
         leaves = [_fresh(v, constant) for v, constant in zip(values, self.constants)]
         layout.residuals = values[self.count:]
         layout.backward = self.backward
-        return layout.join(_pytree.unflatten(self.structure, leaves))
+        return layout.join_leaves(leaves, self.structure)
 
 
 def _fresh(value, constant: bool):
