@@ -8,6 +8,7 @@ a program is traced.
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -330,6 +331,26 @@ def test_a_closure_over_a_differentiated_value_keeps_its_derivative():
         warnings.simplefilter("ignore", JitWarning)
         got = cr.grad(outer)(np.array([3.0, -1.0, 2.0]))
     np.testing.assert_array_equal(got, [2 * X[0], 0.0, 0.0])
+
+
+def test_threads_differentiating_one_jitted_function_at_once():
+    fast = cr.jit(python_if)
+    points = [X * scale for scale in (-2.0, -1.0, 1.0, 2.0)]
+    errors = []
+
+    def differentiate(x):
+        try:
+            for _ in range(20):
+                assert_same(cr.grad(fast)(x), cr.grad(python_if)(x))
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=differentiate, args=(x,)) for x in points]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
 
 
 # --- functions that cannot be compiled ------------------------------------------------
