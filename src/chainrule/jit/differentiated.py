@@ -209,7 +209,7 @@ class AsPrimitive:
         parts = split_program(snapshot_constants(trace.program), late, len(leaves))
         if parts is None:
             return None
-        return _SplitVjp(self.jitted, parts, structure)
+        return _SplitVjp(self.jitted, parts, structure, len(leaves))
 
     def _with_output(self, traced_values, rest):
         args, kwargs = self._arguments(traced_values, rest)
@@ -256,14 +256,14 @@ class _SplitVjp:
     output leaves, then the residuals) and second part (``backward``: residuals and
     cotangent to the differentiated arguments' cotangents)."""
 
-    def __init__(self, jitted, parts, structure):
+    def __init__(self, jitted, parts: tuple, structure, count: int):
         first, second = parts
         name = getattr(jitted.fun, "__name__", "jitted")
         self.program = first
         self.forward, self.forward_source = jitted.compile_program(first, f"{name}_forward")
         self.backward, self.backward_source = jitted.compile_program(second, f"{name}_backward")
         self.structure = structure
-        self.count = len(first.outputs) - len(second.inputs) + 1  # output leaves
+        self.count = count  # the function's output leaves, before the residuals
         self.constants = [type(v) is not Var for v in first.outputs[:self.count]]
 
     def is_stale(self, failed: Retrace) -> bool:
