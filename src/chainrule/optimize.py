@@ -187,9 +187,11 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | Callable | 
                      options=options, jit=jit, client=client)[0]
 
 
-def _minimize(fun: Callable, x0: Any, args: tuple, method: Any, *, jac: Any, hess: Any,
-              hessp: Any, bounds: Any, constraints: Any, tol: Any, callback: Any,
-              options: Any, jit: bool, client: Any) -> tuple[Any, Evaluations | None]:
+def _minimize(fun: Callable, x0: Any, args: tuple = (), method: Any = "BFGS", *,
+              jac: Any = True, hess: Any = None, hessp: Any = None, bounds: Any = None,
+              constraints: Any = (), tol: Any = None, callback: Any = None,
+              options: Any = None, jit: bool = True,
+              client: Any = None) -> tuple[Any, Evaluations | None]:
     """``minimize``, and the ``Evaluations`` that served it when the data is lazy."""
     optimize = _scipy_optimize()
     layout = _Layout(x0)

@@ -32,8 +32,9 @@ from ._core.primitive import strip
 from ._pytree import flatten
 from .transforms import jacfwd, jacobian, value_and_grad
 
-__all__ = ["ClusterComputeError", "Evaluations", "check_lazy_data", "frame_columns",
-           "holds_lazy", "is_frame", "running_on", "value_gradient_hessian", "values_and_jacobian"]
+__all__ = ["ClusterComputeError", "Evaluations", "check_lazy_data", "failures_named",
+           "frame_columns", "holds_lazy", "is_frame", "running_on", "value_gradient_hessian",
+           "values_and_jacobian"]
 
 
 class ClusterComputeError(RuntimeError):
@@ -106,6 +107,22 @@ def running_on(client: Any) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def failures_named(doing: str, when: str) -> Iterator[None]:
+    """Turn a lost computation (a worker died, a connection closed) in the block into
+    a ``ClusterComputeError`` saying what was being done and when; other errors pass."""
+    try:
+        yield
+    except Exception as error:
+        if not _is_cluster_failure(error):
+            raise
+        raise ClusterComputeError(
+            f"{doing} on Dask failed at {when}: {type(error).__name__}: {error}. A worker "
+            f"may have died more often than Dask retries a task (the scheduler's "
+            f"distributed.scheduler.allowed-failures), or the scheduler is unreachable; "
+            f"check the workers' memory and logs, then run again") from error
+
+
 def _is_cluster_failure(error: BaseException) -> bool:
     """Whether ``error`` says the computation was lost (a worker died, a connection
     closed), rather than that the objective itself is wrong."""
@@ -148,20 +165,10 @@ class Evaluations:
 
     def _computed(self, flat: np.ndarray) -> tuple:
         self.computes += 1
-        try:
-            with running_on(self.client):
-                return tuple(compute_lazy(list(self.parts(flat))))
-        except Exception as error:
-            if not _is_cluster_failure(error):
-                raise
-            when = (f"round trip {self.computes}" if self.iteration is None else
-                    f"iteration {self.iteration} (round trip {self.computes})")
-            raise ClusterComputeError(
-                f"computing {self.what} on Dask failed at {when}: "
-                f"{type(error).__name__}: {error}. A worker "
-                f"may have died more often than Dask retries a task (the scheduler's "
-                f"distributed.scheduler.allowed-failures), or the scheduler is unreachable; "
-                f"check the workers' memory and logs, then fit again") from error
+        when = (f"round trip {self.computes}" if self.iteration is None else
+                f"iteration {self.iteration} (round trip {self.computes})")
+        with running_on(self.client), failures_named(f"computing {self.what}", when):
+            return tuple(compute_lazy(list(self.parts(flat))))
 
     def counting_iterations(self, relay: Callable | None) -> Callable:
         """A SciPy callback that advances ``iteration`` and then calls ``relay``
