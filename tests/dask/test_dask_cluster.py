@@ -41,7 +41,7 @@ def poisson_negloglik(beta, X, y):
 
 def two_worker_client():
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     with cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(2, timeout=TIMEOUT)
         yield client
