@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _pytree
 from .._core import primitive as _primitive
+from .._core.arrays import is_lazy
 from .._core.graph import Box
 from .._core.primitive import strip
 from ..tensor import Tensor
@@ -120,6 +121,8 @@ class Jitted:
         leaves = _pytree.flatten((args, kwargs))[0]
         if any(_runs_inline(leaf) for leaf in leaves):
             return self.fun(*args, **kwargs)  # inside a trace or a vmap: inline
+        if any(is_lazy(strip(leaf)) for leaf in leaves):
+            return self.fun(*args, **kwargs)  # Dask data: Dask builds its own lazy graph
         if any(is_differentiated(leaf) for leaf in leaves):
             return self._differentiated_call(args, kwargs)
         key, dynamic = self._signature(args, kwargs)
@@ -313,8 +316,9 @@ def _drew_random_numbers(before: tuple) -> bool:
 
 
 def _where(error: BaseException) -> str:
-    """" at file:line" of the innermost frame of ``error`` outside chainrule.jit."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    """" at file:line" of the innermost frame of ``error`` outside chainrule: the
+    user's line that did what cannot be compiled."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not os.path.abspath(f.filename).startswith(here + os.sep)]
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""

@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 
+from .._core.arrays import is_lazy
 from .._core.graph import Box
 from .._core.primitive import strip
 from .._core.state import version_of
@@ -63,6 +64,11 @@ class Trace:
         """Compute ``fn(*args, **kwargs)`` on values and append it to the program."""
         self._check_active()
         values_args, values_kwargs = _values(args), _values(kwargs)
+        if any(is_lazy(leaf) for leaf in leaves((values_args, values_kwargs))):
+            raise UntraceableError(
+                f"{name or getattr(fn, '__name__', 'an operation')} reads a Dask array: "
+                f"cr.jit compiles functions of arrays in memory, and a function of Dask "
+                f"data builds Dask's own lazy graph when run eagerly")
         result = fn(*values_args, **values_kwargs)
         if in_place:  # a write into the first argument: the statement has no result
             self.program.has_in_place = True
