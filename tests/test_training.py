@@ -248,3 +248,115 @@ def test_fit_with_jit_trains_a_model_with_dropout_eagerly_and_says_so():
     with pytest.warns(JitWarning, match="Dropout"):
         cr.training.fit(model, cr.nn.MSELoss(), cr.optim.SGD(model.parameters(), lr=0.1),
                         batches, progress=False, jit=True)
+
+
+class _Counted(cr.nn.Module):
+    """A linear model whose forward pass counts how often its Python body runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = cr.nn.Linear(3, 1, rng=0)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return self.linear(x)
+
+
+def _regression_batches(count=6):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((count * 8, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    return [(X[i:i + 8], y[i:i + 8]) for i in range(0, count * 8, 8)]
+
+
+def _train(model, jit, epochs=2):
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.05)
+    history = cr.training.fit(model, cr.nn.MSELoss(), optimizer, _regression_batches(),
+                              epochs=epochs, progress=False, jit=jit)
+    return history.step_losses
+
+
+def test_fit_compiles_by_default_and_runs_the_python_forward_only_to_trace_and_check():
+    import warnings
+
+    from chainrule.jit import JitWarning
+
+    eager = _Counted()
+    expected = _train(eager, jit=False)
+    assert eager.calls == 12
+    compiled = _Counted()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitWarning)
+        losses = _train(compiled, jit=None)
+    # once to trace, once for the eager check of the first reuse, never again
+    assert compiled.calls == 2
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+
+
+class _Noisy(cr.nn.Module):
+    """Adds noise from a generator it holds: a different function at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = cr.nn.Linear(3, 1, rng=0)
+        self.noise = np.random.default_rng(5)
+
+    def forward(self, x):
+        return self.linear(x) + 0.1 * self.noise.standard_normal((x.shape[0], 1))
+
+
+class _HiddenNoise(cr.nn.Module):
+    """The same, with the generator out of the checks' sight (inside a list)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = cr.nn.Linear(3, 1, rng=0)
+        self.parts = [np.random.default_rng(5)]
+
+    def forward(self, x):
+        return self.linear(x) + 0.1 * self.parts[0].standard_normal((x.shape[0], 1))
+
+
+def test_fit_trains_a_model_holding_a_generator_eagerly_by_default_without_a_warning():
+    import warnings
+
+    from chainrule.jit import JitWarning
+
+    expected = _train(_Noisy(), jit=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitWarning)
+        losses = _train(_Noisy(), jit=None)
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)
+    with pytest.warns(JitWarning, match=r"_Noisy\.noise"):
+        _train(_Noisy(), jit=True)
+
+
+def test_fit_finds_a_generator_read_from_a_global_or_a_closure():
+    model = cr.nn.Linear(3, 1, rng=0)
+    noise = np.random.default_rng(1)
+
+    def loss_with_noise(prediction, target):
+        return np.mean((prediction - target + 0.1 * noise.standard_normal(target.shape)) ** 2)
+
+    assert training._varying_parts(model, loss_with_noise) == [
+        "the forward pass may draw random numbers from noise"]
+    assert training._varying_parts(model, _uses_module_generator)[0].endswith("_MODULE_RNG")
+    assert training._varying_parts(model, cr.nn.MSELoss()) == []
+
+
+_MODULE_RNG = np.random.default_rng(2)
+
+
+def _uses_module_generator(prediction, target):
+    return np.mean((prediction - target) ** 2) + _MODULE_RNG.random()
+
+
+def test_fit_catches_randomness_it_cannot_see_on_the_first_reused_step_and_trains_eagerly():
+    from chainrule.jit import JitWarning
+
+    expected = _train(_HiddenNoise(), jit=False)
+    with pytest.warns(JitWarning, match="different loss or gradient"):
+        losses = _train(_HiddenNoise(), jit=None)
+    # the trial step's eager result is the one used: the same draws, step for step
+    np.testing.assert_allclose(losses, expected, rtol=1e-12)

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import numpy as np
+
 from .jit import JitWarning, jit
 from .optim import ReduceLROnPlateau, clip_grad_norm_
 from .scale import check_lazy_data, failures_named, holds_lazy, running_on
@@ -81,7 +83,7 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
         max_grad_norm: float | None = None,
         on_epoch_end: Callable[[int, float], dict[str, float] | None] | None = None,
         progress: bool = True, print_every: int | None = None,
-        file: IO[str] | None = None, jit: bool = False, client: Any = None) -> History:
+        file: IO[str] | None = None, jit: bool | None = None, client: Any = None) -> History:
     """Train ``model`` on ``batches`` of ``(inputs, targets)`` for ``epochs`` passes.
 
     Each step computes ``loss_fn(model(inputs), targets)``, runs ``backward()``,
@@ -92,11 +94,15 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
     ``on_epoch_end(epoch, mean_loss)`` may return metrics to show and record,
     such as a validation accuracy. ``progress=False`` prints nothing.
 
-    ``jit=True`` compiles the loss and its gradient with ``cr.jit`` (the model
-    called with its parameters as traced inputs), for a model whose forward pass
-    is the same function at every step: a model with dropout or batch-norm
-    statistics, or one that draws random numbers, trains eagerly instead (with a
-    ``JitWarning`` for the modules chainrule knows).
+    The loss and its gradient are compiled with ``cr.jit`` (the model called
+    with its parameters as traced inputs) when the forward pass is the same
+    function at every step. A model with dropout or batch-norm statistics, or
+    one that holds or reads a NumPy random generator, trains eagerly; so does
+    one whose compiled second step disagrees with the eager step (checked once:
+    randomness or state chainrule could not see), with a ``JitWarning``.
+    ``jit=True`` also warns when a model is trained eagerly for the first
+    reasons; ``jit=False`` never compiles (a forward pass that changes between
+    steps in a way no check catches, e.g. a step counter read as a number).
 
     A batch holding Dask arrays (``batches=[(X, y)]`` for full-batch steps over
     chunked data, or a ``chainrule.data.Batches`` of Dask arrays) is trained on
@@ -135,9 +141,10 @@ class _Steps:
     """One training step per batch: eager with ``backward()``, compiled (``jit=True``),
     or, for a batch of Dask arrays, the loss and gradients in one compute."""
 
-    def __init__(self, model, loss_fn, optimizer, use_jit: bool) -> None:
+    def __init__(self, model, loss_fn, optimizer, use_jit: bool | None) -> None:
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self.compiled = _ValueAndGradStep.for_model(model, loss_fn, optimizer) if use_jit else None
+        self.compiled = (None if use_jit is False else
+                         _ValueAndGradStep.for_model(model, loss_fn, optimizer, use_jit))
         self.lazy: _ValueAndGradStep | None = None  # built for the first Dask batch
 
     def train(self, batch, max_grad_norm: float | None, where: str) -> float:
@@ -181,23 +188,128 @@ class _ValueAndGradStep:
             value_and_grad(loss_of)
 
     @classmethod
-    def for_model(cls, model, loss_fn, optimizer) -> _ValueAndGradStep | None:
-        """The compiled step, or None (with a warning) for a model with random or
-        stateful modules, which must run eagerly."""
-        varying = sorted({type(m).__name__ for m in getattr(model, "modules", list)()
-                          if type(m).__name__ in _VARYING_MODULES})
-        if varying:
-            warnings.warn(f"fit(jit=True) trains eagerly: the model has {', '.join(varying)}, "
-                          f"whose forward pass changes from step to step", JitWarning,
-                          stacklevel=3)
+    def for_model(cls, model, loss_fn, optimizer, asked: bool | None) -> _CheckedStep | None:
+        """The compiled step, or None for a model with random or stateful parts, which
+        must run eagerly (with a warning when ``asked`` for a compiled step)."""
+        reasons = _varying_parts(model, loss_fn)
+        if reasons:
+            if asked:
+                warnings.warn(f"fit(jit=True) trains eagerly: {'; '.join(reasons)}",
+                              JitWarning, stacklevel=4)
             return None
-        return cls(model, loss_fn, optimizer)
+        return _CheckedStep(cls(model, loss_fn, optimizer),
+                            cls(model, loss_fn, optimizer, compile=False))
 
     def __call__(self, inputs, targets):
         loss, grads = self.value_and_grad([p._value for p in self.params], inputs, targets)
+        self.store(grads)
+        return loss
+
+    def store(self, grads) -> None:
         for p, g in zip(self.params, grads):
             p.grad = tensor(g)
+
+
+class _CheckedStep:
+    """The compiled step, checked once against the eager step on the first step that
+    reuses the compiled program: a forward pass that drew random numbers or read
+    changing state while it was traced gives a different loss or gradient then, and
+    training goes on eagerly."""
+
+    def __init__(self, compiled: _ValueAndGradStep, eager: _ValueAndGradStep) -> None:
+        self.compiled, self.eager = compiled, eager
+        self.calls = 0
+        self.trusted = None  # None until checked
+
+    def __call__(self, inputs, targets):
+        self.calls += 1
+        if self.trusted is False:
+            return self.eager(inputs, targets)
+        if self.trusted or self.calls == 1:  # the first call traces (and runs) the step
+            return self.compiled(inputs, targets)
+        values = [p._value for p in self.compiled.params]
+        compiled = self.compiled.value_and_grad(values, inputs, targets)
+        eager = self.eager.value_and_grad(values, inputs, targets)
+        self.trusted = _agree(compiled, eager)
+        if not self.trusted:
+            warnings.warn("fit trains eagerly: the compiled training step gave a different "
+                          "loss or gradient than the eager step (the model draws random "
+                          "numbers or reads state that changes between steps); pass "
+                          "jit=False to skip the compiler", JitWarning, stacklevel=5)
+        loss, grads = compiled if self.trusted else eager
+        self.compiled.store(grads)
         return loss
+
+
+def _agree(first, second) -> bool:
+    """Whether two (loss, gradients) results agree to rounding in their dtype."""
+    pairs = [(first[0], second[0])] + list(zip(first[1], second[1]))
+    for a, b in pairs:
+        a, b = np.asarray(a), np.asarray(b)
+        tolerance = 1000 * np.finfo(np.result_type(a.dtype, np.float32)).eps
+        scale = max(float(np.max(np.abs(b), initial=0.0)), 1e-30)
+        if a.shape != b.shape or not np.all(np.abs(a - b) <= tolerance * scale):
+            return False
+    return True
+
+
+def _varying_parts(model, loss_fn) -> list[str]:
+    """Why the forward pass may differ between steps: modules chainrule knows to be
+    random or stateful, and NumPy random generators the model holds or its forward
+    functions read (attributes, closures, globals they name)."""
+    reasons = []
+    modules = list(getattr(model, "modules", list)())
+    varying = sorted({type(m).__name__ for m in modules if type(m).__name__ in _VARYING_MODULES})
+    if varying:
+        reasons.append(f"the model has {', '.join(varying)}, whose forward pass changes "
+                       f"from step to step")
+    generators = sorted(set(_generators_held(modules or [model])) |
+                        set(_generators_read([model, loss_fn] + modules)))
+    if generators:
+        reasons.append(f"the forward pass may draw random numbers from {', '.join(generators)}")
+    return reasons
+
+
+_RANDOM_TYPES = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
+
+
+def _generators_held(objects) -> Iterable[str]:
+    for obj in objects:
+        for name, value in getattr(obj, "__dict__", {}).items():
+            if isinstance(value, _RANDOM_TYPES):
+                yield f"{type(obj).__name__}.{name}"
+
+
+def _generators_read(callables) -> Iterable[str]:
+    for fn in callables:
+        for function in _functions_of(fn):
+            cells = zip(function.__code__.co_freevars, function.__closure__ or ())
+            for name, cell in cells:
+                if isinstance(_cell_value(cell), _RANDOM_TYPES):
+                    yield name
+            for name in function.__code__.co_names:
+                if isinstance(function.__globals__.get(name), _RANDOM_TYPES):
+                    yield name
+
+
+def _functions_of(obj) -> list:
+    """The Python functions that run when ``obj`` is called: itself, or its class's
+    ``forward`` and ``__call__``."""
+    if hasattr(obj, "__code__"):
+        return [obj]
+    found = []
+    for name in ("forward", "__call__"):
+        method = getattr(type(obj), name, None)
+        if hasattr(method, "__code__"):
+            found.append(method)
+    return found
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
 
 
 # Modules whose forward pass differs between steps in training (random, or with state).
