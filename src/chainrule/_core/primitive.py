@@ -147,6 +147,9 @@ class Primitive:
         self.saves_args = False
         self.saves_ans = False
         self.batching: Batching = LOOP
+        # Why the forward function or the rules need in-memory NumPy arrays, when they
+        # do; a call on a Dask, CuPy or other array then fails with that reason.
+        self.numpy_only = ""
         functools.update_wrapper(self, fun)
 
     def __repr__(self) -> str:
@@ -280,6 +283,8 @@ class Primitive:
                 raise _rule_arity_error(self.name, kind, seed, argnum, rule_accepted, params)
 
     def __call__(self, *args, **kwargs):
+        if self.numpy_only:
+            _refuse_foreign_arrays(self, args)
         # One pass for the common case: every traced input on the same level.
         # ``parents`` lines up with ``args``: the input's node, or None.
         vals = []
@@ -385,6 +390,21 @@ class Primitive:
                         ans if self.saves_ans else None, parents, level, shape)
         return make_box(ans, node)
 
+
+
+def _refuse_foreign_arrays(prim: Primitive, args: tuple) -> None:
+    """Raise if a NumPy-only primitive was handed an array of another library."""
+    from .arrays import foreign_array_type
+
+    kind = foreign_array_type(args)
+    if kind is None:
+        return
+    fix = ("compute it first (x.compute(), or x.persist() and compute the part you need) "
+           "and pass the NumPy array" if hasattr(kind, "__dask_graph__") else
+           "convert it to a NumPy array first (cupy.asnumpy(x) for CuPy, np.asarray(x) "
+           "for array-API arrays)")
+    raise TypeError(f"primitive '{prim.name}' works on NumPy arrays only, and was given a "
+                    f"{kind.__module__}.{kind.__name__} ({prim.numpy_only}): {fix}")
 
 
 def _not_an_array(prim, ans) -> TypeError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.arrays import plain_array
+from .._core.arrays import array_copy, is_lazy, plain_array, zeros_like_kind
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
 from .array_likes import as_array_like, as_operand, holds_box  # noqa: F401  (re-exported)
@@ -47,27 +47,52 @@ def _never_repeats(index, shape) -> bool:
 
 
 def _scatter_add(g, index, shape):
-    out = np.zeros(shape, dtype=g.dtype)
+    out = zeros_like_kind(g, shape)
+    if is_lazy(out):
+        index = _index_for_dask(index)
     if _is_basic(index) or _never_repeats(index, shape):
         out[index] = g
-    else:
+    elif isinstance(out, np.ndarray):
         np.add.at(out, index, g)  # repeated indices: every copy adds its share
+    else:
+        raise TypeError(
+            f"the gradient of indexing with an index that repeats elements needs "
+            f"ufunc.at, which a {type(out).__module__}.{type(out).__name__} does not have: "
+            f"compute the array first, or index with unique positions")
     return out
 
 
 def _zeros_at(g, index):
     out = g.copy()
-    out[index] = 0
+    out[_index_for_dask(index) if is_lazy(out) else index] = 0
     return out
 
 
 def _set(x, index, v):
-    out = np.array(x, copy=True)
-    out[index] = v
+    out = array_copy(x)
+    out[_index_for_dask(index) if is_lazy(out) else index] = v
     return out
 
 
-getitem = defprim(lambda x, index: x[index], "getitem")
+def _getitem(x, index):
+    return x[_index_for_dask(index) if is_lazy(x) else index]
+
+
+def _index_for_dask(index):
+    """``index`` in the forms Dask reads best: one-dimensional NumPy boolean masks
+    become the positions they select (Dask gives a selection by a mask an unknown
+    length, even for a mask in memory) and 0-d integer arrays become integers."""
+    if isinstance(index, tuple):
+        return tuple(_index_for_dask(part) for part in index)
+    if isinstance(index, np.ndarray):
+        if index.dtype == np.bool_ and index.ndim == 1:
+            return np.flatnonzero(index)
+        if index.ndim == 0 and index.dtype.kind in "iu":
+            return int(index)
+    return index
+
+
+getitem = defprim(_getitem, "getitem")
 scatter_add = defprim(_scatter_add, "scatter_add")
 zeros_at = defprim(_zeros_at, "zeros_at")
 setitem = defprim(_set, "setitem")
@@ -174,7 +199,7 @@ cast.defvjp(_cast_vjp, reads="args")
 cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
 cast.defbatch(broadcasts=True)
 
-copy = defprim(lambda x: np.array(x, copy=True), "copy")
+copy = defprim(array_copy, "copy")
 copy.defvjp(lambda g, ans, x: g, reads=())
 copy.defjvp(lambda t, ans, x: t)
 copy.defbatch(broadcasts=True)

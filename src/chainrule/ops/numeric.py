@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from .._core.arrays import plain_array
+from .._core.arrays import plain_array, surely_false, surely_true
 from .._core.graph import Box
 from .._core.primitive import strip
 from .elementwise import deg2rad, rad2deg
@@ -200,13 +200,13 @@ def near_zero_series(z, coefficients, formula, radius: float = 0.1):
     and ``formula`` is only evaluated away from 0.
     """
     near = np.abs(strip(z)) < radius
-    if not np.any(near):
+    if surely_false(near):
         return formula(z)
     small = np.where(near, z, 0)
     series = coefficients[-1]
     for c in reversed(coefficients[:-1]):
         series = series * small + c
-    if np.all(near):
+    if surely_true(near):
         return series
     return np.where(near, series, formula(np.where(near, 2 * radius, z)))
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..._core.arrays import check_known_shape
 from ..complex import conj_if_complex, is_complex, real, real_cotangent
 from ..registry import defprim
 from .axes import _axes, _count, _kept_shape, batch_by_axes_from_end
@@ -18,10 +19,14 @@ def _sum(x, axis=None, keepdims=False):
 
 def _expand_reduced(g, shape, axis=None, keepdims=False):
     """``g``, the result of reducing an array of ``shape``, copied back over ``shape``."""
-    if not keepdims:
-        g = np.reshape(g, _kept_shape(shape, axis))
-    # A real array, not a read-only broadcast view: it may end up in a leaf's .grad.
-    return np.broadcast_to(g, shape).copy()
+    try:
+        if not keepdims:
+            g = np.reshape(g, _kept_shape(shape, axis))
+        # A real array, not a read-only broadcast view: it may end up in a leaf's .grad.
+        return np.broadcast_to(g, shape).copy()
+    except (TypeError, ValueError):
+        check_known_shape(shape, "the gradient of a sum")
+        raise
 
 
 sum_ = defprim(_sum, "sum")
