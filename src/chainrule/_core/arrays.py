@@ -112,10 +112,19 @@ def zeros_like_kind(like, shape, dtype=None):
     return np.zeros_like(like, dtype=dtype, shape=shape)
 
 
-def array_copy(x):
+def known_to_hold(mask) -> bool:
+    """True when ``mask`` is in memory and holds a True entry: for checks of bad input
+    that may run only where they cost no computation (a lazy mask passes)."""
+    mask = strip(mask)
+    return not is_lazy(mask) and bool(np.any(mask))
+
+
+def array_copy(x, dtype=None):
     """A copy of an array of any type, of that type (``np.array(x, copy=True)`` would
-    turn a Dask array into a NumPy one)."""
-    return x.copy() if is_duck_array(x) else np.array(x, copy=True)
+    turn a Dask array into a NumPy one), cast to ``dtype`` if given."""
+    if not is_duck_array(x):
+        return np.array(x, dtype=dtype, copy=True)
+    return x.copy() if dtype is None else x.astype(dtype, copy=True)
 
 
 def check_known_shape(shape: tuple, what: str) -> None:

@@ -48,10 +48,8 @@ def _never_repeats(index, shape) -> bool:
 
 def _scatter_add(g, index, shape):
     out = zeros_like_kind(g, shape)
-    if is_lazy(out):
-        index = _index_for_dask(index)
     if _is_basic(index) or _never_repeats(index, shape):
-        out[index] = g
+        _assign(out, index, g)
     elif isinstance(out, np.ndarray):
         np.add.at(out, index, g)  # repeated indices: every copy adds its share
     else:
@@ -64,14 +62,29 @@ def _scatter_add(g, index, shape):
 
 def _zeros_at(g, index):
     out = g.copy()
-    out[_index_for_dask(index) if is_lazy(out) else index] = 0
+    _assign(out, index, 0)
     return out
 
 
 def _set(x, index, v):
     out = array_copy(x)
-    out[_index_for_dask(index) if is_lazy(out) else index] = v
+    _assign(out, index, v)
     return out
+
+
+def _assign(out, index, value) -> None:
+    """``out[index] = value``; for a Dask array, with the index in forms Dask can
+    assign through: no new axes (``None``), whose length-1 axes leave ``value``."""
+    if not is_lazy(out):
+        out[index] = value
+        return
+    index = _index_for_dask(index)
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(part is None for part in parts):
+        region = out[index].shape
+        index = tuple(part for part in parts if part is not None)
+        value = np.reshape(np.broadcast_to(value, region), out[index].shape)
+    out[index] = value
 
 
 def _getitem(x, index):

@@ -104,7 +104,7 @@ def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     variance = _nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
     zero = plain_array(variance) == 0
-    if not np.any(zero):
+    if surely_false(zero):
         return np.sqrt(variance)
     # sqrt's slope is infinite at 0, but a zero variance has every centered entry 0
     # and gradient 0: so has the std there (as std's own rule gives), not 0 * inf.
@@ -300,7 +300,7 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
     counts = np.arange(num, dtype=inexact).reshape((-1,) + (1,) * np.ndim(delta))
     if divisions > 0:
         step = delta / divisions
-        y = counts / divisions * delta if np.any(strip(step) == 0) else counts * step
+        y = counts / divisions * delta if not surely_false(strip(step) == 0) else counts * step
     else:
         step = np.nan
         y = counts * delta
@@ -410,7 +410,7 @@ def _spacing(step, length: int, axis: int):
         step = plain_array(step, dtype=np.float64)
     differences = step[1:] - step[:-1]
     plain = plain_array(differences)
-    return differences[0] if np.all(plain == plain[0]) else differences
+    return differences[0] if surely_true(plain == plain[0]) else differences
 
 
 def _uniform_gradient(f, h, axis: int, edge_order: int):
@@ -577,7 +577,7 @@ def _to_front(a, axis):
 def _nan_where_nan(result, ordered):
     """NaN wherever the slice held a NaN (sorted last), as NumPy's order statistics give."""
     last = plain_array(ordered)[-1]
-    return np.where(np.isnan(last), np.nan, result) if np.any(np.isnan(last)) else result
+    return np.where(np.isnan(last), np.nan, result) if not surely_false(np.isnan(last)) else result
 
 
 @implements(np.quantile)

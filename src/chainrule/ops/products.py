@@ -386,9 +386,25 @@ def _embed_diagonal(h, labels: str):
     """Zeros of the shape ``labels`` spell, with ``h`` written on their diagonal."""
     unique = _unique(labels)
     shape = tuple(h.shape[unique.index(c)] for c in labels)
+    if not isinstance(h, np.ndarray):
+        return _embed_diagonal_by_mask(h, labels, shape)
     out = np.zeros(shape, dtype=h.dtype)
     np.einsum(f"{labels}->{unique}", out)[...] = h  # a writeable view of the diagonal
     return out
+
+
+def _embed_diagonal_by_mask(h, labels: str, shape: tuple):
+    """``_embed_diagonal`` without writing into a view, for arrays of other libraries:
+    ``h`` spread over ``shape`` (a repeated label's later axes have length 1), kept
+    where a NumPy mask of the diagonal holds."""
+    diagonal = np.zeros(shape, dtype=bool)
+    np.einsum(f"{labels}->{_unique(labels)}", diagonal)[...] = True
+    seen: set = set()
+    spread = []
+    for c, n in zip(labels, shape):
+        spread.append(1 if c in seen else n)
+        seen.add(c)
+    return np.where(diagonal, np.reshape(h, spread), np.zeros_like(h, shape=()))
 
 
 def _einsum(*operands, subscripts: str, optimize=False):

@@ -7,6 +7,7 @@ import operator
 
 import numpy as np
 
+from ..._core.arrays import plain_array
 from ..._core.graph import Box
 from ..._core.rules import EveryArgument
 from ..indexing import as_operand, astype, batch_aligned, getitem
@@ -108,7 +109,7 @@ tril.defbatch(jvps=(lambda t, ans, x, *, k: tril(broadcast_each(t, ans.shape), k
               vjps=tuple(tril.vjps))
 
 trace = defprim(lambda x, *, offset, axis1, axis2, in_shape:
-                np.asarray(np.trace(x, offset, axis1, axis2)), "trace")
+                plain_array(np.trace(x, offset, axis1, axis2)), "trace")
 trace.defvjp(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
              _spread_on_diagonal(g, offset, axis1, axis2, in_shape), reads=())
 trace.defjvp(lambda t, ans, x, *, offset, axis1, axis2, in_shape:
