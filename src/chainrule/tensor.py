@@ -659,14 +659,19 @@ def _accumulate_grad(tensor: Tensor | None, g) -> None:
 
 
 def _as_leaf_gradient(g, like) -> Tensor:
-    """A gradient as a Tensor of the leaf's shape and dtype."""
-    dtype = strip(like).dtype
+    """A gradient as a Tensor of the leaf's shape and dtype, and of its array library: a
+    Dask leaf gets a Dask gradient even where the gradient does not depend on its
+    data (a linear function of it), and a NumPy one is computed after the pass."""
+    like = strip(like)
+    dtype = like.dtype
     g = real_part_for(g, dtype)
     if isinstance(g, Box):
         return g if g.dtype == dtype else g.astype(dtype)
     g = plain_array(g)
     if g.dtype != dtype:
         g = g.astype(dtype)
+    if type(g) is np.ndarray and is_duck_array(like):
+        g = np.asarray(g, like=like)
     return Tensor._wrap(g)
 
 

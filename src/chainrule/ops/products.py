@@ -475,7 +475,7 @@ def _kron_grad(wrt: int, batched: bool = False):
     return rule
 
 
-kron = defprim(np.kron, "kron")
+kron = defprim(np.kron, "kron", numpy_only="Dask has no kron")
 kron.defvjp(_kron_grad(0), _kron_grad(1), reads="args")
 kron.defjvp(lambda t, ans, a, b: kron(t, b), lambda t, ans, a, b: kron(a, t))
 
@@ -514,7 +514,7 @@ def _cross(a, b):
     return np.cross(a, b)
 
 
-cross = defprim(_cross, "cross")
+cross = defprim(_cross, "cross", numpy_only="Dask has no cross product")
 # <g, a x b> = <a, b x g> = <b, g x a>
 cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a), reads="args")
 cross.defjvp(lambda t, ans, a, b: cross(t, b), lambda t, ans, a, b: cross(a, t))

@@ -34,7 +34,14 @@ import math
 import numpy as np
 import scipy.special as _sp
 
-from .._core.arrays import is_duck_array, known_to_hold, plain_array, surely_false, surely_true
+from .._core.arrays import (
+    is_duck_array,
+    is_lazy,
+    known_to_hold,
+    plain_array,
+    surely_false,
+    surely_true,
+)
 from .._core.graph import Box
 from .._core.primitive import strip
 from ..ops.numeric import near_zero_series
@@ -269,6 +276,8 @@ def _tanh_sinh(dtype: np.dtype, smallest_exponent):
     They reach as close to 0 and 1 as an integrand behaving like ``u ** (e - 1)``
     there needs, for the smallest exponent ``e`` in use (many nodes for small ones).
     """
+    if is_lazy(strip(smallest_exponent)):  # unknown until computed: as many as any needs
+        return _tanh_sinh_nodes(np.dtype(dtype), 7.5)
     smallest = float(np.min(smallest_exponent, initial=np.inf))
     reach = math.asinh(40.0 / (math.pi * smallest)) if smallest > 0 else 7.5
     return _tanh_sinh_nodes(np.dtype(dtype), min(7.5, max(3.5, math.ceil(2 * reach) / 2)))
