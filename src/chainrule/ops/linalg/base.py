@@ -17,8 +17,7 @@ from ..complex import conj_if_complex, is_complex, real
 from ..indexing import as_operand
 
 # Why the factorisations and solves refuse Dask (and other non-NumPy) arrays.
-IN_MEMORY_LINALG = ("Dask's linear algebra lacks it or wants each matrix in one square "
-                    "chunk, and the derivative rules use NumPy's and SciPy's routines")
+IN_MEMORY_LINALG = "Dask's linear algebra lacks it or wants each matrix in one square chunk"
 
 LinAlgError = np.linalg.LinAlgError
 _NO_VALUE = np._NoValue
