@@ -90,6 +90,8 @@ class _Input:
                 g = g.astype(like.dtype)
             return g if g.shape == like.shape else np.reshape(g, like.shape)
         g = np.asarray(g, dtype=like.dtype).reshape(like.shape)
+        if is_duck_array(like):  # a Dask input's gradient is a Dask array, even a constant one
+            g = np.asarray(g, like=like)
         if isinstance(self.original, Tensor):
             return _as_leaf_gradient(g, like)
         if isinstance(self.original, (float, int, np.floating)) and g.ndim == 0:
