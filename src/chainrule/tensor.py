@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
-from ._core.arrays import compute_lazy, is_duck_array, is_lazy, plain_array
+from ._core.arrays import compute_lazy, in_library_of, is_duck_array, is_lazy, plain_array
 from ._core.graph import Box, LeafNode, Node, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, owner, version_of
@@ -670,9 +670,7 @@ def _as_leaf_gradient(g, like) -> Tensor:
     g = plain_array(g)
     if g.dtype != dtype:
         g = g.astype(dtype)
-    if type(g) is np.ndarray and is_duck_array(like):
-        g = np.asarray(g, like=like)
-    return Tensor._wrap(g)
+    return Tensor._wrap(in_library_of(g, like))
 
 
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool) -> Tensor:

@@ -88,6 +88,15 @@ def foreign_array_type(values) -> type | None:
     return None
 
 
+def in_library_of(g, like):
+    """``g``, a NumPy array, as an array of ``like``'s library when that is another
+    (Dask, CuPy): the gradient of an input has the input's type even where it does
+    not depend on its data. Anything else is returned as it is."""
+    if type(g) is np.ndarray and foreign_array_type((like,)) is not None:
+        return np.asarray(g, like=like)
+    return g
+
+
 def surely_false(mask) -> bool:
     """True when ``mask`` is known to hold no True entry: an in-memory mask with none.
 

@@ -75,7 +75,7 @@ def _set(x, index, v):
 def _assign(out, index, value) -> None:
     """``out[index] = value``; for a Dask array, with the index in forms Dask can
     assign through: no new axes (``None``), whose length-1 axes leave ``value``."""
-    if not is_lazy(out):
+    if type(out) is np.ndarray or not is_lazy(out):
         out[index] = value
         return
     index = _index_for_dask(index)
@@ -88,7 +88,9 @@ def _assign(out, index, value) -> None:
 
 
 def _getitem(x, index):
-    return x[_index_for_dask(index) if is_lazy(x) else index]
+    if type(x) is not np.ndarray and is_lazy(x):
+        index = _index_for_dask(index)
+    return x[index]
 
 
 def _index_for_dask(index):

@@ -36,13 +36,12 @@ def _linear_scan(b, a, axis, reverse=False):
     a = np.moveaxis(a, axis, 0)
     n = h.shape[0]
     # A loop, not a log-depth scan: partial products of ``a`` could overflow to inf.
-    # (h[k] = h[k] + ..., not +=: arrays of other libraries may not update in place.)
     if reverse:
         for k in range(n - 2, -1, -1):
-            h[k] = h[k] + a[k] * h[k + 1]
+            h[k] += a[k] * h[k + 1]
     else:
         for k in range(1, n):
-            h[k] = h[k] + a[k] * h[k - 1]
+            h[k] += a[k] * h[k - 1]
     return np.moveaxis(h, 0, axis)
 
 
