@@ -92,7 +92,8 @@ def in_library_of(g, like):
     """``g``, a NumPy array, as an array of ``like``'s library when that is another
     (Dask, CuPy): the gradient of an input has the input's type even where it does
     not depend on its data. Anything else is returned as it is."""
-    if type(g) is np.ndarray and foreign_array_type((like,)) is not None:
+    if type(g) is np.ndarray and type(like) is not np.ndarray \
+            and foreign_array_type((like,)) is not None:
         return np.asarray(g, like=like)
     return g
 
