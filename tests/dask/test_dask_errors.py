@@ -130,3 +130,15 @@ def test_a_gradient_independent_of_a_dask_input_is_still_a_dask_array():
         gradient = cr.grad(lambda x: np.sum(x * Y))(_lazy(Y))
     assert isinstance(gradient, da.Array)
     np.testing.assert_array_equal(gradient.compute(), Y)
+
+
+def test_a_user_primitive_declared_numpy_only_refuses_dask_arrays_but_not_numpys():
+    @cr.primitive
+    def cube(x):
+        return x ** 3
+
+    cube.defvjp(lambda g, ans, x: 3 * g * x ** 2, reads="args")
+    cube.numpy_only = "it stands for a C extension"
+    assert cr.grad(lambda x: np.sum(cube(x)))(np.array([2.0])) == pytest.approx(12.0)
+    with pytest.raises(TypeError, match=r"primitive 'cube'.*\(it stands for a C extension\)"):
+        cr.grad(lambda x: np.sum(cube(x)))(_lazy(Y))

@@ -129,6 +129,9 @@ class Primitive:
     Its rules are declared beside it: ``defvjp`` (or ``defvjp_all``,
     ``defvjp_joint``), ``defjvp`` (or ``defjvp_all``), and ``defbatch`` for how a
     batch of tangents goes through them (``prim.batching``, see batching.py).
+    A primitive that needs in-memory NumPy arrays says why in ``numpy_only``
+    (``prim.numpy_only = "it calls a C extension"``): called on a Dask, CuPy or other
+    array it then raises a TypeError naming itself, the array's type and the fix.
 
     >>> @cr.primitive
     ... def cube(x):

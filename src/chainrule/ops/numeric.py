@@ -329,8 +329,21 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
         return parts[0] + 1j * parts[1]
     if plain.dtype.kind != "f":
         return x
-    filled = np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf)
+    if isinstance(plain, np.ndarray):
+        filled = np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf)
+    else:
+        filled = _non_finite_filled(plain, nan, posinf, neginf)
     return np.where(np.isfinite(plain), x, filled)
+
+
+def _non_finite_filled(plain, nan, posinf, neginf):
+    """``np.nan_to_num``'s fill values from ufuncs alone, for arrays of libraries whose
+    ``nan_to_num`` takes no fill values (Dask's)."""
+    largest = np.finfo(plain.dtype).max
+    posinf = largest if posinf is None else posinf
+    neginf = -largest if neginf is None else neginf
+    infinite = np.where(plain > 0, posinf, neginf)
+    return np.where(np.isnan(plain), nan, infinite).astype(plain.dtype)
 
 
 @implements(np.real_if_close)
