@@ -55,10 +55,17 @@ def test_computing_first_is_the_fix_for_a_numpy_only_primitive():
                                np.linalg.det(np.eye(12) * 2.0) * np.eye(12) / 2.0)
 
 
-def test_gradient_through_an_index_that_repeats_elements_names_the_problem():
-    x = _lazy(np.arange(12.0))
-    with pytest.raises(TypeError, match="index that repeats elements"):
-        cr.grad(lambda x: np.sum(x[np.array([0, 0, 3])] ** 2))(x)
+def test_gradient_through_an_index_that_repeats_elements_adds_every_copy():
+    x = np.arange(12.0).reshape(6, 2)
+    with forbid_compute():
+        gradient = cr.grad(lambda x: np.sum(x[:, np.array([1, 0, 1, 1])] ** 2))(_lazy(x))
+    np.testing.assert_allclose(gradient.compute(), 2 * x * [[1, 3]])
+
+
+def test_a_repeating_index_dask_cannot_assign_through_names_the_problem():
+    x = _lazy(np.arange(12.0).reshape(6, 2))
+    with pytest.raises(TypeError, match="repeats elements.*one 1-d integer array"):
+        cr.grad(lambda x: np.sum(x[0, np.array([1, 1])] ** 2))(x)
 
 
 # --- unknown chunk sizes ---------------------------------------------------------------

@@ -53,11 +53,40 @@ def _scatter_add(g, index, shape):
     elif isinstance(out, np.ndarray):
         np.add.at(out, index, g)  # repeated indices: every copy adds its share
     else:
-        raise TypeError(
-            f"the gradient of indexing with an index that repeats elements needs "
-            f"ufunc.at, which a {type(out).__module__}.{type(out).__name__} does not have: "
-            f"compute the array first, or index with unique positions")
+        _add_in_rounds(out, index, g)
     return out
+
+
+def _add_in_rounds(out, index, g) -> None:
+    """``np.add.at(out, index, g)`` for arrays of libraries without ufunc.at (Dask's),
+    for an index of slices and one one-dimensional integer array: round r adds the
+    r-th occurrence of every position, so no round names a position twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    advanced = [i for i, part in enumerate(parts) if not isinstance(part, slice)]
+    if len(advanced) != 1 or np.ndim(parts[advanced[0]]) != 1:
+        raise TypeError(
+            f"the gradient of indexing a {type(out).__module__}.{type(out).__name__} with "
+            f"an index that repeats elements is supported for slices and one 1-d integer "
+            f"array only (it has no ufunc.at): compute the array first, or index with "
+            f"unique positions")
+    axis = advanced[0]
+    positions = np.asarray(parts[axis]) % out.shape[axis]
+    occurrence = _occurrence_numbers(positions)
+    for rank in range(int(occurrence.max(initial=-1)) + 1):
+        chosen = np.flatnonzero(occurrence == rank)
+        target = (*parts[:axis], positions[chosen], *parts[axis + 1:])
+        _assign(out, target, out[target] + g[(slice(None),) * axis + (chosen,)])
+
+
+def _occurrence_numbers(positions: np.ndarray) -> np.ndarray:
+    """For each entry of ``positions``, how many equal entries come before it."""
+    order = np.argsort(positions, kind="stable")
+    ranked = positions[order]
+    starts_group = np.concatenate([[True], ranked[1:] != ranked[:-1]])
+    group_start = np.maximum.accumulate(np.where(starts_group, np.arange(len(ranked)), 0))
+    occurrence = np.empty(len(positions), dtype=np.intp)
+    occurrence[order] = np.arange(len(ranked)) - group_start
+    return occurrence
 
 
 def _zeros_at(g, index):
