@@ -30,8 +30,6 @@ NUMPY_ONLY = {name for name, prim in PRIMITIVES.items() if prim.numpy_only}
 # Cases Dask refuses before any primitive of chainrule's is reached, or in a way
 # that does not depend on chainrule: the case id and a fragment of Dask's error.
 DASK_REFUSES = {
-    "getitem-mask": "(nan,)",  # a 2-d mask selects an unknown number of entries
-    "setitem-mask": "Incorrect shape",
     "getitem-pairs": "nd fancy indexing",
     "getitem-linalg.diagonal": "nd fancy indexing",
     "getitem-diagonal": "nd fancy indexing",

@@ -98,11 +98,26 @@ def test_with_chunk_sizes_computed_the_gradient_is_numpys():
     np.testing.assert_allclose(gradient.compute(), 2 * Y[Y > 0])
 
 
-def test_a_numpy_mask_selects_a_known_number_of_entries():
-    mask = Y > 0
+@pytest.mark.parametrize("data", [Y, X], ids=["vector", "matrix"])
+def test_a_numpy_mask_selects_a_known_number_of_entries(data):
+    mask = data > 0
     with forbid_compute():
-        gradient = cr.grad(lambda x: np.sum(x[mask] ** 2))(_lazy(Y))
-    np.testing.assert_allclose(gradient.compute(), 2 * Y * mask)
+        gradient = cr.grad(lambda x: np.sum(x[mask] ** 2))(_lazy(data))
+    np.testing.assert_allclose(gradient.compute(), 2 * data * mask)
+
+
+def test_assigning_through_a_numpy_mask_over_every_axis_is_differentiable():
+    mask = X > 0
+
+    def clipped(x, v):
+        y = x * 1.0
+        y[mask] = v * np.ones(int(mask.sum()))
+        return np.sum(y ** 2)
+
+    with forbid_compute():
+        gx, gv = cr.grad(clipped, argnums=(0, 1))(_lazy(X), da.from_array(np.array(3.0)))
+    np.testing.assert_allclose(gx.compute(), 2 * X * ~mask)
+    np.testing.assert_allclose(gv.compute(), 2 * 3.0 * mask.sum())
 
 
 # --- NumPy and Dask operands mixed ---------------------------------------------------------

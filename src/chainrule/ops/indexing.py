@@ -49,15 +49,14 @@ def _never_repeats(index, shape) -> bool:
 def _scatter_add(g, index, shape):
     out = zeros_like_kind(g, shape)
     if _is_basic(index) or _never_repeats(index, shape):
-        _assign(out, index, g)
-    elif isinstance(out, np.ndarray):
+        return _assigned(out, index, g)
+    if isinstance(out, np.ndarray):
         np.add.at(out, index, g)  # repeated indices: every copy adds its share
-    else:
-        _add_in_rounds(out, index, g)
-    return out
+        return out
+    return _added_in_rounds(out, index, g)
 
 
-def _add_in_rounds(out, index, g) -> None:
+def _added_in_rounds(out, index, g):
     """``np.add.at(out, index, g)`` for arrays of libraries without ufunc.at (Dask's),
     for an index of slices and one one-dimensional integer array: round r adds the
     r-th occurrence of every position, so no round names a position twice."""
@@ -75,7 +74,8 @@ def _add_in_rounds(out, index, g) -> None:
     for rank in range(int(occurrence.max(initial=-1)) + 1):
         chosen = np.flatnonzero(occurrence == rank)
         target = (*parts[:axis], positions[chosen], *parts[axis + 1:])
-        _assign(out, target, out[target] + g[(slice(None),) * axis + (chosen,)])
+        out = _assigned(out, target, out[target] + g[(slice(None),) * axis + (chosen,)])
+    return out
 
 
 def _occurrence_numbers(positions: np.ndarray) -> np.ndarray:
@@ -90,23 +90,25 @@ def _occurrence_numbers(positions: np.ndarray) -> np.ndarray:
 
 
 def _zeros_at(g, index):
-    out = g.copy()
-    _assign(out, index, 0)
-    return out
+    return _assigned(g.copy(), index, 0)
 
 
 def _set(x, index, v):
-    out = array_copy(x)
-    _assign(out, index, v)
-    return out
+    return _assigned(array_copy(x), index, v)
 
 
-def _assign(out, index, value) -> None:
-    """``out[index] = value``; for a Dask array, with the index in forms Dask can
-    assign through: no new axes (``None``), whose length-1 axes leave ``value``."""
+def _assigned(out, index, value):
+    """``out`` after ``out[index] = value`` (in place for NumPy arrays). A Dask array
+    is given the index in forms Dask can assign through: a mask of all its axes as
+    positions in the flattened array, and no new axes (``None``), whose length-1 axes
+    leave ``value``."""
     if type(out) is np.ndarray or not is_lazy(out):
         out[index] = value
-        return
+        return out
+    if _is_full_mask(index, out.ndim):
+        flat = np.reshape(out, (-1,))
+        flat[np.flatnonzero(index)] = value
+        return np.reshape(flat, out.shape)
     index = _index_for_dask(index)
     parts = index if isinstance(index, tuple) else (index,)
     if any(part is None for part in parts):
@@ -114,12 +116,21 @@ def _assign(out, index, value) -> None:
         index = tuple(part for part in parts if part is not None)
         value = np.reshape(np.broadcast_to(value, region), out[index].shape)
     out[index] = value
+    return out
 
 
 def _getitem(x, index):
     if type(x) is not np.ndarray and is_lazy(x):
+        if _is_full_mask(index, x.ndim):  # Dask would give the selection an unknown length
+            return np.reshape(x, (-1,))[np.flatnonzero(index)]
         index = _index_for_dask(index)
     return x[index]
+
+
+def _is_full_mask(index, ndim: int) -> bool:
+    """Whether ``index`` is one NumPy boolean mask over two or more axes (all of them)."""
+    return (isinstance(index, np.ndarray) and index.dtype == np.bool_
+            and index.ndim == ndim > 1)
 
 
 def _index_for_dask(index):
