@@ -402,8 +402,8 @@ def _refuse_foreign_arrays(prim: Primitive, args: tuple) -> None:
     kind = foreign_array_type(args)
     if kind is None:
         return
-    fix = ("compute it first (x.compute(), or x.persist() and compute the part you need) "
-           "and pass the NumPy array" if hasattr(kind, "__dask_graph__") else
+    fix = ("compute it first with x.compute() (reduced to what fits in memory) and pass "
+           "the NumPy array" if hasattr(kind, "__dask_graph__") else
            "convert it to a NumPy array first (cupy.asnumpy(x) for CuPy, np.asarray(x) "
            "for array-API arrays)")
     raise TypeError(f"primitive '{prim.name}' works on NumPy arrays only, and was given a "

@@ -15,6 +15,7 @@ from collections import Counter
 
 import numpy as np
 
+from .._core.arrays import foreign_array_type
 from .broadcast import is_identity_basis
 from .elementwise import multiply
 from .indexing import as_operand, batch_aligned
@@ -386,7 +387,7 @@ def _embed_diagonal(h, labels: str):
     """Zeros of the shape ``labels`` spell, with ``h`` written on their diagonal."""
     unique = _unique(labels)
     shape = tuple(h.shape[unique.index(c)] for c in labels)
-    if not isinstance(h, np.ndarray):
+    if type(h) is not np.ndarray and foreign_array_type((h,)) is not None:
         return _embed_diagonal_by_mask(h, labels, shape)
     out = np.zeros(shape, dtype=h.dtype)
     np.einsum(f"{labels}->{unique}", out)[...] = h  # a writeable view of the diagonal
