@@ -405,7 +405,9 @@ def _embed_diagonal_by_mask(h, labels: str, shape: tuple):
     for c, n in zip(labels, shape):
         spread.append(1 if c in seen else n)
         seen.add(c)
-    return np.where(diagonal, np.reshape(h, spread), np.zeros_like(h, shape=()))
+    # The mask in h's library: CuPy does not mix its arrays with NumPy's.
+    return np.where(np.asarray(diagonal, like=h), np.reshape(h, spread),
+                    np.zeros_like(h, shape=()))
 
 
 def _einsum(*operands, subscripts: str, optimize=False):
