@@ -62,3 +62,16 @@ def test_functions_listed_by_numpy_version_are_routed_exactly_on_those_versions(
              if (name in routed) != coverage.routed_on_this_numpy(name)}
     assert not wrong, (f"on NumPy {np.__version__} these are routed or not, contrary to their "
                        f"version range in chainrule.coverage.VERSIONED: {wrong}")
+
+
+def test_coverage_page_lists_the_primitives_that_refuse_dask_arrays_with_their_reason():
+    coverage = _parity()
+    from chainrule.ops import registry
+
+    page = coverage.coverage_markdown()
+    section = page.split("## Not on Dask arrays", 1)[1].split("\n## ", 1)[0]
+    declared = {name for name, prim in registry.PRIMITIVES.items() if prim.numpy_only}
+    listed = {line.split("`")[1] for line in section.splitlines() if line.startswith("- `")}
+    assert listed == declared
+    assert "- `cholesky`: " + registry.PRIMITIVES["cholesky"].numpy_only in section
+    assert "`sin`" not in section

@@ -190,6 +190,29 @@ def _batches(prim) -> bool:
     return prim.batching.whole_batch
 
 
+def numpy_only() -> dict[str, str]:
+    """The primitives that refuse arrays of other libraries than NumPy (Dask, CuPy),
+    by name, with the reason each declares (``numpy_only`` where it is defined)."""
+    return {name: prim.numpy_only for name, prim in sorted(registry.PRIMITIVES.items())
+            if prim.numpy_only}
+
+
+def _numpy_only_section() -> list[str]:
+    refused = numpy_only()
+    return [
+        "## Not on Dask arrays",
+        "",
+        f"{len(refused)} of the {len(registry.PRIMITIVES)} primitives work on NumPy arrays "
+        "only: called on a Dask (or CuPy, or other array-API) array they raise a TypeError "
+        "naming the array's type and the fix (compute the array first). Every other "
+        "primitive keeps Dask arrays lazy, as the conformance table run on Dask checks "
+        "(tests/dask).",
+        "",
+        *[f"- `{name}`: {why}" for name, why in refused.items()],
+        "",
+    ]
+
+
 def coverage_markdown() -> str:
     """The coverage page, generated from the registry."""
     prims = sorted(registry.PRIMITIVES)
@@ -230,6 +253,7 @@ def coverage_markdown() -> str:
         "",
         ", ".join(f"`{p}`" for p in prims if not _batches(registry.PRIMITIVES[p])),
         "",
+        *_numpy_only_section(),
         *_parity_section(),
         "## Deliberately not covered",
         "",

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ops  # noqa: F401  (registers every primitive before operators are bound)
 from ._core import primitive as _primitive
-from ._core.arrays import compute_lazy, is_duck_array, is_lazy, plain_array
+from ._core.arrays import compute_lazy, in_library_of, is_duck_array, is_lazy, plain_array
 from ._core.graph import Box, LeafNode, Node, RetainGrad, backward_pass
 from ._core.primitive import make_box, strip
 from ._core.state import mark_modified, note_handout, owner, version_of
@@ -659,15 +659,18 @@ def _accumulate_grad(tensor: Tensor | None, g) -> None:
 
 
 def _as_leaf_gradient(g, like) -> Tensor:
-    """A gradient as a Tensor of the leaf's shape and dtype."""
-    dtype = strip(like).dtype
+    """A gradient as a Tensor of the leaf's shape and dtype, and of its array library: a
+    Dask leaf gets a Dask gradient even where the gradient does not depend on its
+    data (a linear function of it), and a NumPy one is computed after the pass."""
+    like = strip(like)
+    dtype = like.dtype
     g = real_part_for(g, dtype)
     if isinstance(g, Box):
         return g if g.dtype == dtype else g.astype(dtype)
     g = plain_array(g)
     if g.dtype != dtype:
         g = g.astype(dtype)
-    return Tensor._wrap(g)
+    return Tensor._wrap(in_library_of(g, like))
 
 
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool) -> Tensor:

@@ -13,7 +13,15 @@ from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
-from ._core.arrays import compute_lazy, is_array, is_duck_array, is_lazy, plain_array, size_of
+from ._core.arrays import (
+    compute_lazy,
+    in_library_of,
+    is_array,
+    is_duck_array,
+    is_lazy,
+    plain_array,
+    size_of,
+)
 from ._core.forward import TangentNode
 from ._core.graph import Box, LeafNode, backward_pass
 from ._core.primitive import make_box, strip
@@ -90,6 +98,7 @@ class _Input:
                 g = g.astype(like.dtype)
             return g if g.shape == like.shape else np.reshape(g, like.shape)
         g = np.asarray(g, dtype=like.dtype).reshape(like.shape)
+        g = in_library_of(g, like)
         if isinstance(self.original, Tensor):
             return _as_leaf_gradient(g, like)
         if isinstance(self.original, (float, int, np.floating)) and g.ndim == 0:

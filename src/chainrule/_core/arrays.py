@@ -67,3 +67,83 @@ def size_of(value) -> int:
     ``np.size`` would make a Dask array compute)."""
     shape = getattr(value, "shape", None)
     return int(np.prod(shape)) if shape is not None else int(np.size(value))
+
+
+def foreign_array_type(values) -> type | None:
+    """The type of the first value in ``values`` (or in a list or tuple among them)
+    that is an array of another library than NumPy (Dask, CuPy, an array-API array),
+    under any trace boxes; None if there is none. chainrule's own stand-ins for
+    arrays (compiled-trace and vmap values) do not count."""
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            found = foreign_array_type(value)
+            if found is not None:
+                return found
+            continue
+        kind = type(strip(value))
+        if (kind.__module__ or "").startswith(("numpy", "builtins", "chainrule")):
+            continue
+        if not issubclass(kind, np.ndarray) and holds_arrays_of(kind):
+            return kind
+    return None
+
+
+def in_library_of(g, like):
+    """``g``, a NumPy array, as an array of ``like``'s library when that is another
+    (Dask, CuPy): the gradient of an input has the input's type even where it does
+    not depend on its data. Anything else is returned as it is."""
+    if type(g) is np.ndarray and type(like) is not np.ndarray \
+            and foreign_array_type((like,)) is not None:
+        return np.asarray(g, like=like)
+    return g
+
+
+def surely_false(mask) -> bool:
+    """True when ``mask`` is known to hold no True entry: an in-memory mask with none.
+
+    Rules use it to skip work that only matters where the mask holds (a correction at
+    ties, a series near zero). A lazy mask is never known without computing it, so
+    the full formula runs, which is right everywhere."""
+    mask = strip(mask)
+    return not is_lazy(mask) and not np.any(mask)
+
+
+def surely_true(mask) -> bool:
+    """True when ``mask`` is known to be True everywhere (see ``surely_false``)."""
+    mask = strip(mask)
+    return not is_lazy(mask) and bool(np.all(mask))
+
+
+def zeros_like_kind(like, shape, dtype=None):
+    """Zeros of ``shape`` and ``dtype`` (``like``'s by default), an array of the same
+    library as ``like``: a Dask array for a Dask one, a CuPy array for a CuPy one."""
+    if type(like) is np.ndarray:
+        return np.zeros(shape, like.dtype if dtype is None else dtype)
+    return np.zeros_like(like, dtype=dtype, shape=shape)
+
+
+def known_to_hold(mask) -> bool:
+    """True when ``mask`` is in memory and holds a True entry: for checks of bad input
+    that may run only where they cost no computation (a lazy mask passes)."""
+    mask = strip(mask)
+    return not is_lazy(mask) and bool(np.any(mask))
+
+
+def array_copy(x, dtype=None):
+    """A copy of an array of any type, of that type (``np.array(x, copy=True)`` would
+    turn a Dask array into a NumPy one), cast to ``dtype`` if given."""
+    if not is_duck_array(x):
+        return np.array(x, dtype=dtype, copy=True)
+    return x.copy() if dtype is None else x.astype(dtype, copy=True)
+
+
+def check_known_shape(shape: tuple, what: str) -> None:
+    """Raise if ``shape`` has an unknown length (NaN, as Dask gives after indexing with
+    a lazy boolean mask): ``what`` needs the shape, and Dask would only find it by
+    computing the array."""
+    if any(n != n for n in shape):
+        raise ValueError(
+            f"{what} needs the shape of an array whose chunk sizes are unknown (shape "
+            f"{shape}), as after indexing a Dask array with a lazy mask, x[x > 0]: call "
+            f"y = y.compute_chunk_sizes() on that array first (it computes the mask once), "
+            f"or write the function with np.where(mask, x, 0) instead of selecting")

@@ -129,6 +129,9 @@ class Primitive:
     Its rules are declared beside it: ``defvjp`` (or ``defvjp_all``,
     ``defvjp_joint``), ``defjvp`` (or ``defjvp_all``), and ``defbatch`` for how a
     batch of tangents goes through them (``prim.batching``, see batching.py).
+    A primitive that needs in-memory NumPy arrays says why in ``numpy_only``
+    (``prim.numpy_only = "it calls a C extension"``): called on a Dask, CuPy or other
+    array it then raises a TypeError naming itself, the array's type and the fix.
 
     >>> @cr.primitive
     ... def cube(x):
@@ -147,6 +150,9 @@ class Primitive:
         self.saves_args = False
         self.saves_ans = False
         self.batching: Batching = LOOP
+        # Why the forward function or the rules need in-memory NumPy arrays, when they
+        # do; a call on a Dask, CuPy or other array then fails with that reason.
+        self.numpy_only = ""
         functools.update_wrapper(self, fun)
 
     def __repr__(self) -> str:
@@ -280,6 +286,8 @@ class Primitive:
                 raise _rule_arity_error(self.name, kind, seed, argnum, rule_accepted, params)
 
     def __call__(self, *args, **kwargs):
+        if self.numpy_only:
+            _refuse_foreign_arrays(self, args)
         # One pass for the common case: every traced input on the same level.
         # ``parents`` lines up with ``args``: the input's node, or None.
         vals = []
@@ -385,6 +393,21 @@ class Primitive:
                         ans if self.saves_ans else None, parents, level, shape)
         return make_box(ans, node)
 
+
+
+def _refuse_foreign_arrays(prim: Primitive, args: tuple) -> None:
+    """Raise if a NumPy-only primitive was handed an array of another library."""
+    from .arrays import foreign_array_type
+
+    kind = foreign_array_type(args)
+    if kind is None:
+        return
+    fix = ("compute it first with x.compute() (reduced to what fits in memory) and pass "
+           "the NumPy array" if hasattr(kind, "__dask_graph__") else
+           "convert it to a NumPy array first (cupy.asnumpy(x) for CuPy, np.asarray(x) "
+           "for array-API arrays)")
+    raise TypeError(f"primitive '{prim.name}' works on NumPy arrays only, and was given a "
+                    f"{kind.__module__}.{kind.__name__} ({prim.numpy_only}): {fix}")
 
 
 def _not_an_array(prim, ans) -> TypeError:

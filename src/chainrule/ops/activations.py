@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .._core.arrays import plain_array
 from .._core.primitive import Primitive
 from .elementwise import LOG2, _ufunc
 from .reductions import batch_by_axes_from_end, batch_by_own_rules
@@ -197,7 +198,7 @@ def _cross_entropy_indices(logits, target, *, weight, label_smoothing, ignore_in
     table, denominator = _target_weights(target, logits.shape[1], logits.dtype, weight,
                                          label_smoothing, ignore_index)
     per_sample = -np.sum(table * _log_softmax(logits, axis=1), axis=1)
-    return np.asarray(_reduce_per_sample(per_sample, reduction, denominator))
+    return plain_array(_reduce_per_sample(per_sample, reduction, denominator))
 
 
 def _logit_slope(logits, target, weight, label_smoothing, ignore_index):

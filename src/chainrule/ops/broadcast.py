@@ -9,6 +9,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .._core import forward, primitive
+from .._core.arrays import check_known_shape
 
 
 def reduce_batch_to_shape(g, shape: tuple):
@@ -22,6 +23,9 @@ def reduce_batch_to_shape(g, shape: tuple):
 
 def reduce_to_shape(g, shape: tuple):
     """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    if type(g) is not np.ndarray:
+        check_known_shape(shape, "reducing a gradient to its input's shape")
+        check_known_shape(g.shape, "reducing a gradient to its input's shape")
     extra = g.ndim - len(shape)
     if extra < 0:
         return np.broadcast_to(g, shape)

@@ -177,9 +177,12 @@ def _conv_weight_grad(x, g, *, weight_shape, stride, padding, dilation, groups):
     return (_rows_of(g, groups) @ cols.transpose(0, 2, 1)).reshape(weight_shape)
 
 
-conv = defprim(_conv, "conv")
-conv_input_grad = defprim(_conv_input_grad, "conv_input_grad")
-conv_weight_grad = defprim(_conv_weight_grad, "conv_weight_grad")
+# Why convolutions and pools refuse Dask arrays: they read windows through NumPy's
+# strided views and add into buffers in place.
+_WINDOWS_IN_MEMORY = "it reads windows through strided views of NumPy buffers"
+conv = defprim(_conv, "conv", numpy_only=_WINDOWS_IN_MEMORY)
+conv_input_grad = defprim(_conv_input_grad, "conv_input_grad", numpy_only=_WINDOWS_IN_MEMORY)
+conv_weight_grad = defprim(_conv_weight_grad, "conv_weight_grad", numpy_only=_WINDOWS_IN_MEMORY)
 
 
 def _geometry(stride, padding, dilation, groups) -> dict:
@@ -371,8 +374,8 @@ def _avg_pool_adjoint(g, *, input_shape, kernel, stride, padding, count_include_
     return _cropped(total, input_shape, padding)
 
 
-avg_pool = defprim(_avg_pool, "avg_pool")
-avg_pool_adjoint = defprim(_avg_pool_adjoint, "avg_pool_adjoint")
+avg_pool = defprim(_avg_pool, "avg_pool", numpy_only=_WINDOWS_IN_MEMORY)
+avg_pool_adjoint = defprim(_avg_pool_adjoint, "avg_pool_adjoint", numpy_only=_WINDOWS_IN_MEMORY)
 avg_pool.defvjp(lambda g, ans, x, **pool: avg_pool_adjoint(g, input_shape=x.shape, **pool),
                 reads="args")
 avg_pool_adjoint.defvjp(lambda h, ans, g, input_shape, **pool: avg_pool(h, **pool), reads=())
@@ -429,9 +432,9 @@ def _max_pool_select(h, x, *, kernel, stride, padding, dilation):
     return out
 
 
-max_pool = defprim(_max_pool, "max_pool")
-max_pool_spread = defprim(_max_pool_spread, "max_pool_spread")
-max_pool_select = defprim(_max_pool_select, "max_pool_select")
+max_pool = defprim(_max_pool, "max_pool", numpy_only=_WINDOWS_IN_MEMORY)
+max_pool_spread = defprim(_max_pool_spread, "max_pool_spread", numpy_only=_WINDOWS_IN_MEMORY)
+max_pool_select = defprim(_max_pool_select, "max_pool_select", numpy_only=_WINDOWS_IN_MEMORY)
 # The maxima's positions are piecewise constant in x: they carry no derivative.
 max_pool.defvjp(lambda g, ans, x, **pool: max_pool_spread(g, strip(x), **pool), reads="args")
 max_pool_spread.defvjp(lambda h, ans, g, x, **pool: max_pool_select(h, strip(x), **pool), None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.arrays import surely_false
 from .complex import is_complex, real, real_cotangent
 from .registry import UFUNCS, defprim, nondifferentiable
 
@@ -35,7 +36,7 @@ def _zero(g, ans, *args):
 def _share_of_ties(g, x, y):
     """g where x wins, 0 where it loses, g/2 on a tie: how max/min split a gradient."""
     ties = x == y
-    if not np.any(ties):  # the usual case: skip the tie term's passes over the data
+    if surely_false(ties):  # the usual case: skip the tie term's passes over the data
         return g * (x > y)
     return g * (x > y) + (0.5 * g) * ties
 
@@ -45,7 +46,7 @@ def _unless_facing_nan(g, share, mine, other, first=True):
     NaN: fmax/fmin return the number, so it alone moves the result. (With both NaN the
     first operand takes g, as in torch.)"""
     facing_nan = np.isnan(other) if first else np.isnan(other) & ~np.isnan(mine)
-    if not np.any(facing_nan):  # the usual case: no extra pass over the data
+    if surely_false(facing_nan):  # the usual case: no extra pass over the data
         return share
     return np.where(facing_nan, g, share)
 

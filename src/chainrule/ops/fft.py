@@ -85,10 +85,16 @@ def _irfft_vjp(g, ans, x, *, n, axis, norm):
     return _resize(conjugate(spectrum) * _along(weights, g.ndim, axis), x.shape[axis], axis)
 
 
-fft = defprim(lambda x, *, n, axis, norm: np.fft.fft(x, n, axis, norm), "fft")
-ifft = defprim(lambda x, *, n, axis, norm: np.fft.ifft(x, n, axis, norm), "ifft")
-rfft = defprim(lambda x, *, n, axis, norm: np.fft.rfft(x, n, axis, norm), "rfft")
-irfft = defprim(lambda x, *, n, axis, norm: np.fft.irfft(x, n, axis, norm), "irfft")
+# Why the transforms refuse Dask arrays.
+_ONE_CHUNK_PER_AXIS = "Dask's FFT needs every transformed axis in one chunk"
+fft = defprim(lambda x, *, n, axis, norm: np.fft.fft(x, n, axis, norm), "fft",
+              numpy_only=_ONE_CHUNK_PER_AXIS)
+ifft = defprim(lambda x, *, n, axis, norm: np.fft.ifft(x, n, axis, norm), "ifft",
+               numpy_only=_ONE_CHUNK_PER_AXIS)
+rfft = defprim(lambda x, *, n, axis, norm: np.fft.rfft(x, n, axis, norm), "rfft",
+               numpy_only=_ONE_CHUNK_PER_AXIS)
+irfft = defprim(lambda x, *, n, axis, norm: np.fft.irfft(x, n, axis, norm), "irfft",
+                numpy_only=_ONE_CHUNK_PER_AXIS)
 for _prim, _vjp in ((fft, _fft_vjp), (ifft, _ifft_vjp), (rfft, _rfft_vjp),
                     (irfft, _irfft_vjp)):
     _prim.defvjp(_vjp, reads="args")

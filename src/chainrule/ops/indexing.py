@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.arrays import plain_array
+from .._core.arrays import array_copy, is_lazy, plain_array, zeros_like_kind
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
 from .array_likes import as_array_like, as_operand, holds_box  # noqa: F401  (re-exported)
@@ -47,27 +47,107 @@ def _never_repeats(index, shape) -> bool:
 
 
 def _scatter_add(g, index, shape):
-    out = np.zeros(shape, dtype=g.dtype)
+    out = zeros_like_kind(g, shape)
     if _is_basic(index) or _never_repeats(index, shape):
-        out[index] = g
-    else:
+        return _assigned(out, index, g)
+    if isinstance(out, np.ndarray):
         np.add.at(out, index, g)  # repeated indices: every copy adds its share
+        return out
+    return _added_in_rounds(out, index, g)
+
+
+def _added_in_rounds(out, index, g):
+    """``np.add.at(out, index, g)`` for arrays of libraries without ufunc.at (Dask's),
+    for an index of slices and one one-dimensional integer array: round r adds the
+    r-th occurrence of every position, so no round names a position twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    advanced = [i for i, part in enumerate(parts) if not isinstance(part, slice)]
+    if len(advanced) != 1 or np.ndim(parts[advanced[0]]) != 1:
+        raise TypeError(
+            f"the gradient of indexing a {type(out).__module__}.{type(out).__name__} with "
+            f"an index that repeats elements is supported for slices and one 1-d integer "
+            f"array only (it has no ufunc.at): compute the array first, or index with "
+            f"unique positions")
+    axis = advanced[0]
+    positions = np.asarray(parts[axis]) % out.shape[axis]
+    occurrence = _occurrence_numbers(positions)
+    for rank in range(int(occurrence.max(initial=-1)) + 1):
+        chosen = np.flatnonzero(occurrence == rank)
+        target = (*parts[:axis], positions[chosen], *parts[axis + 1:])
+        out = _assigned(out, target, out[target] + g[(slice(None),) * axis + (chosen,)])
     return out
+
+
+def _occurrence_numbers(positions: np.ndarray) -> np.ndarray:
+    """For each entry of ``positions``, how many equal entries come before it."""
+    order = np.argsort(positions, kind="stable")
+    ranked = positions[order]
+    starts_group = np.concatenate([[True], ranked[1:] != ranked[:-1]])
+    group_start = np.maximum.accumulate(np.where(starts_group, np.arange(len(ranked)), 0))
+    occurrence = np.empty(len(positions), dtype=np.intp)
+    occurrence[order] = np.arange(len(ranked)) - group_start
+    return occurrence
 
 
 def _zeros_at(g, index):
-    out = g.copy()
-    out[index] = 0
-    return out
+    return _assigned(g.copy(), index, 0)
 
 
 def _set(x, index, v):
-    out = np.array(x, copy=True)
-    out[index] = v
+    return _assigned(array_copy(x), index, v)
+
+
+def _assigned(out, index, value):
+    """``out`` after ``out[index] = value`` (in place for NumPy arrays). A Dask array
+    is given the index in forms Dask can assign through: a mask of all its axes as
+    positions in the flattened array, and no new axes (``None``), whose length-1 axes
+    leave ``value``."""
+    if type(out) is np.ndarray or not is_lazy(out):
+        out[index] = value
+        return out
+    if _is_full_mask(index, out.ndim):
+        flat = np.reshape(out, (-1,))
+        flat[np.flatnonzero(index)] = value
+        return np.reshape(flat, out.shape)
+    index = _index_for_dask(index)
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(part is None for part in parts):
+        region = out[index].shape
+        index = tuple(part for part in parts if part is not None)
+        value = np.reshape(np.broadcast_to(value, region), out[index].shape)
+    out[index] = value
     return out
 
 
-getitem = defprim(lambda x, index: x[index], "getitem")
+def _getitem(x, index):
+    if type(x) is not np.ndarray and is_lazy(x):
+        if _is_full_mask(index, x.ndim):  # Dask would give the selection an unknown length
+            return np.reshape(x, (-1,))[np.flatnonzero(index)]
+        index = _index_for_dask(index)
+    return x[index]
+
+
+def _is_full_mask(index, ndim: int) -> bool:
+    """Whether ``index`` is one NumPy boolean mask over two or more axes (all of them)."""
+    return (isinstance(index, np.ndarray) and index.dtype == np.bool_
+            and index.ndim == ndim > 1)
+
+
+def _index_for_dask(index):
+    """``index`` in the forms Dask reads best: one-dimensional NumPy boolean masks
+    become the positions they select (Dask gives a selection by a mask an unknown
+    length, even for a mask in memory) and 0-d integer arrays become integers."""
+    if isinstance(index, tuple):
+        return tuple(_index_for_dask(part) for part in index)
+    if isinstance(index, np.ndarray):
+        if index.dtype == np.bool_ and index.ndim == 1:
+            return np.flatnonzero(index)
+        if index.ndim == 0 and index.dtype.kind in "iu":
+            return int(index)
+    return index
+
+
+getitem = defprim(_getitem, "getitem")
 scatter_add = defprim(_scatter_add, "scatter_add")
 zeros_at = defprim(_zeros_at, "zeros_at")
 setitem = defprim(_set, "setitem")
@@ -174,7 +254,7 @@ cast.defvjp(_cast_vjp, reads="args")
 cast.defjvp(lambda t, ans, x, dtype: t.astype(dtype))
 cast.defbatch(broadcasts=True)
 
-copy = defprim(lambda x: np.array(x, copy=True), "copy")
+copy = defprim(array_copy, "copy")
 copy.defvjp(lambda g, ans, x: g, reads=())
 copy.defjvp(lambda t, ans, x: t)
 copy.defbatch(broadcasts=True)

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from .._core.arrays import plain_array
+from .._core.arrays import plain_array, surely_false, surely_true
 from .._core.graph import Box
 from .._core.primitive import strip
 from .elementwise import deg2rad, rad2deg
@@ -104,7 +104,7 @@ def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     variance = _nanvar(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
     zero = plain_array(variance) == 0
-    if not np.any(zero):
+    if surely_false(zero):
         return np.sqrt(variance)
     # sqrt's slope is infinite at 0, but a zero variance has every centered entry 0
     # and gradient 0: so has the std there (as std's own rule gives), not 0 * inf.
@@ -200,13 +200,13 @@ def near_zero_series(z, coefficients, formula, radius: float = 0.1):
     and ``formula`` is only evaluated away from 0.
     """
     near = np.abs(strip(z)) < radius
-    if not np.any(near):
+    if surely_false(near):
         return formula(z)
     small = np.where(near, z, 0)
     series = coefficients[-1]
     for c in reversed(coefficients[:-1]):
         series = series * small + c
-    if np.all(near):
+    if surely_true(near):
         return series
     return np.where(near, series, formula(np.where(near, 2 * radius, z)))
 
@@ -300,7 +300,7 @@ def _linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axi
     counts = np.arange(num, dtype=inexact).reshape((-1,) + (1,) * np.ndim(delta))
     if divisions > 0:
         step = delta / divisions
-        y = counts / divisions * delta if np.any(strip(step) == 0) else counts * step
+        y = counts / divisions * delta if not surely_false(strip(step) == 0) else counts * step
     else:
         step = np.nan
         y = counts * delta
@@ -329,8 +329,21 @@ def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
         return parts[0] + 1j * parts[1]
     if plain.dtype.kind != "f":
         return x
-    filled = np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf)
+    if isinstance(plain, np.ndarray):
+        filled = np.nan_to_num(plain, nan=nan, posinf=posinf, neginf=neginf)
+    else:
+        filled = _non_finite_filled(plain, nan, posinf, neginf)
     return np.where(np.isfinite(plain), x, filled)
+
+
+def _non_finite_filled(plain, nan, posinf, neginf):
+    """``np.nan_to_num``'s fill values from ufuncs alone, for arrays of libraries whose
+    ``nan_to_num`` takes no fill values (Dask's)."""
+    largest = np.finfo(plain.dtype).max
+    posinf = largest if posinf is None else posinf
+    neginf = -largest if neginf is None else neginf
+    infinite = np.where(plain > 0, posinf, neginf)
+    return np.where(np.isnan(plain), nan, infinite).astype(plain.dtype)
 
 
 @implements(np.real_if_close)
@@ -410,7 +423,7 @@ def _spacing(step, length: int, axis: int):
         step = plain_array(step, dtype=np.float64)
     differences = step[1:] - step[:-1]
     plain = plain_array(differences)
-    return differences[0] if np.all(plain == plain[0]) else differences
+    return differences[0] if surely_true(plain == plain[0]) else differences
 
 
 def _uniform_gradient(f, h, axis: int, edge_order: int):
@@ -577,7 +590,7 @@ def _to_front(a, axis):
 def _nan_where_nan(result, ordered):
     """NaN wherever the slice held a NaN (sorted last), as NumPy's order statistics give."""
     last = plain_array(ordered)[-1]
-    return np.where(np.isnan(last), np.nan, result) if np.any(np.isnan(last)) else result
+    return np.where(np.isnan(last), np.nan, result) if not surely_false(np.isnan(last)) else result
 
 
 @implements(np.quantile)

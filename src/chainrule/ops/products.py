@@ -15,6 +15,7 @@ from collections import Counter
 
 import numpy as np
 
+from .._core.arrays import foreign_array_type
 from .broadcast import is_identity_basis
 from .elementwise import multiply
 from .indexing import as_operand, batch_aligned
@@ -386,9 +387,27 @@ def _embed_diagonal(h, labels: str):
     """Zeros of the shape ``labels`` spell, with ``h`` written on their diagonal."""
     unique = _unique(labels)
     shape = tuple(h.shape[unique.index(c)] for c in labels)
+    if type(h) is not np.ndarray and foreign_array_type((h,)) is not None:
+        return _embed_diagonal_by_mask(h, labels, shape)
     out = np.zeros(shape, dtype=h.dtype)
     np.einsum(f"{labels}->{unique}", out)[...] = h  # a writeable view of the diagonal
     return out
+
+
+def _embed_diagonal_by_mask(h, labels: str, shape: tuple):
+    """``_embed_diagonal`` without writing into a view, for arrays of other libraries:
+    ``h`` spread over ``shape`` (a repeated label's later axes have length 1), kept
+    where a NumPy mask of the diagonal holds."""
+    diagonal = np.zeros(shape, dtype=bool)
+    np.einsum(f"{labels}->{_unique(labels)}", diagonal)[...] = True
+    seen: set = set()
+    spread = []
+    for c, n in zip(labels, shape):
+        spread.append(1 if c in seen else n)
+        seen.add(c)
+    # The mask in h's library: CuPy does not mix its arrays with NumPy's.
+    return np.where(np.asarray(diagonal, like=h), np.reshape(h, spread),
+                    np.zeros_like(h, shape=()))
 
 
 def _einsum(*operands, subscripts: str, optimize=False):
@@ -459,7 +478,7 @@ def _kron_grad(wrt: int, batched: bool = False):
     return rule
 
 
-kron = defprim(np.kron, "kron")
+kron = defprim(np.kron, "kron", numpy_only="Dask has no kron")
 kron.defvjp(_kron_grad(0), _kron_grad(1), reads="args")
 kron.defjvp(lambda t, ans, a, b: kron(t, b), lambda t, ans, a, b: kron(a, t))
 
@@ -498,7 +517,7 @@ def _cross(a, b):
     return np.cross(a, b)
 
 
-cross = defprim(_cross, "cross")
+cross = defprim(_cross, "cross", numpy_only="Dask has no cross product")
 # <g, a x b> = <a, b x g> = <b, g x a>
 cross.defvjp(lambda g, ans, a, b: cross(b, g), lambda g, ans, a, b: cross(g, a), reads="args")
 cross.defjvp(lambda t, ans, a, b: cross(t, b), lambda t, ans, a, b: cross(a, t))

@@ -18,9 +18,11 @@ FUNCTIONS: dict = {}
 NONDIFFERENTIABLE: set = set()
 
 
-def defprim(fun: Callable, name: str | None = None) -> Primitive:
-    """Make and register a built-in primitive."""
+def defprim(fun: Callable, name: str | None = None, *, numpy_only: str = "") -> Primitive:
+    """Make and register a built-in primitive. ``numpy_only`` says why it cannot run on
+    arrays of other libraries (Dask, CuPy), when it cannot: it then refuses them."""
     prim = Primitive(fun, name)
+    prim.numpy_only = numpy_only
     if prim.name in PRIMITIVES:
         raise ValueError(f"a primitive named {prim.name!r} is already registered")
     PRIMITIVES[prim.name] = prim

@@ -141,6 +141,6 @@ def _odeint_jvp(argnum, tangent, ans, y0, t, *args, func, options):
 
 
 _odeint = defprim(lambda y0, t, *args, func, options: _solve(func, y0, t, args, options),
-                  "odeint")
+                  "odeint", numpy_only="SciPy's odeint integrates NumPy arrays in memory")
 _odeint.defvjp_joint(_odeint_vjp, reads=("args", "ans"))
 _odeint.defjvp_all(_odeint_jvp)

@@ -10,6 +10,8 @@ import scipy.linalg as _scipy_linalg
 from ..ops import linalg as _linalg
 from ..ops.registry import defprim
 
+_SCIPY_ONLY = "SciPy's routine works on NumPy arrays in memory"
+
 
 def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
                      unit_diagonal: bool = False, **_: Any) -> Any:
@@ -84,7 +86,7 @@ def _solve_sylvester_stacked(a, b, q):
     return out
 
 
-sylvester = defprim(_solve_sylvester_stacked, "solve_sylvester")
+sylvester = defprim(_solve_sylvester_stacked, "solve_sylvester", numpy_only=_SCIPY_ONLY)
 
 
 def _sylvester_adjoint(g, a, b):
@@ -106,7 +108,7 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
 
 
 # X = sqrtm(A) has X dX + dX X = dA: a Sylvester equation with A = B = X.
-_sqrtm = defprim(lambda a: _scipy_linalg.sqrtm(a), "sqrtm")
+_sqrtm = defprim(lambda a: _scipy_linalg.sqrtm(a), "sqrtm", numpy_only=_SCIPY_ONLY)
 _sqrtm.defvjp(lambda g, ans, a: sylvester(_mT(ans), _mT(ans), g), reads="ans")
 _sqrtm.defjvp(lambda t, ans, a: sylvester(ans, ans, t))
 # Their rules are products and (stacked) Sylvester solves: a batch of tangents or
@@ -166,7 +168,8 @@ def _shifted_rows(y, shift: int):
 
 
 _banded = defprim(lambda ab, b, *, lower, upper:
-                  _scipy_linalg.solve_banded((lower, upper), ab, b), "solve_banded")
+                  _scipy_linalg.solve_banded((lower, upper), ab, b), "solve_banded",
+                  numpy_only=_SCIPY_ONLY)
 
 
 def _banded_vjp_b(g, ans, ab, b, *, lower, upper):

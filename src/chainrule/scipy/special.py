@@ -34,7 +34,14 @@ import math
 import numpy as np
 import scipy.special as _sp
 
-from .._core.arrays import plain_array
+from .._core.arrays import (
+    is_duck_array,
+    is_lazy,
+    known_to_hold,
+    plain_array,
+    surely_false,
+    surely_true,
+)
 from .._core.graph import Box
 from .._core.primitive import strip
 from ..ops.numeric import near_zero_series
@@ -130,7 +137,12 @@ def _nonzero(x):
 # --- the gamma function and its relatives ------------------------------------------------
 def _polygamma(n, x):
     """``polygamma(n, x)``: the n-th derivative of digamma (``n`` is not differentiable)."""
-    return np.asarray(_sp.polygamma(n, x), dtype=_float_dtype(x))
+    if is_duck_array(x):  # SciPy's polygamma converts x to NumPy: the same from ufuncs
+        n = plain_array(n)
+        order = n + 1.0
+        higher = (-1.0) ** order * _sp.gamma(order) * _sp.zeta(order, x)
+        return np.where(n == 0, _sp.psi(x), higher).astype(_float_dtype(x))
+    return plain_array(_sp.polygamma(n, x), dtype=_float_dtype(x))
 
 
 gammaln = _elementwise(_sp.gammaln, "gammaln", lambda g, ans, x: g * digamma(x),
@@ -176,7 +188,7 @@ gammasgn = _sp.gammasgn
 
 def multigammaln(a, d: int):
     """Log of the multivariate gamma function of dimension ``d``, differentiable in ``a``."""
-    if np.any(plain_array(a) <= 0.5 * (d - 1)):
+    if known_to_hold(plain_array(a) <= 0.5 * (d - 1)):
         raise ValueError(f"multigammaln: every entry of a must be > (d - 1) / 2 = {(d - 1) / 2}")
     total = gammaln(a)
     for j in range(1, d):
@@ -213,7 +225,7 @@ def _student_t_df_slope(df, t):
     """
     plain = strip(t)
     at_zero = plain == 0
-    if np.any(at_zero):
+    if not surely_false(at_zero):
         t = np.where(at_zero, 1, t)
     square = t * t
     total = df + square
@@ -228,7 +240,7 @@ def _student_t_df_slope(df, t):
     by_w = -_incomplete_beta_slope(0.5 * df, 0.5, w_large, "a")
     incomplete = 0.5 * np.where(small, by_x, by_w)
     slope = 0.5 * (through_x + np.where(plain < 0, -incomplete, incomplete))
-    return np.where(at_zero, 0, slope) if np.any(at_zero) else slope
+    return np.where(at_zero, 0, slope) if not surely_false(at_zero) else slope
 
 
 gammainc = _elementwise(_promoting(_sp.gammainc), "gammainc",
@@ -264,6 +276,8 @@ def _tanh_sinh(dtype: np.dtype, smallest_exponent):
     They reach as close to 0 and 1 as an integrand behaving like ``u ** (e - 1)``
     there needs, for the smallest exponent ``e`` in use (many nodes for small ones).
     """
+    if is_lazy(strip(smallest_exponent)):  # unknown until computed: as many as any needs
+        return _tanh_sinh_nodes(np.dtype(dtype), 7.5)
     smallest = float(np.min(smallest_exponent, initial=np.inf))
     reach = math.asinh(40.0 / (math.pi * smallest)) if smallest > 0 else 7.5
     return _tanh_sinh_nodes(np.dtype(dtype), min(7.5, max(3.5, math.ceil(2 * reach) / 2)))
@@ -300,12 +314,12 @@ def _incomplete_gamma_slope(a, x):
     a = _column(a, dtype)
     log_gamma, psi = gammaln(a), digamma(a)
     total = 0
-    if np.any(below & inside):
+    if not surely_false(below & inside):
         x_low = _column(np.where(below & inside, x, 0.5 * a_plain), dtype)
         log_t = np.log(x_low) + log_u
         terms = (log_t - psi) * np.exp(log_weight + a * log_t - np.exp(log_t) - log_gamma - log_u)
         total = np.where(below, np.sum(terms, axis=-1), total)
-    if not np.all(below):
+    if not surely_true(below):
         x_high = _column(np.where(below, a_plain + 1, x), dtype)
         scale = 1 + np.sqrt(_column(a_plain, dtype))  # any positive scale: a change of variable
         stretch = np.exp(np.minimum(log_u - log_rest, 0.5 * np.log(np.finfo(dtype).max)))
@@ -314,7 +328,7 @@ def _incomplete_gamma_slope(a, x):
         terms = (log_t - psi) * np.exp(log_weight + np.log(scale) - 2 * log_rest
                                        + (a - 1) * log_t - t - log_gamma)
         total = np.where(below, total, -np.sum(terms, axis=-1))
-    return np.where(inside, total, 0) if not np.all(inside) else total
+    return np.where(inside, total, 0) if not surely_true(inside) else total
 
 
 def _incomplete_beta_slope(a, b, x, wrt: str):
@@ -341,17 +355,17 @@ def _incomplete_beta_slope(a, b, x, wrt: str):
                                      + (b - 1) * log_s - log_beta), axis=-1)
 
     total = 0
-    if np.any(below & inside):
+    if not surely_false(below & inside):
         x_low = _column(np.where(below & inside, x, 0.5 * mean), dtype)
         u = np.exp(log_u)
         total = np.where(below, integral(np.log(x_low) + log_u, np.log1p(-x_low * u),
                                          np.log(x_low)), total)
-    if np.any(~below & inside):
+    if not surely_false(~below & inside):
         rest = 1 - _column(np.where(~below & inside, x, 0.5 * (1 + mean)), dtype)
         u = np.exp(log_u)
         total = np.where(below, total, -integral(np.log1p(-rest * u), np.log(rest) + log_u,
                                                  np.log(rest)))
-    return np.where(inside, total, 0) if not np.all(inside) else total
+    return np.where(inside, total, 0) if not surely_true(inside) else total
 
 # --- error functions and the normal distribution -------------------------------------------
 erf = _elementwise(_sp.erf, "erf", lambda g, ans, x: g * _TWO_OVER_SQRT_PI * np.exp(-x * x),
@@ -427,7 +441,7 @@ jv = _elementwise(_promoting(_sp.jv), "jv", None,
 jn = jv  # scipy.special.jn is jv
 def _yn(n, x):
     # SciPy picks its (integer n, float64 x) loop for integer orders: keep x's dtype.
-    return np.asarray(_sp.yn(n, x)).astype(_float_dtype(x), copy=False)
+    return plain_array(_sp.yn(n, x)).astype(_float_dtype(x), copy=False)
 
 
 yn = _elementwise(_yn, "yn", None,
@@ -547,7 +561,7 @@ def _expn_slope(n, x, ans):
     """d/dx E_n(x) = -E_{n-1}(x), and for n = 0 (E_0 = exp(-x) / x) -E_0 (1 + 1/x)."""
     n = plain_array(n)
     lower = -expn(np.maximum(n - 1, 0), x)
-    return np.where(n == 0, -ans * (1 + 1 / x), lower) if np.any(n == 0) else lower
+    return np.where(n == 0, -ans * (1 + 1 / x), lower) if not surely_false(n == 0) else lower
 
 
 exp1 = _special("exp1", lambda g, ans, x: -g * np.exp(-x) / x, reads="args")
@@ -604,7 +618,7 @@ def _ellipk_slope(m, p):
     near = np.abs(strip(m)) < 0.1
 
     def formula(m_far):
-        p_far = np.where(near, 1 - m_far, p) if np.any(near) else p
+        p_far = np.where(near, 1 - m_far, p) if not surely_false(near) else p
         return (ellipe(m_far) - p_far * ellipkm1(p_far)) / (2 * m_far * p_far)
 
     return near_zero_series(m, _ELLIPK_SLOPE_SERIES, formula)

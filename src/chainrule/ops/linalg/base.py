@@ -16,6 +16,9 @@ from ..._core.graph import Box
 from ..complex import conj_if_complex, is_complex, real
 from ..indexing import as_operand
 
+# Why the factorisations and solves refuse Dask (and other non-NumPy) arrays.
+IN_MEMORY_LINALG = "Dask's linear algebra lacks it or wants each matrix in one square chunk"
+
 LinAlgError = np.linalg.LinAlgError
 _NO_VALUE = np._NoValue
 

@@ -9,6 +9,7 @@ from ..._core.primitive import Primitive
 from ..complex import conj_if_complex, imag, is_complex, real, real_cotangent, real_part_for
 from ..registry import defprim
 from .base import (
+    IN_MEMORY_LINALG,
     LinAlgError,
     _as_columns,
     _as_rows,
@@ -100,7 +101,7 @@ def _cholesky_jvp(t, ans, a, upper=False):
     return _cholesky_lower_jvp(t, ans)
 
 
-cholesky = defprim(_cholesky, "cholesky")
+cholesky = defprim(_cholesky, "cholesky", numpy_only=IN_MEMORY_LINALG)
 cholesky.defvjp(_cholesky_vjp, reads=("args", "ans"))
 cholesky.defjvp(_cholesky_jvp)
 
@@ -154,10 +155,10 @@ def _eigh_vectors_jvp(t, ans, a, UPLO="L"):
     return v @ (gaps * (_mH(v) @ _symmetric_from(t, _reads_lower(UPLO)) @ v))
 
 
-eigh_values = defprim(_eigh_values, "eigh_values")
+eigh_values = defprim(_eigh_values, "eigh_values", numpy_only=IN_MEMORY_LINALG)
 eigh_values.defvjp(_eigh_values_vjp, reads="args")
 eigh_values.defjvp(_eigh_values_jvp)
-eigh_vectors = defprim(_eigh_vectors, "eigh_vectors")
+eigh_vectors = defprim(_eigh_vectors, "eigh_vectors", numpy_only=IN_MEMORY_LINALG)
 eigh_vectors.defvjp(_eigh_vectors_vjp, reads="args")
 eigh_vectors.defjvp(_eigh_vectors_jvp)
 
@@ -291,13 +292,13 @@ def _svd_vh_jvp(t, ans, a, full_matrices=False):
     return _mH(dv)
 
 
-svd_values = defprim(_svd_values, "svd_values")
+svd_values = defprim(_svd_values, "svd_values", numpy_only=IN_MEMORY_LINALG)
 svd_values.defvjp(_svd_values_vjp, reads="args")
 svd_values.defjvp(_svd_values_jvp)
-svd_u = defprim(_svd_u, "svd_u")
+svd_u = defprim(_svd_u, "svd_u", numpy_only=IN_MEMORY_LINALG)
 svd_u.defvjp(_svd_u_vjp, reads="args")
 svd_u.defjvp(_svd_u_jvp)
-svd_vh = defprim(_svd_vh, "svd_vh")
+svd_vh = defprim(_svd_vh, "svd_vh", numpy_only=IN_MEMORY_LINALG)
 svd_vh.defvjp(_svd_vh_vjp, reads="args")
 svd_vh.defjvp(_svd_vh_jvp)
 
@@ -390,10 +391,10 @@ def _qr_tangents(a, t, mode):
     return dq, dr
 
 
-qr_q = defprim(_qr_q, "qr_q")
+qr_q = defprim(_qr_q, "qr_q", numpy_only=IN_MEMORY_LINALG)
 qr_q.defvjp(lambda g, ans, a, mode="reduced": _qr_vjp(a, mode, q_bar=g), reads="args")
 qr_q.defjvp(lambda t, ans, a, mode="reduced": _qr_tangents(a, t, mode)[0])
-qr_r = defprim(_qr_r, "qr_r")
+qr_r = defprim(_qr_r, "qr_r", numpy_only=IN_MEMORY_LINALG)
 qr_r.defvjp(lambda g, ans, a, mode="reduced": _qr_vjp(a, mode, r_bar=g), reads="args")
 qr_r.defjvp(lambda t, ans, a, mode="reduced": _qr_tangents(a, t, mode)[1])
 
@@ -519,9 +520,9 @@ def _eig_vectors_jvp(t, ans, a):
     return _orthogonal_to_columns(v, v @ (_reciprocal_gaps(w) * solve(v, t @ v)))
 
 
-eigvals = defprim(lambda a: _eig(a)[0], "eigvals")
+eigvals = defprim(lambda a: _eig(a)[0], "eigvals", numpy_only=IN_MEMORY_LINALG)
 eigvals.defvjp(_eigvals_vjp, reads="args")
 eigvals.defjvp(_eigvals_jvp)
-eig_vectors = defprim(lambda a: _eig(a)[1], "eig_vectors")
+eig_vectors = defprim(lambda a: _eig(a)[1], "eig_vectors", numpy_only=IN_MEMORY_LINALG)
 eig_vectors.defvjp(_eig_vectors_vjp, reads="args")
 eig_vectors.defjvp(_eig_vectors_jvp)

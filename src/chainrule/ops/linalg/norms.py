@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..._core.arrays import plain_array
+from ..._core.arrays import known_to_hold, plain_array
 from ..complex import conj_if_complex, conjugate, is_complex, real, real_cotangent
 from ..reductions import batch_by_axes_from_end, expand_reduced, spread_reduced, sum_, where
 from ..registry import defprim, implements
@@ -54,7 +54,7 @@ def _norm_slope(x, norm, ord, axis, keepdims):
     if ord in (math.inf, -math.inf):
         hits = (np.abs(plain_x) == plain_norm).astype(plain_norm.dtype)
         return sign * hits / np.sum(hits, axis=axis, keepdims=True)
-    if ord < 1 and np.any(plain_x == 0):
+    if ord < 1 and known_to_hold(plain_x == 0):
         raise ValueError(f"the derivative of the {ord}-norm is infinite at a vector with "
                          f"a zero entry (an ord below 1); it does not exist here.")
     return sign * (np.abs(x) / safe_norm) ** (ord - 1)

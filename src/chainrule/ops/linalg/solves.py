@@ -8,6 +8,7 @@ import numpy as np
 
 from ..registry import defprim
 from .base import (
+    IN_MEMORY_LINALG,
     LinAlgError,
     _computed_once,
     _eye,
@@ -53,7 +54,7 @@ def _det(a):
     return np.linalg.det(a) if shared is None else shared[0] * np.exp(shared[1])
 
 
-inv = defprim(_inv, "inv")
+inv = defprim(_inv, "inv", numpy_only=IN_MEMORY_LINALG)
 inv.defvjp(lambda g, ans, a: -(_mT(ans) @ g @ _mT(ans)), reads="ans")
 inv.defjvp(lambda t, ans, a: -(ans @ t @ ans))
 
@@ -87,10 +88,10 @@ def _logabsdet_jvp(t, ans, a):
     return _trace(_solve_for("the derivative of numpy.linalg.slogdet", a, t))
 
 
-det = defprim(_det, "det")
+det = defprim(_det, "det", numpy_only=IN_MEMORY_LINALG)
 det.defvjp(_det_vjp, reads=("args", "ans"))
 det.defjvp(_det_jvp)
-logabsdet = defprim(_logabsdet, "logabsdet")
+logabsdet = defprim(_logabsdet, "logabsdet", numpy_only=IN_MEMORY_LINALG)
 logabsdet.defvjp(_logabsdet_vjp, reads="args")
 logabsdet.defjvp(_logabsdet_jvp)
 
@@ -106,7 +107,7 @@ def _solve_vjp_a(g, ans, a, b):
     return -_solve_transposed(a, g) @ _mT(ans)  # negates the small factor, not the product
 
 
-solve = defprim(_solve_matrices, "solve")
+solve = defprim(_solve_matrices, "solve", numpy_only=IN_MEMORY_LINALG)
 solve.defvjp(_solve_vjp_a, lambda g, ans, a, b: _solve_transposed(a, g), reads=("args", "ans"))
 solve.defjvp(lambda t, ans, a, b: -solve(a, t @ ans), lambda t, ans, a, b: solve(a, t))
 
@@ -171,7 +172,7 @@ def _triangular_solve_jvp_a(t, ans, a, b, lower=True, transposed=False, unit_dia
                              transposed=transposed, unit_diagonal=unit_diagonal)
 
 
-triangular_solve = defprim(_solve_triangular, "solve_triangular")
+triangular_solve = defprim(_solve_triangular, "solve_triangular", numpy_only=IN_MEMORY_LINALG)
 triangular_solve.defvjp(
     _triangular_solve_vjp_a,
     lambda g, ans, a, b, lower=True, transposed=False, unit_diagonal=False:
@@ -232,7 +233,7 @@ def _pinv_jvp(t, ans, a, **options):
             + _minus_from_identity(p @ a) @ tt @ (pt @ p))
 
 
-pinv = defprim(_pinv, "pinv")
+pinv = defprim(_pinv, "pinv", numpy_only=IN_MEMORY_LINALG)
 pinv.defvjp(_pinv_vjp, reads=("args", "ans"))
 pinv.defjvp(_pinv_jvp)
 
@@ -291,7 +292,7 @@ def _lstsq_jvp_b(t, ans, a, b, **options):
     return dx[..., 0] if vector else dx
 
 
-lstsq_solution = defprim(_lstsq_solution, "lstsq_solution")
+lstsq_solution = defprim(_lstsq_solution, "lstsq_solution", numpy_only=IN_MEMORY_LINALG)
 lstsq_solution.defvjp(_lstsq_vjp_a, _lstsq_vjp_b, reads=("args", "ans"))
 lstsq_solution.defjvp(_lstsq_jvp_a, _lstsq_jvp_b)
 # b's rules keep a batch of vectors in front (_columns_if), so every rule broadcasts.

@@ -6,6 +6,7 @@ import operator
 
 import numpy as np
 
+from ..._core.arrays import known_to_hold
 from ..._core.graph import Box
 from ..._core.primitive import strip
 from ..control import stop_gradient
@@ -166,7 +167,7 @@ def _np_average(a, axis=None, weights=None, returned=False, *, keepdims=_NO_VALU
         return average, np.full(_shape(average), count, dtype=strip(average).dtype)
     weights = _weights_along(weights, _shape(a), axis)
     total_weight = sum_(weights, axis=axis, keepdims=keepdims)
-    if np.any(strip(total_weight) == 0.0):
+    if known_to_hold(strip(total_weight) == 0.0):
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     average = sum_(a * weights, axis=axis, keepdims=keepdims) / total_weight
     if not returned:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._core.arrays import array_copy, is_duck_array
 from ..indexing import getitem
 from ..registry import defprim
 from .axes import _axes, _reversing_index, axes_from_end, batch_by_axes_from_end
@@ -28,7 +29,10 @@ def _shift(x, axis, by, fill=0.0):
 
 def _linear_scan(b, a, axis, reverse=False):
     """``h[k] = b[k] + a[k] * h[k-1]`` along ``axis`` (``h[k+1]`` when ``reverse``)."""
-    h = np.moveaxis(np.array(b, dtype=np.result_type(b, a), copy=True), axis, 0)
+    dtype = np.result_type(b, a)
+    # A copy of b, as an array of a's library when a is not NumPy's (b may be).
+    h = b + np.zeros_like(a, dtype=dtype) if is_duck_array(a) else array_copy(b, dtype)
+    h = np.moveaxis(h, axis, 0)
     a = np.moveaxis(a, axis, 0)
     n = h.shape[0]
     # A loop, not a log-depth scan: partial products of ``a`` could overflow to inf.

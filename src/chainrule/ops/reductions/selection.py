@@ -104,12 +104,13 @@ def _sort_vjp(g, ans, x, axis=-1, kind=None):
     return permute_along(g, _inverse_permutation(order, axis), axis=axis)
 
 
-permute_along = defprim(_permute_along, "permute_along")
+permute_along = defprim(_permute_along, "permute_along",
+                        numpy_only="Dask can neither sort nor partition along an axis")
 permute_along.defvjp(lambda g, ans, x, order, axis:
                      permute_along(g, _inverse_permutation(order, axis), axis=axis), None,
                      reads="args")
 permute_along.defjvp(lambda t, ans, x, order, axis: permute_along(t, order, axis=axis), None)
-sort = defprim(_sort, "sort")
+sort = defprim(_sort, "sort", numpy_only="Dask can neither sort nor partition along an axis")
 sort.defvjp(_sort_vjp, reads="args")
 sort.defjvp(lambda t, ans, x, axis=-1, kind=None:
             permute_along(t, np.argsort(strip(x), axis=axis, kind="stable"), axis=axis))

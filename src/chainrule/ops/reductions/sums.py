@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..._core.arrays import check_known_shape, plain_array
 from ..complex import conj_if_complex, is_complex, real, real_cotangent
 from ..registry import defprim
 from .axes import _axes, _count, _kept_shape, batch_by_axes_from_end
@@ -18,10 +19,14 @@ def _sum(x, axis=None, keepdims=False):
 
 def _expand_reduced(g, shape, axis=None, keepdims=False):
     """``g``, the result of reducing an array of ``shape``, copied back over ``shape``."""
-    if not keepdims:
-        g = np.reshape(g, _kept_shape(shape, axis))
-    # A real array, not a read-only broadcast view: it may end up in a leaf's .grad.
-    return np.broadcast_to(g, shape).copy()
+    try:
+        if not keepdims:
+            g = np.reshape(g, _kept_shape(shape, axis))
+        # A real array, not a read-only broadcast view: it may end up in a leaf's .grad.
+        return np.broadcast_to(g, shape).copy()
+    except (TypeError, ValueError):
+        check_known_shape(shape, "the gradient of a sum")
+        raise
 
 
 sum_ = defprim(_sum, "sum")
@@ -145,7 +150,7 @@ def _logsumexp(x, axis=None, keepdims=False):
     >>> logsumexp(np.array([1000.0, 1000.0]))   # 1000 + log(2)
     array(1000.69314718)
     """
-    x = np.asarray(x)
+    x = plain_array(x)
     shift = np.max(x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0)
     with np.errstate(divide="ignore"):

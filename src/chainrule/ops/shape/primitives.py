@@ -7,6 +7,7 @@ import operator
 
 import numpy as np
 
+from ..._core.arrays import check_known_shape, plain_array
 from ..._core.graph import Box
 from ..._core.rules import EveryArgument
 from ..indexing import as_operand, astype, batch_aligned, getitem
@@ -20,7 +21,15 @@ AxisError = np.exceptions.AxisError
 # Every primitive here is linear, so each JVP rule is the primitive itself (or, for
 # concatenate and pad, its linear part) applied to the tangent t.
 # in_shape: the input's shape, passed in by the wrapper so the rule need not keep x.
-reshape = defprim(lambda x, *, shape, in_shape: np.reshape(x, shape), "reshape")
+def _reshape(x, *, shape, in_shape):
+    try:
+        return np.reshape(x, shape)
+    except (TypeError, ValueError):
+        check_known_shape(np.shape(x), "reshape")
+        raise
+
+
+reshape = defprim(_reshape, "reshape")
 reshape.defvjp(lambda g, ans, x, *, shape, in_shape:
                reshape(g, shape=in_shape, in_shape=g.shape), reads=())
 reshape.defjvp(lambda t, ans, x, *, shape, in_shape:
@@ -108,7 +117,7 @@ tril.defbatch(jvps=(lambda t, ans, x, *, k: tril(broadcast_each(t, ans.shape), k
               vjps=tuple(tril.vjps))
 
 trace = defprim(lambda x, *, offset, axis1, axis2, in_shape:
-                np.asarray(np.trace(x, offset, axis1, axis2)), "trace")
+                plain_array(np.trace(x, offset, axis1, axis2)), "trace")
 trace.defvjp(lambda g, ans, x, *, offset, axis1, axis2, in_shape:
              _spread_on_diagonal(g, offset, axis1, axis2, in_shape), reads=())
 trace.defjvp(lambda t, ans, x, *, offset, axis1, axis2, in_shape:

@@ -1,0 +1,91 @@
+"""Derivatives of Dask arrays stay lazy: building them computes nothing, and computing
+them gives NumPy's result; a transform of NumPy parameters over Dask data computes once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+from dask.callbacks import Callback  # noqa: E402
+
+from chainrule.testing import forbid_compute  # noqa: E402  (needs Dask)
+
+X = np.array([0.3, -1.2, 2.0, 0.7, -0.4, 1.5])
+DIRECTION = np.array([1.0, 0.5, -2.0, 0.0, 3.0, -1.0])
+
+
+def energy(x):
+    return np.sum(np.sin(x) * x ** 2) + np.log(np.sum(np.exp(x)))
+
+
+def _lazy(a):
+    return da.from_array(a, chunks=3)
+
+
+def test_grad_of_a_dask_array_is_lazy_and_equals_numpys():
+    with forbid_compute():
+        gradient = cr.grad(energy)(_lazy(X))
+    assert isinstance(gradient, da.Array)
+    np.testing.assert_allclose(gradient.compute(), cr.grad(energy)(X), rtol=1e-12)
+
+
+def test_jvp_of_a_dask_array_is_lazy_and_equals_numpys():
+    with forbid_compute():
+        value, tangent = cr.jvp(energy, (_lazy(X),), (_lazy(DIRECTION),))
+    assert isinstance(value, da.Array) and isinstance(tangent, da.Array)
+    expected_value, expected_tangent = cr.jvp(energy, (X,), (DIRECTION,))
+    np.testing.assert_allclose(value.compute(), expected_value, rtol=1e-12)
+    np.testing.assert_allclose(tangent.compute(), expected_tangent, rtol=1e-12)
+
+
+def test_hessian_of_a_function_of_a_dask_vector_is_lazy_and_equals_numpys():
+    with forbid_compute():
+        hessian = cr.hessian(energy)(_lazy(X))
+    assert isinstance(hessian, da.Array)
+    np.testing.assert_allclose(hessian.compute(), cr.hessian(energy)(X), rtol=1e-12)
+
+
+def test_backward_on_a_dask_tensor_leaves_a_lazy_grad():
+    with forbid_compute():
+        x = cr.Tensor(_lazy(X), requires_grad=True)
+        energy(x).backward()
+    assert isinstance(x.grad.data, da.Array)
+    np.testing.assert_allclose(x.grad.data.compute(), cr.grad(energy)(X), rtol=1e-12)
+
+
+class _CountComputes(Callback):
+    """Counts graph evaluations: Dask calls ``_start`` once per compute."""
+
+    def __init__(self):
+        super().__init__()
+        self.computes = 0
+
+    def _start(self, dsk):
+        self.computes += 1
+
+
+def negative_log_likelihood(beta, features, outcomes):
+    """Logistic regression."""
+    logits = features @ beta
+    return np.sum(np.logaddexp(0.0, logits) - outcomes * logits)
+
+
+def test_value_and_grad_of_numpy_parameters_over_dask_data_computes_once():
+    rng = np.random.default_rng(1)
+    features = rng.standard_normal((40, 3))
+    outcomes = (rng.uniform(size=40) < 0.5).astype(float)
+    beta = np.array([0.2, -0.1, 0.4])
+    counter = _CountComputes()
+    with counter, dask.config.set(scheduler="synchronous"):
+        value, gradient = cr.value_and_grad(negative_log_likelihood)(
+            beta, da.from_array(features, chunks=(10, 3)), da.from_array(outcomes, chunks=10))
+    assert counter.computes == 1
+    expected_value, expected_gradient = cr.value_and_grad(negative_log_likelihood)(
+        beta, features, outcomes)
+    assert isinstance(gradient, np.ndarray)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-12)
+    np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12)
