@@ -60,8 +60,7 @@ def _computed_unless_lazy_inputs(result: Any, args: tuple) -> Any:
     if any(is_lazy(strip(leaf)) for leaf in flatten(args)[0]):
         return result
     computed = compute_lazy([strip(leaf) if _untraced_lazy(leaf) else leaf for leaf in leaves])
-    return unflatten(structure, [Tensor._wrap(value) if isinstance(leaf, Tensor) else value
-                                 for leaf, value in zip(leaves, computed)])
+    return unflatten(structure, [_like(leaf, value) for leaf, value in zip(leaves, computed)])
 
 
 def _chosen(args: tuple, argnums: Any) -> tuple:
@@ -243,8 +242,27 @@ def _pull_back(out_leaves, cotangents, trees, level, retain_graph):
     nodes = {i.node for _, inputs in trees for i in inputs}
     captured, _ = backward_pass(seeds, make_box=make_box, reduce_to_shape=reduce_to_shape,
                                 retain_graph=retain_graph, capture=nodes, accumulate=False)
-    return [unflatten(structure, [i.gradient(captured.get(i.node)) for i in inputs])
-            for structure, inputs in trees]
+    inputs = [i for _, tree_inputs in trees for i in tree_inputs]
+    gradients = iter(_of_their_inputs_kind(
+        inputs, [i.gradient(captured.get(i.node)) for i in inputs]))
+    return [unflatten(structure, [next(gradients) for _ in tree_inputs])
+            for structure, tree_inputs in trees]
+
+
+def _of_their_inputs_kind(inputs: list, gradients: list) -> list:
+    """When some inputs are lazy (Dask) and others in memory, the in-memory inputs'
+    lazy gradients computed together in one ``dask.compute``; the lazy inputs keep
+    lazy ones. (With no lazy input, the whole result is computed at the end.)"""
+    lazy_input = [is_lazy(strip(i.value)) for i in inputs]
+    if not any(lazy_input) or all(lazy_input):
+        return gradients
+    wanted = [not lazy and _untraced_lazy(g) for lazy, g in zip(lazy_input, gradients)]
+    computed = iter(compute_lazy([strip(g) for g, want in zip(gradients, wanted) if want]))
+    return [_like(g, next(computed)) if want else g for g, want in zip(gradients, wanted)]
+
+
+def _like(original: Any, value: Any) -> Any:
+    return Tensor._wrap(value) if isinstance(original, Tensor) else value
 
 
 def _result(grads: list, single: bool):

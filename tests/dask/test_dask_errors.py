@@ -147,6 +147,17 @@ def test_backward_gives_each_leaf_a_gradient_of_its_own_type(lazy_data):
     np.testing.assert_allclose(np.asarray(x.grad.data), 2 * np.outer(residual, W), rtol=1e-12)
 
 
+def test_one_transform_over_numpy_and_dask_inputs_gives_each_a_gradient_of_its_own_type():
+    fun = cr.value_and_grad(squared_error, argnums=(0, 1))
+    value, (w_grad, x_grad) = fun(W, _lazy(X), Y)
+    residual = X @ W - Y
+    assert isinstance(w_grad, np.ndarray) and isinstance(x_grad, da.Array)
+    assert isinstance(value, da.Array)  # it depends on a lazy input: it stays lazy
+    np.testing.assert_allclose(w_grad, 2 * X.T @ residual, rtol=1e-12)
+    np.testing.assert_allclose(x_grad.compute(), 2 * np.outer(residual, W), rtol=1e-12)
+    np.testing.assert_allclose(value.compute(), squared_error(W, X, Y), rtol=1e-12)
+
+
 def test_a_gradient_independent_of_a_dask_input_is_still_a_dask_array():
     with forbid_compute():
         gradient = cr.grad(lambda x: np.sum(x * Y))(_lazy(Y))
