@@ -32,7 +32,6 @@ Run: python examples/scale/logistic_dask.py [--rows N] [--workers W] [--plot-dir
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import resource
 import sys
@@ -117,21 +116,13 @@ def simulated_data(rows: int) -> tuple[da.Array, da.Array]:
 
 
 def fit(negloglik, X, y, client: Client | None, losses: list[float] | None = None):
-    """``fit_mle`` as the same call serves NumPy and Dask data; records each iteration's loss."""
+    """The same call fits NumPy and Dask data; records each iteration's loss if asked."""
     def record(intermediate_result):
         losses.append(float(intermediate_result.fun))
 
-    # jit=False: the objective runs as written, on whichever arrays it is given.
     return cr.mle.fit_mle(negloglik, np.zeros(TRUE_BETA.size), data=(X, y),
-                          param_names=NAMES, method=METHOD, jit=False,
-                          callback=record if losses is not None else None,
-                          **client_argument(client))
-
-
-def client_argument(client: Client | None) -> dict:
-    """``client=`` for fit_mle, when this chainrule has it; without it, fit_mle computes
-    on Dask's default scheduler, which is the most recently created client."""
-    return {"client": client} if "client" in inspect.signature(cr.mle.fit_mle).parameters else {}
+                          param_names=NAMES, method=METHOD, client=client,
+                          callback=record if losses is not None else None)
 
 
 def relative_difference(got: np.ndarray, expected: np.ndarray) -> float:
@@ -233,7 +224,7 @@ def run(arguments: argparse.Namespace) -> list[bool]:
     timings, start = {}, time.perf_counter()
     with dask.config.set(WORKER_MEMORY), LocalCluster(
             n_workers=arguments.workers, threads_per_worker=1, processes=True,
-            memory_limit=arguments.memory_limit, dashboard_address=None) as cluster, \
+            memory_limit=arguments.memory_limit, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         timings["start the cluster"] = time.perf_counter() - start
         print(f"LocalCluster: {arguments.workers} worker processes, one thread each, "
