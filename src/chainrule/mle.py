@@ -44,8 +44,12 @@ from typing import Any
 
 import numpy as np
 
-from .optimize import _Layout, minimize
-from .transforms import grad, hessian
+from ._core.arrays import is_array, is_lazy, size_of
+from ._core.primitive import strip
+from ._pytree import flatten
+from .optimize import _Layout, _minimize
+from .scale import Evaluations, frame_columns, is_frame, value_gradient_hessian
+from .transforms import grad
 
 __all__ = ["MLEResult", "SingularHessianError", "fit_mle"]
 
@@ -205,7 +209,8 @@ class MLEResult:
 def fit_mle(negloglik: Callable, params0: Any, data: Any = (),
             param_names: Sequence[str] | None = None, method: str = "BFGS",
             transforms: dict[str, str | Callable] | None = None, alpha: float = 0.05,
-            nobs: int | None = None, **minimize_kwargs: Any) -> MLEResult:
+            nobs: int | None = None, *, columns: Sequence[str] | None = None,
+            client: Any = None, **minimize_kwargs: Any) -> MLEResult:
     """Maximum-likelihood estimates of ``params`` minimising ``negloglik(params, *data)``.
 
     ``params0`` (starting values) is an array, a float or a pytree of float
@@ -213,6 +218,19 @@ def fit_mle(negloglik: Callable, params0: Any, data: Any = (),
     or pass ``param_names``, one per scalar parameter. ``data`` is a tuple of
     further arguments (a single array is taken as one argument). ``nobs``, for
     BIC, defaults to the length of the first data array.
+
+    ``data`` may be large: Dask arrays (in the tuple), or a pandas or Dask
+    DataFrame given as ``data=frame``. A DataFrame reaches ``negloglik`` as a
+    dict of its columns, ``negloglik(params, d)`` reading ``d["x1"]``: NumPy
+    arrays for pandas, Dask arrays for Dask (whose partition lengths are
+    computed once, up front). ``columns=["y", "x1"]`` picks the columns; by
+    default every numeric or boolean one is passed. With Dask data each point
+    the optimiser visits costs one ``dask.compute`` on ``client`` (a
+    ``dask.distributed.Client``; None uses Dask's default scheduler), the
+    parameters stay NumPy arrays on the client, ``negloglik`` runs eagerly
+    (not compiled with ``cr.jit``, which would hold the data in memory), and
+    the exact Hessian for the standard errors is one more compute (none when
+    the method's last point was the estimate). See ``chainrule.optimize.minimize``.
 
     ``transforms`` maps a parameter name (or a dict key, for all its entries) to
     "exp", "expit" or a function written with ``np.*``: ``natural_scale()`` and
@@ -226,18 +244,18 @@ def fit_mle(negloglik: Callable, params0: Any, data: Any = (),
     converged (see ``MLEResult.success``).
     """
     layout = _Layout(params0, "params0")
-    data = (data,) if isinstance(data, np.ndarray) else tuple(data)
+    data = _data_arguments(data, columns)
     names = _parameter_names(params0, layout.size, param_names)
     index_transforms = _index_transforms(transforms or {}, names)
     _check_scalar(negloglik(params0, *data))
 
-    def flat_negloglik(theta):
+    def flat_negloglik(theta, *data):
         return negloglik(layout.unravel(theta), *data)
 
-    result = minimize(flat_negloglik, layout.ravel(params0), method=method, **minimize_kwargs)
+    result, evaluations = _minimize(flat_negloglik, layout.ravel(params0), data, method,
+                                    client=client, **minimize_kwargs)
     theta = np.asarray(result.x_flat, dtype=np.float64)
-    gradient = np.asarray(grad(flat_negloglik)(theta), dtype=np.float64)
-    hess = np.asarray(hessian(flat_negloglik)(theta), dtype=np.float64)
+    gradient, hess = _gradient_and_hessian(flat_negloglik, theta, data, evaluations, client)
     hess = 0.5 * (hess + hess.T)
     cov = _covariance(hess, names, layout.restore(theta), result)
     newton_step = float(np.max(np.abs(cov @ gradient) / np.sqrt(np.diag(cov))))
@@ -256,8 +274,36 @@ def fit_mle(negloglik: Callable, params0: Any, data: Any = (),
         hessian=hess, optimize_result=result, transforms=index_transforms)
 
 
+def _data_arguments(data: Any, columns: Sequence[str] | None) -> tuple:
+    """``data`` as the tuple of arguments after the parameters: a single array or
+    DataFrame is one argument, and a DataFrame becomes a dict of its columns."""
+    single = is_array(data) or is_lazy(data) or is_frame(data)
+    arguments = (data,) if single else tuple(data)
+    if columns is not None and not any(is_frame(value) for value in arguments):
+        raise ValueError("columns= picks the columns of a DataFrame given as data=; "
+                         "data holds no DataFrame")
+    return tuple(frame_columns(value, columns) if is_frame(value) else value
+                 for value in arguments)
+
+
+def _gradient_and_hessian(flat_negloglik: Callable, theta: np.ndarray, data: tuple,
+                          evaluations: Evaluations | None, client: Any):
+    """The exact gradient and Hessian at the estimate: in one compute for lazy data
+    (none when the optimiser's last round trip was there and included the Hessian)."""
+    parts = value_gradient_hessian(flat_negloglik)
+    if evaluations is None:
+        values = parts(theta, *data)
+    elif evaluations.holds(theta) and len(evaluations.at(theta)) == 3:
+        values = evaluations.at(theta)
+    else:
+        values = Evaluations(lambda flat: parts(flat, *data), client,
+                             "the Hessian at the estimate").at(theta)
+    return (np.asarray(values[1], dtype=np.float64).reshape(-1),
+            np.asarray(values[2], dtype=np.float64))
+
+
 def _check_scalar(value: Any) -> None:
-    if np.size(value) != 1:
+    if size_of(strip(value)) != 1:
         raise ValueError(
             f"negloglik must return one number, the negative log-likelihood of the whole "
             f"sample; it returned shape {np.shape(value)}: sum the terms of the "
@@ -267,9 +313,8 @@ def _check_scalar(value: Any) -> None:
 def _observation_count(nobs: int | None, data: tuple) -> int | None:
     if nobs is not None:
         return int(nobs)
-    if data and np.ndim(data[0]) >= 1:
-        return int(np.shape(data[0])[0])
-    return None
+    shapes = [np.shape(strip(leaf)) for leaf in flatten(data)[0] if hasattr(leaf, "shape")]
+    return next((int(shape[0]) for shape in shapes if len(shape) >= 1), None)
 
 
 def _parameter_names(params0: Any, size: int, param_names: Sequence[str] | None) -> list[str]:

@@ -16,6 +16,13 @@ array([1., 1.])
 
 SciPy is an optional dependency (``pip install "chainrule[scipy]"``), imported
 when one of these functions is first called.
+
+Data too large for one machine's memory can be Dask arrays in ``args``: the
+derivatives are then sums over the chunks, computed where the chunks live, and
+the parameters stay a small NumPy vector on the client. Each point the
+optimiser visits costs one ``dask.compute`` (value and gradient, and the
+Hessian for the methods that use it), run on ``client=`` (a
+``dask.distributed.Client``) or on Dask's default scheduler.
 """
 
 from __future__ import annotations
@@ -27,8 +34,17 @@ from typing import Any
 
 import numpy as np
 
+from ._core.arrays import size_of
+from ._core.primitive import strip
 from ._pytree import flatten, unflatten
 from .jit import jit as jit_compile
+from .scale import (
+    Evaluations,
+    check_lazy_data,
+    holds_lazy,
+    value_gradient_hessian,
+    values_and_jacobian,
+)
 from .transforms import hessian, hvp, jacfwd, jacobian, value_and_grad
 
 __all__ = ["least_squares", "minimize", "root"]
@@ -129,7 +145,7 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | Callable | 
              *, jac: bool | str = True, hess: Any = None, hessp: bool | None = None,
              bounds: Any = None, constraints: Any = (), tol: float | None = None,
              callback: Callable | None = None, options: dict | None = None,
-             jit: bool = True) -> Any:
+             jit: bool = True, client: Any = None) -> Any:
     """Minimise a scalar ``fun(x, *args)`` with ``scipy.optimize.minimize`` and exact derivatives.
 
     ``x0`` is an array, a float or a pytree of float arrays; ``fun`` receives
@@ -154,24 +170,54 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | Callable | 
     ``fun`` is called with the same shapes at every iteration; a ``fun`` that
     cannot be compiled runs eagerly, with a ``JitWarning``. ``jit=False`` runs
     it eagerly from the start (for a ``fun`` whose side effects must repeat).
+
+    Dask arrays in ``args`` make the data lazy: ``fun`` then runs eagerly (``jit``
+    is not used: a compiled function would hold its data in memory), and each
+    point SciPy visits costs one ``dask.compute`` of everything the method needs
+    there, on ``client`` (a ``dask.distributed.Client``; None uses Dask's
+    default scheduler). Methods that use second derivatives get the exact
+    Hessian computed with the value and gradient, and Hessian-vector products
+    as products with it on the client (there are few parameters). A fit that
+    loses its workers raises ``chainrule.scale.ClusterComputeError`` naming the
+    iteration. Pass the data in ``args``, not in a closure: a ``fun`` that
+    closes over Dask arrays needs ``jit=False``.
     """
+    return _minimize(fun, x0, tuple(args), method, jac=jac, hess=hess, hessp=hessp,
+                     bounds=bounds, constraints=constraints, tol=tol, callback=callback,
+                     options=options, jit=jit, client=client)[0]
+
+
+def _minimize(fun: Callable, x0: Any, args: tuple = (), method: Any = "BFGS", *,
+              jac: Any = True, hess: Any = None, hessp: Any = None, bounds: Any = None,
+              constraints: Any = (), tol: Any = None, callback: Any = None,
+              options: Any = None, jit: bool = True,
+              client: Any = None) -> tuple[Any, Evaluations | None]:
+    """``minimize``, and the ``Evaluations`` that served it when the data is lazy."""
     optimize = _scipy_optimize()
     layout = _Layout(x0)
-    objective = _objective(fun, layout, tuple(args))
+    objective = _objective(fun, layout, args)
     flat0 = layout.ravel(x0)
     key = _method_key(method, bounds, constraints)
-    derivatives = _derivatives(objective, key, layout.size, jac, hess, hessp, jit)
-    _check_start(_float_value(_compiled(value_and_grad(objective), jit)), flat0)
+    relay = _callback_for(callback, layout)
+    evaluations = None
+    if holds_lazy(args):
+        check_lazy_data(args)
+        derivatives, evaluations = _lazy_derivatives(objective, key, layout.size, jac, hess,
+                                                     hessp, client)
+        _check_start(evaluations.at, flat0)
+        relay = evaluations.counting_iterations(relay)
+    else:
+        derivatives = _derivatives(objective, key, layout.size, jac, hess, hessp, jit)
+        _check_start(_float_value(_compiled(value_and_grad(objective), jit)), flat0)
     result = optimize.minimize(
         x0=flat0, method=method, bounds=bounds, tol=tol, options=options,
-        constraints=_constraints_for(constraints, layout),
-        callback=_callback_for(callback, layout), **derivatives)
+        constraints=_constraints_for(constraints, layout), callback=relay, **derivatives)
     result.x_flat = result.x
     result.x = layout.restore(result.x)
     if "jac" in result and np.shape(result.jac) == (layout.size,):
         result.jac_flat = result.jac
         result.jac = layout.restore(result.jac)
-    return result
+    return result, evaluations
 
 
 def _derivatives(objective: Callable, key: str, size: int, jac: Any, hess: Any,
@@ -189,6 +235,34 @@ def _derivatives(objective: Callable, key: str, size: int, jac: Any, hess: Any,
     }
 
 
+def _lazy_derivatives(objective: Callable, key: str, size: int, jac: Any, hess: Any,
+                      hessp: Any, client: Any) -> tuple[dict, Evaluations]:
+    """SciPy's ``fun``, ``jac``, ``hess`` and ``hessp`` served from one round trip per point."""
+    exact_gradient = jac is True and key not in GRADIENT_FREE
+    use_hess, use_hessp = _second_order_choice(key, size, hess, hessp)
+    if use_hess or use_hessp:
+        parts = value_gradient_hessian(objective)
+    elif exact_gradient:
+        parts = value_and_grad(objective)
+    else:
+        def parts(flat):
+            return (objective(flat),)
+    evaluations = Evaluations(parts, client)
+
+    def hessian_at(flat):
+        return np.asarray(evaluations.at(flat)[2], dtype=np.float64)
+
+    derivatives = {
+        "fun": _float_value(evaluations.at) if exact_gradient else
+        (lambda flat: float(np.reshape(evaluations.at(flat)[0], ()))),
+        "jac": True if exact_gradient else None if jac is True else jac,
+        "hess": hessian_at if use_hess else None if hess in (None, False) else hess,
+        "hessp": (lambda flat, v: hessian_at(flat) @ np.asarray(v, dtype=np.float64))
+        if use_hessp else None,
+    }
+    return derivatives, evaluations
+
+
 def _compiled(fn: Callable, use_jit: bool) -> Callable:
     """``fn`` compiled with ``cr.jit`` (which runs it eagerly where it cannot), or as it is."""
     return jit_compile(fn) if use_jit else fn
@@ -197,7 +271,7 @@ def _compiled(fn: Callable, use_jit: bool) -> Callable:
 def _objective(fun: Callable, layout: _Layout, args: tuple) -> Callable:
     def objective(flat):
         out = fun(layout.unravel(flat), *args)
-        if np.size(out) != 1:
+        if size_of(strip(out)) != 1:
             raise ValueError(
                 f"minimize needs fun to return a scalar (the value to minimise), got an "
                 f"output of shape {np.shape(out)}; reduce it (e.g. np.sum(...)), or use "
@@ -209,7 +283,7 @@ def _objective(fun: Callable, layout: _Layout, args: tuple) -> Callable:
 
 def _float_value(value_and_gradient: Callable) -> Callable:
     def float_value_and_gradient(flat):
-        value, gradient = value_and_gradient(flat)
+        value, gradient = value_and_gradient(flat)[:2]
         return float(np.reshape(value, ())), gradient
 
     return float_value_and_gradient
@@ -219,8 +293,12 @@ def _plain(objective: Callable) -> Callable:
     return lambda flat: float(np.reshape(objective(flat), ()))
 
 
-def _check_start(value_and_gradient: Callable, flat0: np.ndarray) -> None:
-    value, gradient = value_and_gradient(flat0)
+def _check_start(values_at: Callable, flat0: np.ndarray) -> None:
+    """Raise unless the value (and the gradient, when given) at ``flat0`` is finite;
+    ``values_at(flat)`` returns ``(value, gradient, ...)`` or ``(value,)``."""
+    value, *derivatives = values_at(flat0)
+    value = float(np.reshape(value, ()))
+    gradient = derivatives[0] if derivatives else 0.0
     if not np.isfinite(value):
         raise ValueError(f"fun(x0) is {value}; start from a point where the "
                          f"objective is finite")
@@ -307,58 +385,97 @@ def _callback_for(callback: Callable | None, layout: _Layout) -> Callable | None
 
 
 def least_squares(fun: Callable, x0: Any, args: tuple = (), *, jac: bool | str = True,
-                  jit: bool = True, **kwargs: Any) -> Any:
+                  jit: bool = True, client: Any = None, **kwargs: Any) -> Any:
     """``scipy.optimize.least_squares`` on residuals ``fun(x, *args)`` with the exact Jacobian.
 
     ``fun`` returns an array (or pytree of arrays) of residuals; their sum of
     squares is minimised. The Jacobian comes from forward mode when there are
     fewer parameters than residuals, from reverse mode otherwise. Other keyword
     arguments (``bounds`` on the flat vector, ``method``, ``loss``...) go to SciPy;
-    ``jac="2-point"`` etc. lets SciPy estimate the Jacobian instead. Returns
-    SciPy's result with ``x`` in the structure of ``x0`` and ``x_flat``. The
-    residuals and their Jacobian are compiled with ``cr.jit`` unless ``jit=False``.
+    ``jac="2-point"`` etc. lets SciPy estimate it instead. Returns SciPy's result
+    with ``x`` in the structure of ``x0`` and ``x_flat``. The residuals and their
+    Jacobian are compiled with ``cr.jit`` unless ``jit=False``.
+
+    With Dask arrays in ``args``, the residuals and their Jacobian at each point
+    come back in one ``dask.compute`` (on ``client``, see ``minimize``) as NumPy
+    arrays: SciPy needs them whole, one row per residual. For more residuals than
+    the client holds, minimise their sum of squares with ``minimize`` instead.
     """
     optimize = _scipy_optimize()
     layout = _Layout(x0)
-    residuals = _compiled(_vector_function(fun, layout, tuple(args)), jit)
     flat0 = layout.ravel(x0)
-    count = _check_vector_start(residuals, flat0, "least_squares", "residuals")
-    if jac is True:
-        transform = jacfwd if layout.size < count else jacobian
-        jac = _dense(_compiled(transform(residuals), jit))
-    result = optimize.least_squares(residuals, flat0, jac=jac, **kwargs)
+    residuals, jacobian_fun, _ = _vector_and_jacobian(
+        fun, layout, tuple(args), flat0, ("least_squares", "residuals"),
+        lambda count: jacfwd if layout.size < count else jacobian, jac is True, jit, client)
+    result = optimize.least_squares(residuals, flat0,
+                                    jac=jacobian_fun if jac is True else jac, **kwargs)
     result.x_flat = result.x
     result.x = layout.restore(result.x)
     return result
 
 
 def root(fun: Callable, x0: Any, args: tuple = (), method: str = "hybr", *,
-         jac: bool = True, jit: bool = True, **kwargs: Any) -> Any:
+         jac: bool = True, jit: bool = True, client: Any = None, **kwargs: Any) -> Any:
     """``scipy.optimize.root`` of the system ``fun(x, *args) = 0`` with the exact Jacobian.
 
     ``fun`` returns as many equations (an array or a pytree of arrays) as ``x0``
     has entries. Methods "hybr" and "lm" get the exact Jacobian; the others do
     not use one. Other keyword arguments go to SciPy. Returns SciPy's result
     with ``x`` in the structure of ``x0`` and ``x_flat``. The equations and their
-    Jacobian are compiled with ``cr.jit`` unless ``jit=False``.
+    Jacobian are compiled with ``cr.jit`` unless ``jit=False``. With Dask arrays in
+    ``args`` (equations that sum over data, such as score equations), the
+    equations and their Jacobian at each point cost one ``dask.compute``, on
+    ``client`` (see ``minimize``).
     """
     optimize = _scipy_optimize()
     layout = _Layout(x0)
-    equations = _compiled(_vector_function(fun, layout, tuple(args)), jit)
     flat0 = layout.ravel(x0)
-    count = _check_vector_start(equations, flat0, "root", "equations")
+    uses_jacobian = jac is True and method.lower() in ("hybr", "lm")
+    equations, jacobian_fun, count = _vector_and_jacobian(
+        fun, layout, tuple(args), flat0, ("root", "equations"), lambda count: jacobian,
+        uses_jacobian, jit, client)
     if count != layout.size and method.lower() != "lm":
         raise ValueError(
             f"root needs as many equations as unknowns: fun returned {count} values for "
             f"{layout.size} unknowns; for an over-determined system use least_squares")
-    uses_jacobian = method.lower() in ("hybr", "lm")
     result = optimize.root(equations, flat0, method=method,
-                           jac=_dense(_compiled(jacobian(equations), jit))
-                           if jac is True and uses_jacobian
+                           jac=jacobian_fun if uses_jacobian
                            else None if jac is True else jac, **kwargs)
     result.x_flat = result.x
     result.x = layout.restore(result.x)
     return result
+
+
+def _vector_and_jacobian(fun: Callable, layout: _Layout, args: tuple, flat0: np.ndarray,
+                         names: tuple[str, str], transform_for: Callable, wants_jacobian: bool,
+                         use_jit: bool, client: Any) -> tuple[Callable, Callable | None, int]:
+    """The flat vector function ``fun`` of the flat parameters, its Jacobian (when
+    wanted) by the transform ``transform_for(count)`` chooses for ``count`` outputs,
+    and ``count``; checked to be finite at ``flat0``. With lazy data the values and
+    the Jacobian at a point come from one round trip."""
+    vector = _vector_function(fun, layout, args)
+    if not holds_lazy(args):
+        values = _compiled(vector, use_jit)
+        count = _check_vector_start(values, flat0, *names)
+        if not wants_jacobian:
+            return values, None, count
+        return values, _dense(_compiled(transform_for(count)(values), use_jit)), count
+    check_lazy_data(args)
+    transform = transform_for(size_of(strip(vector(flat0))))  # a graph's shape: no compute
+    if wants_jacobian:
+        evaluations = Evaluations(values_and_jacobian(vector, transform is jacfwd), client,
+                                  f"the {names[1]}")
+    else:
+        evaluations = Evaluations(lambda flat: (vector(flat),), client, f"the {names[1]}")
+
+    def values(flat):
+        return np.asarray(evaluations.at(flat)[0], dtype=np.float64)
+
+    def jacobian_at(flat):
+        return np.asarray(evaluations.at(flat)[1], dtype=np.float64)
+
+    count = _check_vector_start(values, flat0, *names)
+    return values, jacobian_at if wants_jacobian else None, count
 
 
 def _vector_function(fun: Callable, layout: _Layout, args: tuple) -> Callable:

@@ -1,5 +1,10 @@
 """A small training loop: ``fit(model, loss_fn, optimizer, batches, epochs)``.
 
+Batches may hold Dask arrays (data larger than memory, or spread over a
+cluster): each step on such a batch computes the loss and every gradient in
+one ``dask.compute``, on ``client=`` or Dask's default scheduler, while the
+parameters stay NumPy arrays on the client.
+
 It shows a tqdm progress bar with the running loss when tqdm is installed
 (``pip install "chainrule[progress]"``) and the output is a terminal or a notebook,
 and prints one plain line per epoch (and every ``print_every`` steps, if asked)
@@ -20,6 +25,7 @@ from typing import IO, Any
 
 from .jit import JitWarning, jit
 from .optim import ReduceLROnPlateau, clip_grad_norm_
+from .scale import check_lazy_data, failures_named, holds_lazy, running_on
 from .tensor import tensor
 from .transforms import value_and_grad
 
@@ -75,7 +81,7 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
         max_grad_norm: float | None = None,
         on_epoch_end: Callable[[int, float], dict[str, float] | None] | None = None,
         progress: bool = True, print_every: int | None = None,
-        file: IO[str] | None = None, jit: bool = False) -> History:
+        file: IO[str] | None = None, jit: bool = False, client: Any = None) -> History:
     """Train ``model`` on ``batches`` of ``(inputs, targets)`` for ``epochs`` passes.
 
     Each step computes ``loss_fn(model(inputs), targets)``, runs ``backward()``,
@@ -91,17 +97,26 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
     is the same function at every step: a model with dropout or batch-norm
     statistics, or one that draws random numbers, trains eagerly instead (with a
     ``JitWarning`` for the modules chainrule knows).
+
+    A batch holding Dask arrays (``batches=[(X, y)]`` for full-batch steps over
+    chunked data, or a ``chainrule.data.Batches`` of Dask arrays) is trained on
+    where its chunks live: the loss and every parameter's gradient come back in
+    one ``dask.compute`` per step, run on ``client`` (a ``dask.distributed.Client``;
+    None uses Dask's default scheduler). Such steps run eagerly, also with
+    ``jit=True`` (a compiled step would hold its data in memory). A step whose
+    workers are lost raises ``chainrule.scale.ClusterComputeError`` naming it.
     """
     history = History()
     reporter = _Reporter(progress, print_every, file)
-    step = _CompiledStep.for_model(model, loss_fn, optimizer) if jit else None
+    steps = _Steps(model, loss_fn, optimizer, jit)
     for epoch in range(1, epochs + 1):
         if hasattr(model, "train"):
             model.train()
-        losses = reporter.run_epoch(
-            (_train_step(model, loss_fn, optimizer, batch, max_grad_norm, step)
-             for batch in batches),
-            epoch, epochs, _length(batches))
+        with running_on(client):
+            losses = reporter.run_epoch(
+                (steps.train(batch, max_grad_norm, f"epoch {epoch}, step {number}")
+                 for number, batch in enumerate(batches, start=1)),
+                epoch, epochs, _length(batches))
         if not losses:
             raise ValueError(f"the batches gave nothing to train on in epoch {epoch}; pass "
                              f"something that can be iterated once per epoch, such as "
@@ -116,35 +131,57 @@ def fit(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimiz
     return history
 
 
-def _train_step(model, loss_fn, optimizer, batch, max_grad_norm, compiled=None) -> float:
-    inputs, targets = batch
-    optimizer.zero_grad()
-    if compiled is not None:
-        loss = compiled(inputs, targets)
-    else:
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-    if max_grad_norm is not None:
-        clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]],
-                        max_grad_norm)
-    optimizer.step()
-    return float(loss.item())
+class _Steps:
+    """One training step per batch: eager with ``backward()``, compiled (``jit=True``),
+    or, for a batch of Dask arrays, the loss and gradients in one compute."""
+
+    def __init__(self, model, loss_fn, optimizer, use_jit: bool) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.compiled = _ValueAndGradStep.for_model(model, loss_fn, optimizer) if use_jit else None
+        self.lazy: _ValueAndGradStep | None = None  # built for the first Dask batch
+
+    def train(self, batch, max_grad_norm: float | None, where: str) -> float:
+        """Run one step on ``batch``; returns its loss."""
+        inputs, targets = batch
+        self.optimizer.zero_grad()
+        if holds_lazy(batch):
+            loss = self._lazy_loss(batch, inputs, targets, where)
+        elif self.compiled is not None:
+            loss = self.compiled(inputs, targets)
+        else:
+            loss = self.loss_fn(self.model(inputs), targets)
+            loss.backward()
+        if max_grad_norm is not None:
+            clip_grad_norm_([p for group in self.optimizer.param_groups
+                             for p in group["params"]], max_grad_norm)
+        self.optimizer.step()
+        return float(loss.item())
+
+    def _lazy_loss(self, batch, inputs, targets, where: str):
+        check_lazy_data(batch, "batch")
+        if self.lazy is None:
+            self.lazy = _ValueAndGradStep(self.model, self.loss_fn, self.optimizer, compile=False)
+        with failures_named("computing the loss and gradients", where):
+            return self.lazy(inputs, targets)
 
 
-class _CompiledStep:
-    """The loss and every parameter's gradient for one batch, compiled by ``cr.jit``."""
+class _ValueAndGradStep:
+    """The loss and every parameter's gradient for one batch from one ``value_and_grad``
+    call, compiled by ``cr.jit`` unless ``compile=False`` (for lazy data, whose loss and
+    gradients then come back in one ``dask.compute``)."""
 
-    def __init__(self, model, loss_fn, optimizer) -> None:
+    def __init__(self, model, loss_fn, optimizer, compile: bool = True) -> None:
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
 
         def loss_of(values, inputs, targets):
             with _standing_for(self.params, values):
                 return loss_fn(model(inputs), targets)
 
-        self.value_and_grad = jit(value_and_grad(loss_of))
+        self.value_and_grad = jit(value_and_grad(loss_of)) if compile else \
+            value_and_grad(loss_of)
 
     @classmethod
-    def for_model(cls, model, loss_fn, optimizer) -> _CompiledStep | None:
+    def for_model(cls, model, loss_fn, optimizer) -> _ValueAndGradStep | None:
         """The compiled step, or None (with a warning) for a model with random or
         stateful modules, which must run eagerly."""
         varying = sorted({type(m).__name__ for m in getattr(model, "modules", list)()

@@ -22,13 +22,15 @@ import numpy as np
 
 from .. import _pytree
 from .._core import primitive as _primitive
+from .._core.arrays import is_lazy
 from .._core.graph import Box
 from .._core.primitive import strip
 from ..tensor import Tensor
 from .codegen import Retrace, compile_program
+from .differentiated import AsPrimitive, is_differentiated
 from .passes import simplify
 from .program import Guard, snapshot_constants
-from .tracer import Trace, Tracer, UntraceableError, holds_tracer, trace_of
+from .tracer import Trace, Tracer, UntraceableError, output_of, trace_of, traced_value
 
 MAX_SIGNATURES = 64  # signatures kept per jitted function (least recently used go first)
 
@@ -100,10 +102,12 @@ class Jitted:
                  backend: str = "numpy"):
         functools.update_wrapper(self, fun, updated=())  # not fun's __dict__: it may hold "fun"
         self.fun = fun
+        self.backend = backend
         self.compile_program = _backend(backend)
         self.static_argnums = frozenset(static_argnums)
         self.max_variants = max_variants
         self._signatures: OrderedDict = OrderedDict()
+        self._as_primitives: OrderedDict = OrderedDict()  # by signature and traced leaves
         self._lock = threading.RLock()
         self._warned: set = set()
 
@@ -114,8 +118,13 @@ class Jitted:
         return self if obj is None else functools.partial(self, obj)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if holds_tracer((args, kwargs)) or _under_transform(args, kwargs):
-            return self.fun(*args, **kwargs)  # inside a trace, or differentiated: inline
+        leaves = _pytree.flatten((args, kwargs))[0]
+        if any(_runs_inline(leaf) for leaf in leaves):
+            return self.fun(*args, **kwargs)  # inside a trace or a vmap: inline
+        if any(is_lazy(strip(leaf)) for leaf in leaves):
+            return self.fun(*args, **kwargs)  # Dask data: Dask builds its own lazy graph
+        if any(is_differentiated(leaf) for leaf in leaves):
+            return self._differentiated_call(args, kwargs)
         key, dynamic = self._signature(args, kwargs)
         with self._lock:
             entry = self._signatures.get(key)
@@ -133,6 +142,41 @@ class Jitted:
             return self._trace_new_variant(entry, args, kwargs)
         variant, values = fit
         return variant.outputs(values)
+
+    def _differentiated_call(self, args, kwargs):
+        """A call on values a transform differentiates, as one primitive of them whose
+        forward function and rules are compiled (see differentiated.py)."""
+        kwargs = {name: kwargs[name] for name in sorted(kwargs)}  # one order per signature
+        key, _ = self._signature(args, kwargs)
+        entry = self._signatures.get(key)
+        if entry is not None and entry.eager:
+            return self.fun(*args, **kwargs)
+        dynamic_args = [a for i, a in enumerate(args) if i not in self.static_argnums]
+        leaves = _pytree.flatten((dynamic_args, kwargs))[0]
+        traced = tuple(i for i, leaf in enumerate(leaves) if is_differentiated(leaf))
+        with self._lock:
+            as_primitive = self._as_primitives.get((key, traced))
+            if as_primitive is None:
+                as_primitive = AsPrimitive(self, args, kwargs, traced)
+                self._as_primitives[key, traced] = as_primitive
+                if len(self._as_primitives) > MAX_SIGNATURES:
+                    self._as_primitives.popitem(last=False)
+            else:
+                self._as_primitives.move_to_end((key, traced))
+        out = as_primitive(leaves)
+        entry = self._signatures.get(key)
+        if entry is not None and entry.eager:  # it could not be traced: differentiate f itself
+            return self.fun(*args, **kwargs)
+        return out
+
+    def derived(self, fun: Callable, name: str, static_argnums: Sequence[int] = ()) -> Jitted:
+        """``fun`` (a function derived from this one, such as its VJP) jitted as this
+        function is, and named ``name`` in warnings and generated source."""
+        def derived_function(*args):
+            return fun(*args)
+
+        derived_function.__name__ = derived_function.__qualname__ = name
+        return Jitted(derived_function, static_argnums, self.max_variants, self.backend)
 
     def _first_fit(self, entry: _Signature, variants: list, dynamic: list):
         """The first variant whose guards hold for these values, and its outputs (or
@@ -195,21 +239,10 @@ class Jitted:
             self._go_eager(entry, f"it needed more than {self.max_variants} traced variants "
                                   f"for one signature (Python branches on traced values)")
             return self.fun(*args, **kwargs)
-        trace = Trace()
-        traced_args, traced_kwargs = self._tracers_for(trace, args, kwargs)
-        random_state = np.random.get_state()
-        _primitive.count_open_traces(+1)
         try:
-            result = self.fun(*traced_args, **traced_kwargs)
-            if _drew_random_numbers(random_state):
-                np.random.set_state(random_state)  # the eager call below draws them once
-                raise UntraceableError("the function draws from np.random's global generator, "
-                                       "and a compiled program would repeat the same draws")
+            trace, result = self.trace(self.fun, args, kwargs)
         except Exception as error:  # noqa: BLE001 - retried eagerly, raised from there
             return self._eager_after_failure(entry, args, kwargs, error)
-        finally:
-            trace.active = False
-            _primitive.count_open_traces(-1)
         try:
             variant = self._compile(trace, result)
         except UntraceableError as error:
@@ -218,9 +251,27 @@ class Jitted:
             entry.variants.append(variant)
         return variant.outputs([_value_of(leaf) for leaf in _pytree.flatten(result)[0]])
 
+    def trace(self, fun: Callable, args: Sequence, kwargs: dict) -> tuple[Trace, Any]:
+        """Run ``fun`` on tracers standing in for the traced leaves of ``args`` and
+        ``kwargs`` (static arguments as they are): the trace it recorded, and its result."""
+        trace = Trace()
+        traced_args, traced_kwargs = self._tracers_for(trace, args, kwargs)
+        random_state = np.random.get_state()
+        _primitive.count_open_traces(+1)
+        try:
+            result = fun(*traced_args, **traced_kwargs)
+            if _drew_random_numbers(random_state):
+                np.random.set_state(random_state)  # the eager call that follows draws them once
+                raise UntraceableError("the function draws from np.random's global generator, "
+                                       "and a compiled program would repeat the same draws")
+        finally:
+            trace.active = False
+            _primitive.count_open_traces(-1)
+        return trace, result
+
     def _tracers_for(self, trace: Trace, args, kwargs):
         def traced(leaf):
-            value = _traced_value(leaf)
+            value = traced_value(leaf)
             if value is None:
                 return leaf
             tracer = trace.new_input(value)
@@ -236,7 +287,7 @@ class Jitted:
         program = trace.program
         kinds = []
         for leaf in leaves:
-            kind, output = _output_of(leaf, trace)
+            kind, output = output_of(leaf, trace)
             kinds.append(kind)
             program.outputs.append(output)
         program = simplify(snapshot_constants(program))
@@ -265,33 +316,12 @@ def _drew_random_numbers(before: tuple) -> bool:
 
 
 def _where(error: BaseException) -> str:
-    """" at file:line" of the innermost frame of ``error`` outside chainrule.jit."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    """" at file:line" of the innermost frame of ``error`` outside chainrule: the
+    user's line that did what cannot be compiled."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not os.path.abspath(f.filename).startswith(here + os.sep)]
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
-
-
-def _output_of(leaf, trace: Trace):
-    """(kind, program output) for one leaf of the traced function's result."""
-    if isinstance(leaf, Box):
-        if leaf._node is not None:
-            raise UntraceableError("the jitted function returned a value still being "
-                                   "differentiated; return plain results")
-        inner = leaf._value
-        if type(inner) is Tracer:
-            _check_own(inner, trace)
-            return "tensor", inner._var
-        return "constant", inner
-    if type(leaf) is Tracer:
-        _check_own(leaf, trace)
-        return "array", leaf._var
-    return "constant", leaf
-
-
-def _check_own(tracer: Tracer, trace: Trace) -> None:
-    if tracer._trace is not trace:
-        raise UntraceableError("the jitted function returned a value from another trace")
 
 
 def _value_of(leaf):
@@ -307,25 +337,11 @@ def _leaf_keys(tree, dynamic: list):
         return (type(tree),) + tuple(_leaf_keys(item, dynamic) for item in tree)
     if isinstance(tree, dict):
         return (dict,) + tuple((k, _leaf_keys(tree[k], dynamic)) for k in tree)
-    value = _traced_value(tree)
+    value = traced_value(tree)
     if value is None:
         return ("static", _static_key(tree))
     dynamic.append(value)
     return (type(tree), value.shape, value.dtype)
-
-
-def _traced_value(leaf):
-    """The array a leaf is traced as (a Tensor's value, a number as a 0-d array), or
-    None for a leaf that is part of the signature (ints, bools, strings, objects)."""
-    if isinstance(leaf, Tensor):
-        return leaf._value
-    if type(leaf) is np.ndarray:
-        return leaf
-    if isinstance(leaf, np.ndarray):  # a subclass: traced as the array it holds
-        return np.asarray(leaf)
-    if isinstance(leaf, (float, complex, np.generic)) and not isinstance(leaf, (bool, np.bool_)):
-        return np.asarray(leaf)
-    return None
 
 
 def _static_key(value):
@@ -352,12 +368,11 @@ class _ByIdentity:
         return type(other) is _ByIdentity and other.value is self.value
 
 
-def _under_transform(args, kwargs) -> bool:
-    """Whether an argument is being differentiated (a Box with a node), or is a batch
-    of values inside ``cr.vmap`` (which a trace cannot take as an input)."""
-    leaves, _ = _pytree.flatten((args, kwargs))
-    return any(isinstance(leaf, Box) and leaf._node is not None or type(leaf) in _INLINE_TYPES
-               for leaf in leaves)
+def _runs_inline(leaf) -> bool:
+    """Whether a jitted function runs uncompiled, inside the caller's computation, on
+    this argument: a value being traced (by an enclosing ``cr.jit``) or batched."""
+    kind = type(strip(leaf))
+    return kind is Tracer or kind in _INLINE_TYPES
 
 
 # Argument types a jitted function runs eagerly on (registered by chainrule.vmap).
@@ -388,7 +403,10 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     simplify the program, and run it as generated Python from then on.
 
     Works on plain NumPy code and on transformed functions alike:
-    ``cr.jit(cr.value_and_grad(f))``, ``cr.jit(cr.hessian(f))``. Arrays and floats
+    ``cr.jit(cr.value_and_grad(f))``, ``cr.jit(cr.hessian(f))``; and transforms of a
+    jitted function run compiled too (``cr.grad(cr.jit(f))``, ``backward()``: the
+    call is one step whose derivative rules are compiled ``vjp``s and ``jvp``s of
+    ``fun``). Arrays and floats
     are traced; ints, bools, strings and the arguments in ``static_argnums`` are
     part of the signature. A Python ``if`` on a traced value becomes a guard: a call
     that takes another branch traces that branch too (up to ``max_variants`` per

@@ -22,9 +22,51 @@ def simplify(program: Program) -> Program:
         program = drop_identities(program)
         program = merge_common_subexpressions(program)
         program = factor_broadcast_products(program)
+        program = reassociate_scaled_products(program)
         program = eliminate_dead_code(program)
         return reuse_buffers(program)
     return eliminate_dead_code(program)
+
+
+def split_program(program: Program, late_inputs: list,
+                  early_outputs: int) -> tuple[Program, Program] | None:
+    """Cut ``program`` in two: what does not depend on the ``late_inputs``, run first,
+    and the rest, run later (a backward pass waiting for its cotangent). The first
+    part returns the first ``early_outputs`` outputs and then the values the second
+    part reads from it (its residuals); the second part takes those residuals, then
+    the late inputs, and returns the other outputs. Both parts are simplified.
+
+    None when the cut is not possible: in-place writes (a late one could change a
+    residual), or an early output that depends on a late input.
+    """
+    if program.has_in_place:
+        return None
+    program = eliminate_dead_code(reassociate_scaled_products(factor_broadcast_products(
+        merge_common_subexpressions(drop_identities(program)))))
+    late = set(late_inputs)
+    early_equations, late_equations = [], []
+    for eq in program.equations:
+        if any(v in late for v in eq.in_vars()):
+            late.update(eq.out_vars())
+            late_equations.append(eq)
+        else:
+            early_equations.append(eq)
+    first_outputs, second_outputs = (program.outputs[:early_outputs],
+                                     program.outputs[early_outputs:])
+    if any(type(v) is Var and v in late for v in first_outputs):
+        return None
+    read_later = {v for eq in late_equations for v in eq.in_vars()}
+    read_later.update(v for v in second_outputs if type(v) is Var)
+    residuals = sorted(read_later - late)
+    first = _part(program, early_equations, [v for v in program.inputs if v not in late_inputs],
+                  first_outputs + residuals)
+    second = _part(program, late_equations, residuals + list(late_inputs), second_outputs)
+    return reuse_buffers(eliminate_dead_code(first)), reuse_buffers(second)
+
+
+def _part(program: Program, equations: list, inputs: list, outputs: list) -> Program:
+    return Program(equations, inputs, outputs, dict(program.shapes), dict(program.dtypes),
+                   count=program.count)
 
 
 def eliminate_dead_code(program: Program) -> Program:
@@ -148,6 +190,74 @@ def factor_broadcast_products(program: Program) -> Program:
             factored.materialize(v)
     program.equations = factored.equations
     return program
+
+
+def reassociate_scaled_products(program: Program) -> Program:
+    """``((T @ C) * s) @ D`` as ``T @ ((C * s) @ D)`` when ``T`` has at least as many
+    rows as ``C``: the long dimension that ``s`` scales is multiplied through once
+    instead of once per row of ``T``. This is a Hessian's ``X^T diag(w) X`` when the
+    basis ``T`` of the tangents is an input of the program (a transform of a jitted
+    function) rather than a constant folded into ``X``.
+    """
+    uses: dict = {}
+    for v in [v for eq in program.equations for v in eq.in_vars()] + program.outputs:
+        if type(v) is Var:
+            uses[v] = uses.get(v, 0) + 1
+    made = {eq.outs: eq for eq in program.equations
+            if isinstance(eq, Equation) and type(eq.outs) is Var}
+    equations = []
+    for eq in program.equations:
+        equations.extend(_reassociated(eq, made, uses, program) or (eq,))
+    program.equations = equations
+    return program
+
+
+def _reassociated(eq, made: dict, uses: dict, program: Program) -> list | None:
+    """The equations computing ``eq`` reassociated, if it is ``((T @ C) * s) @ D``."""
+    if not _plain_call(eq, np.matmul, 2):
+        return None
+    scaled, right = eq.args
+    scaling = _used_once(scaled, made, uses)
+    if not _plain_call(scaling, np.multiply, 2):
+        return None
+    product, scale = scaling.args
+    if not _plain_call(_used_once(product, made, uses), np.matmul, 2):
+        product, scale = scale, product
+    if not _plain_call(_used_once(product, made, uses), np.matmul, 2):
+        return None
+    batch, left = made[product].args
+    operands = (batch, left, scale, right)
+    b_shape, c_shape, s_shape, d_shape = [_shape_of(x, program) for x in operands]
+    if not (len(b_shape) == len(c_shape) == len(d_shape) == 2 and b_shape[1] == c_shape[0]
+            and c_shape[1] == d_shape[0] and s_shape in ((c_shape[1],), (1, c_shape[1]))
+            and b_shape[0] >= c_shape[0]):
+        return None
+    dtype = program.dtypes[eq.outs]
+    if any(_dtype_of(x, program) != dtype for x in operands):
+        return None
+    left_scaled = program.new_var_like(c_shape, dtype)
+    reduced = program.new_var_like((c_shape[0], d_shape[1]), dtype)
+    return [Equation(np.multiply, "multiply", (left, scale), {}, left_scaled),
+            Equation(np.matmul, "matmul", (left_scaled, right), {}, reduced),
+            Equation(np.matmul, "matmul", (batch, reduced), {}, eq.outs)]
+
+
+def _used_once(x, made: dict, uses: dict):
+    """The equation making variable ``x`` if only one equation reads it, else None."""
+    return made.get(x) if type(x) is Var and uses.get(x) == 1 else None
+
+
+def _shape_of(x, program: Program) -> tuple:
+    return tuple(program.shapes[x]) if type(x) is Var else np.shape(x)
+
+
+def _dtype_of(x, program: Program):
+    return program.dtypes[x] if type(x) is Var else np.asarray(x).dtype
+
+
+def _plain_call(eq, fn, arity: int) -> bool:
+    return isinstance(eq, Equation) and eq.fn is fn and not eq.kwargs \
+        and len(eq.args) == arity and type(eq.outs) is Var
 
 
 FACTOR_ABOVE = 1024  # entries of a product worth keeping factored

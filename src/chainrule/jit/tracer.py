@@ -20,6 +20,8 @@ import weakref
 
 import numpy as np
 
+from .._core.arrays import is_lazy
+from .._core.graph import Box
 from .._core.primitive import strip
 from .._core.state import version_of
 from .program import Equation, Guard, Program, Var, leaves, map_leaves, method_call
@@ -62,6 +64,11 @@ class Trace:
         """Compute ``fn(*args, **kwargs)`` on values and append it to the program."""
         self._check_active()
         values_args, values_kwargs = _values(args), _values(kwargs)
+        if any(is_lazy(leaf) for leaf in leaves((values_args, values_kwargs))):
+            raise UntraceableError(
+                f"{name or getattr(fn, '__name__', 'an operation')} reads a Dask array: "
+                f"cr.jit compiles functions of arrays in memory, and a function of Dask "
+                f"data builds Dask's own lazy graph when run eagerly")
         result = fn(*values_args, **values_kwargs)
         if in_place:  # a write into the first argument: the statement has no result
             self.program.has_in_place = True
@@ -191,6 +198,41 @@ def trace_of(tree) -> Trace | None:
 def holds_tracer(tree) -> bool:
     """Whether ``tree`` (an argument list, nested lists, tuples or dicts) holds a tracer."""
     return trace_of(tree) is not None
+
+def traced_value(leaf):
+    """The array a leaf is traced as (a Tensor's value, a number as a 0-d array), or
+    None for a leaf that is part of the signature (ints, bools, strings, objects)."""
+    if isinstance(leaf, Box):
+        return leaf._value
+    if type(leaf) is np.ndarray:
+        return leaf
+    if isinstance(leaf, np.ndarray):  # a subclass: traced as the array it holds
+        return np.asarray(leaf)
+    if isinstance(leaf, (float, complex, np.generic)) and not isinstance(leaf, (bool, np.bool_)):
+        return np.asarray(leaf)
+    return None
+
+
+def output_of(leaf, trace: Trace):
+    """(kind, program output) for one leaf of the traced function's result."""
+    if isinstance(leaf, Box):
+        if leaf._node is not None:
+            raise UntraceableError("the jitted function returned a value still being "
+                                   "differentiated; return plain results")
+        inner = leaf._value
+        if type(inner) is Tracer:
+            _check_own(inner, trace)
+            return "tensor", inner._var
+        return "constant", inner
+    if type(leaf) is Tracer:
+        _check_own(leaf, trace)
+        return "array", leaf._var
+    return "constant", leaf
+
+
+def _check_own(tracer: Tracer, trace: Trace) -> None:
+    if tracer._trace is not trace:
+        raise UntraceableError("the jitted function returned a value from another trace")
 
 
 def _getitem(a, index):
