@@ -89,3 +89,33 @@ def test_value_and_grad_of_numpy_parameters_over_dask_data_computes_once():
     assert isinstance(gradient, np.ndarray)
     np.testing.assert_allclose(value, expected_value, rtol=1e-12)
     np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12)
+
+
+def _largest_task_bytes(array) -> int:
+    import pickle
+
+    return max(len(pickle.dumps(task)) for task in dict(array.__dask_graph__()).values())
+
+
+def test_the_gradient_of_a_sum_is_laid_out_in_the_inputs_chunks_not_built_in_memory():
+    x = da.ones(1_000_000, chunks=250_000)
+    with forbid_compute():
+        g = cr.grad(lambda x: np.sum(-x))(x)
+    assert g.chunks == x.chunks
+    assert _largest_task_bytes(g) < 100_000  # no 8 MB array sent with the graph
+    np.testing.assert_array_equal(g.compute(), -np.ones(1_000_000))
+
+
+def test_a_hessian_over_dask_data_sends_no_array_of_the_datas_size_with_its_graph():
+    rng = da.random.default_rng(0)
+    X = rng.normal(size=(200_000, 4), chunks=(50_000, 4))
+    y = (X[:, 0] > 0).astype(float)
+
+    def nll(b, X, y):
+        return np.sum(np.log(1 + np.exp(X @ b)) - y * (X @ b))
+
+    with forbid_compute():
+        h = cr.jacfwd(cr.grad(nll))(da.zeros(4, chunks=4), X, y)
+    assert _largest_task_bytes(h) < 100_000
+    Xn, yn = dask.compute(X, y)
+    np.testing.assert_allclose(h.compute(), cr.hessian(nll)(np.zeros(4), Xn, yn), rtol=1e-10)

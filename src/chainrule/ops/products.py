@@ -15,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 
-from .._core.arrays import foreign_array_type
+from .._core.arrays import foreign_array_type, is_lazy
 from .broadcast import is_identity_basis
 from .elementwise import multiply
 from .indexing import as_operand, batch_aligned
@@ -412,7 +412,18 @@ def _embed_diagonal_by_mask(h, labels: str, shape: tuple):
 
 def _einsum(*operands, subscripts: str, optimize=False):
     """``np.einsum`` with explicit subscripts: every ``...`` spelt out, output given."""
+    if any(is_lazy(x) for x in operands):
+        operands = _diagonals_in_one_chunk(operands, subscripts)
     return np.einsum(subscripts, *operands, optimize=optimize)
+
+
+def _diagonals_in_one_chunk(operands, subscripts: str) -> list:
+    """Dask pairs the blocks of a label repeated in one operand (a diagonal) only when
+    its axes are chunked alike: those axes are made one chunk each."""
+    labels_of = subscripts.split("->")[0].split(",")
+    return [x.rechunk({i: -1 for i, c in enumerate(labels) if labels.count(c) > 1})
+            if is_lazy(x) and len(set(labels)) < len(labels) else x
+            for x, labels in zip(operands, labels_of)]
 
 
 einsum = defprim(_einsum, "einsum")

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from ..._core.arrays import check_known_shape, plain_array
+from ..._core.arrays import check_known_shape, is_lazy, plain_array
+from ..._core.primitive import strip
 from ..complex import conj_if_complex, is_complex, real, real_cotangent
 from ..registry import defprim
 from .axes import _axes, _count, _kept_shape, batch_by_axes_from_end
@@ -32,7 +33,7 @@ def _expand_reduced(g, shape, axis=None, keepdims=False):
 sum_ = defprim(_sum, "sum")
 expand_reduced = defprim(_expand_reduced, "expand_reduced")
 sum_.defvjp(lambda g, ans, x, axis=None, keepdims=False:
-            expand_reduced(g, x.shape, axis=axis, keepdims=keepdims), reads="args")
+            _spread(g, x, (), axis, keepdims), reads="args")
 expand_reduced.defvjp(lambda g, ans, h, shape, axis=None, keepdims=False:
                       sum_(g, axis=axis, keepdims=keepdims), None, reads="args")
 # Both are linear: the JVP is the primitive itself applied to the tangent.
@@ -50,8 +51,7 @@ def _batch_axes(axis, ndim: int) -> tuple:
 sum_.defbatch(jvps=(lambda t, ans, x, axis=None, keepdims=False:
                     sum_(t, axis=_batch_axes(axis, x.ndim), keepdims=keepdims),),
               vjps=(lambda g, ans, x, axis=None, keepdims=False:
-                    expand_reduced(g, g.shape[:1] + x.shape,
-                                   axis=_batch_axes(axis, x.ndim), keepdims=keepdims),))
+                    _spread(g, x, g.shape[:1], axis, keepdims),))
 expand_reduced.defbatch(
     jvps=(lambda t, ans, h, shape, axis=None, keepdims=False:
           expand_reduced(t, t.shape[:1] + tuple(shape), axis=_batch_axes(axis, len(shape)),
@@ -65,7 +65,28 @@ def spread_reduced(g, x, axis, keepdims):
     stacked in front of ``g`` stays in front (then ``axis`` counts from the end)."""
     reduced_ndim = x.ndim if keepdims else x.ndim - len(_axes(axis, x.ndim))
     lead = g.shape[:g.ndim - reduced_ndim]
+    if is_lazy(strip(x)):
+        return _spread_over_chunks(g, x, lead, axis, keepdims)
     return expand_reduced(g, lead + x.shape, axis=axis, keepdims=keepdims)
+
+
+def _spread(g, x, lead: tuple, axis, keepdims):
+    """``g`` (with a batch ``lead`` in front, axes of ``x`` counted from its start)
+    spread over ``x``'s shape."""
+    if is_lazy(strip(x)):
+        return _spread_over_chunks(g, x, lead, axis, keepdims)
+    if lead:
+        axis = _batch_axes(axis, x.ndim)
+    return expand_reduced(g, lead + x.shape, axis=axis, keepdims=keepdims)
+
+
+def _spread_over_chunks(g, x, lead: tuple, axis, keepdims):
+    """The spread for a Dask ``x``: ``g`` broadcast against ``zeros_like(x)``, so it
+    is laid out in ``x``'s chunks where they live, rather than made as one array of
+    ``x``'s size where the rule runs (and sent to the workers with every graph)."""
+    if not keepdims:
+        g = np.reshape(g, lead + _kept_shape(x.shape, axis))
+    return np.zeros_like(x) + g
 
 
 # --- mean, var, std ------------------------------------------------------------
