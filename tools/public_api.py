@@ -23,6 +23,7 @@ REFERENCE_MODULES = (
     "chainrule.data",
     "chainrule.optimize",
     "chainrule.mle",
+    "chainrule.scale",
     "chainrule.scipy.special",
     "chainrule.scipy.stats",
     "chainrule.scipy.linalg",

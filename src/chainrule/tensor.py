@@ -330,7 +330,10 @@ class Tensor(Box, TensorOperators):
         return (_rebuild_tensor, (strip(self), self.requires_grad and self.is_leaf))
 
     def __repr__(self) -> str:
-        body = np.array2string(strip(self), separator=", ", prefix="tensor(")
+        value = strip(self)
+        # A lazy (Dask) value shows its own summary: printing computes nothing.
+        body = repr(value) if is_lazy(value) else \
+            np.array2string(value, separator=", ", prefix="tensor(")
         extras = ""
         if self.dtype not in (np.float64, np.int64, np.bool_):
             extras += f", dtype={self.dtype}"

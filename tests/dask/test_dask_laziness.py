@@ -119,3 +119,10 @@ def test_a_hessian_over_dask_data_sends_no_array_of_the_datas_size_with_its_grap
     assert _largest_task_bytes(h) < 100_000
     Xn, yn = dask.compute(X, y)
     np.testing.assert_allclose(h.compute(), cr.hessian(nll)(np.zeros(4), Xn, yn), rtol=1e-10)
+
+
+def test_printing_a_tensor_of_a_dask_array_shows_dask_summary_and_computes_nothing():
+    with forbid_compute():
+        t = cr.tensor(da.ones(4, chunks=2), requires_grad=True)
+        text = repr(np.sin(t))
+    assert text.startswith("tensor(dask.array<sin, shape=(4,)") and "grad_fn=<sin>" in text
