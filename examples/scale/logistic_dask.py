@@ -168,7 +168,16 @@ def check_full_fit(result) -> list[bool]:
 
 
 def peak_memory() -> int:
-    """Peak resident memory of the calling process, in bytes (Linux reports kilobytes)."""
+    """Peak resident memory of the calling process, in bytes. Linux's VmHWM belongs
+    to this program alone; ru_maxrss would also count a parent's memory at the fork
+    that started it (a benchmark that runs this script)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return 1024 * int(line.split()[1])
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else 1024 * peak
 
