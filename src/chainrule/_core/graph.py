@@ -256,6 +256,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
         if not retain_graph:
             node.vals = FREED
             node.ans = None
+            node.kwargs = NO_KWARGS  # may hold what a rule reads (a compiled call's residuals)
     return captured, to_store
 
 
