@@ -3,6 +3,8 @@ chunk sizes are unknown, and NumPy and Dask operands mixed in one function."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -175,3 +177,19 @@ def test_a_user_primitive_declared_numpy_only_refuses_dask_arrays_but_not_numpys
     assert cr.grad(lambda x: np.sum(cube(x)))(np.array([2.0])) == pytest.approx(12.0)
     with pytest.raises(TypeError, match=r"primitive 'cube'.*\(it stands for a C extension\)"):
         cr.grad(lambda x: np.sum(cube(x)))(_lazy(Y))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are Python 3.11+")
+def test_an_operation_dask_does_not_support_names_the_primitive_and_the_array_type():
+    x = _lazy(np.arange(12.0).reshape(3, 4))
+    with pytest.raises(NotImplementedError) as raised:
+        cr.grad(lambda x: np.sum(x[[0, 2], [1, 3]]))(x)  # Dask lacks n-d fancy indexing
+    (note,) = raised.value.__notes__
+    assert "primitive 'getitem'" in note and "dask.array.core.Array" in note
+    assert "x.compute()" in note
+
+
+def test_an_error_on_numpy_arrays_gets_no_note():
+    with pytest.raises(ValueError) as raised:
+        cr.grad(lambda x: np.sum(x @ np.ones((3, 3))))(np.ones((3, 4)))
+    assert not getattr(raised.value, "__notes__", ())

@@ -147,3 +147,24 @@ def check_known_shape(shape: tuple, what: str) -> None:
             f"{shape}), as after indexing a Dask array with a lazy mask, x[x > 0]: call "
             f"y = y.compute_chunk_sizes() on that array first (it computes the mask once), "
             f"or write the function with np.where(mask, x, 0) instead of selecting")
+
+
+def note_foreign_failure(prim, values, error: BaseException, what: str) -> None:
+    """Add a note to ``error``, raised while primitive ``prim`` (``what``: its forward
+    function or its gradient rule) ran on ``values``, naming the primitive and the
+    array library when one of ``values`` is not NumPy's: the library may not support
+    the operation. Python 3.10 has no exception notes; there the error is unchanged."""
+    if not hasattr(error, "add_note") or values is None or not isinstance(values, (tuple, list)):
+        return
+    if any(note.startswith("chainrule:") for note in getattr(error, "__notes__", ())):
+        return  # the innermost primitive has said it
+    kind = foreign_array_type(values)
+    if kind is None:
+        return
+    library = kind.__module__.split(".")[0]
+    fix = ("compute it first with x.compute() (reduced to what fits in memory)"
+           if hasattr(kind, "__dask_graph__") else "convert it to a NumPy array first")
+    error.add_note(
+        f"chainrule: primitive '{prim.name}' ({what}) failed on a {kind.__module__}."
+        f"{kind.__name__}. If the same code runs on NumPy arrays, {library} does not "
+        f"support this operation on its arrays: {fix}, or write it differently.")

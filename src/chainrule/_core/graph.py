@@ -186,77 +186,86 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
     # when the heap is empty it runs next without a push and a pop (a chain of
     # operations never touches the heap).
     fresh = None
-    while True:
-        if fresh is not None:
-            node = pushpop(heap, (-fresh.seq, fresh))[1] if heap else fresh
-            fresh = None
-        elif heap:
-            node = pop(heap)[1]
-        else:
-            break
-        g = grads.pop(node)
-        if node.hooks is not None:
-            g = _run_hooks(node, g, to_store)
-        if capture is not None and node in capture:
-            captured[node] = g
-        prim = node.prim
-        if prim is None:
-            if accumulate and node.tensor_ref is not None:
-                to_store.append((node.tensor_ref, g))
-            continue
-        vals = node.vals
-        if vals is FREED:
-            raise RuntimeError(
-                f"backward through the graph a second time: the values saved by "
-                f"'{prim.name}' were freed after the first backward(). Pass "
-                f"retain_graph=True to the first backward() if you need to call it again.")
-        if node.epoch != epoch:
-            _check_unchanged(node)
-        ans = node.ans
-        if create_graph:
-            vals, ans = _rebuild_boxes(node, make_box)
-        vjps = prim.vjps
-        kwargs = node.kwargs
-        if batched:
-            cotangents = prim.batching.vjp(prim, g, ans, vals, kwargs, node.parents)
-        elif type(vjps) is JointVjp:
-            cotangents = vjps.rule(g, ans, *vals, **kwargs)
-        else:
-            cotangents = None
-        for argnum, parent in enumerate(node):
-            if parent is None:
+    node = None
+    try:
+        while True:
+            if fresh is not None:
+                node = pushpop(heap, (-fresh.seq, fresh))[1] if heap else fresh
+                fresh = None
+            elif heap:
+                node = pop(heap)[1]
+            else:
+                break
+            g = grads.pop(node)
+            if node.hooks is not None:
+                g = _run_hooks(node, g, to_store)
+            if capture is not None and node in capture:
+                captured[node] = g
+            prim = node.prim
+            if prim is None:
+                if accumulate and node.tensor_ref is not None:
+                    to_store.append((node.tensor_ref, g))
                 continue
-            if cotangents is None:
-                try:
-                    rule = vjps[argnum]
-                except IndexError:
-                    rule = None
-                if rule is None:
-                    raise _no_vjp_rule(prim, argnum)
-                gp = rule(g, ans, *vals, **kwargs) if kwargs else rule(g, ans, *vals)
-                if gp.shape != parent.shape:
-                    gp = reduce_to_shape(gp, parent.shape)
+            vals = node.vals
+            if vals is FREED:
+                raise RuntimeError(
+                    f"backward through the graph a second time: the values saved by "
+                    f"'{prim.name}' were freed after the first backward(). Pass "
+                    f"retain_graph=True to the first backward() if you need to call it again.")
+            if node.epoch != epoch:
+                _check_unchanged(node)
+            ans = node.ans
+            if create_graph:
+                vals, ans = _rebuild_boxes(node, make_box)
+            vjps = prim.vjps
+            kwargs = node.kwargs
+            if batched:
+                cotangents = prim.batching.vjp(prim, g, ans, vals, kwargs, node.parents)
+            elif type(vjps) is JointVjp:
+                cotangents = vjps.rule(g, ans, *vals, **kwargs)
             else:
-                gp = _cotangent_of(cotangents, prim, argnum, parent, g, batched, reduce_to_shape)
-            if detect_nan and bool((gp != gp).any()):
-                raise FloatingPointError(
-                    f"'{prim.name}' produced NaN in the gradient of its argument {argnum} "
-                    f"during backward() (its output has shape {node.shape}); check the "
-                    f"input values that reach '{prim.name}' (e.g. log or sqrt of values "
-                    f"<= 0, 0/0, inf - inf).")
-            old = grads.get(parent)
-            if old is None:
-                grads[parent] = gp
-                if fresh is None:
-                    fresh = parent
+                cotangents = None
+            for argnum, parent in enumerate(node):
+                if parent is None:
+                    continue
+                if cotangents is None:
+                    try:
+                        rule = vjps[argnum]
+                    except IndexError:
+                        rule = None
+                    if rule is None:
+                        raise _no_vjp_rule(prim, argnum)
+                    gp = rule(g, ans, *vals, **kwargs) if kwargs else rule(g, ans, *vals)
+                    if gp.shape != parent.shape:
+                        gp = reduce_to_shape(gp, parent.shape)
                 else:
-                    push(heap, (-parent.seq, parent))
-            else:
-                grads[parent] = old + gp
-        if not retain_graph:
-            node.vals = FREED
-            node.ans = None
-            node.kwargs = NO_KWARGS  # may hold what a rule reads (a compiled call's residuals)
+                    gp = _cotangent_of(cotangents, prim, argnum, parent, g, batched,
+                                       reduce_to_shape)
+                if detect_nan and bool((gp != gp).any()):
+                    raise FloatingPointError(
+                        f"'{prim.name}' produced NaN in the gradient of its argument {argnum} "
+                        f"during backward() (its output has shape {node.shape}); check the "
+                        f"input values that reach '{prim.name}' (e.g. log or sqrt of values "
+                        f"<= 0, 0/0, inf - inf).")
+                old = grads.get(parent)
+                if old is None:
+                    grads[parent] = gp
+                    if fresh is None:
+                        fresh = parent
+                    else:
+                        push(heap, (-parent.seq, parent))
+                else:
+                    grads[parent] = old + gp
+            if not retain_graph:
+                node.vals = FREED
+                node.ans = None
+                node.kwargs = NO_KWARGS  # may hold what a rule reads (a compiled call's residuals)
+    except Exception as error:
+        if node is not None and node.prim is not None:
+            from .arrays import note_foreign_failure  # arrays imports the engine
+
+            note_foreign_failure(node.prim, node.vals, error, "its gradient rule")
+        raise
     return captured, to_store
 
 

@@ -286,80 +286,84 @@ class Primitive:
                 raise _rule_arity_error(self.name, kind, seed, argnum, rule_accepted, params)
 
     def __call__(self, *args, **kwargs):
-        if self.numpy_only:
-            _refuse_foreign_arrays(self, args)
-        # One pass for the common case: every traced input on the same level.
-        # ``parents`` lines up with ``args``: the input's node, or None.
-        vals = []
-        parents = []
-        level = -1
-        boxed = untraced_array = False
-        for a in args:
-            if isinstance(a, Box):
-                boxed = True
-                node = a._node
-                a = a._value
-                if node is None:
-                    untraced_array = untraced_array or type(a) is _mutable_array_type
-                elif node.level != level:
-                    if level >= 0:
-                        return self._record_mixed(args, kwargs)
-                    level = node.level
-                    top = node
-            else:
-                node = None
-                untraced_array = untraced_array or type(a) is _mutable_array_type
-            vals.append(a)
-            parents.append(node)
-        if level < state.record_from:
-            if not boxed:
-                return self.fun(*args, **kwargs) if not _open_traces else \
-                    _traced_call(self, args, kwargs)
-            return make_box(_call_untraced(self, args, kwargs), None)
-        if level:
-            for v in vals:  # a traced value of a lower level underneath?
-                if isinstance(v, Box):
-                    return self._record_mixed(args, kwargs)
-            if type(top) is TangentNode:
-                ans = self.fun(*vals, **kwargs) if not _open_traces else \
-                    _traced_call(self, vals, kwargs)
-                return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
-                                     kwargs, parents, level)
-        if _open_traces:
-            ans = _traced_call(self, vals, kwargs)
-        else:
-            ans = self.fun(*vals, **kwargs) if kwargs else self.fun(*vals)
-        # new_node() and make_box(), written out: this is the hottest path in the library.
-        # Every object a node keeps for itself is one more for the cyclic garbage
-        # collector to count and rescan while the graph lives, so the node holds its
-        # parents itself and shares what it can: a tuple of saved inputs (which the
-        # collector stops tracking when it holds no containers), one empty kwargs
-        # dict, and its input's shape tuple when equal.
-        if not self.saves_args:
-            vals = _NONES[len(args)]
-        elif untraced_array:
-            vals = _owned(vals, parents)
-        else:
-            vals = tuple(vals)
         try:
-            shape = ans.shape
-        except AttributeError:
-            raise _not_an_array(self, ans) from None
-        node = _new_list(Node)
-        node += parents
-        node.prim = self
-        node.vals = vals
-        node.kwargs = kwargs or NO_KWARGS
-        node.ans = ans if self.saves_ans else None
-        node.level = level
-        node.seq = _next_seq()
-        node.shape = top.shape if shape == top.shape else shape
-        node.epoch = inplace_epoch[0]
-        node.hooks = None
-        box = _new(_box_type)
-        box._value = ans
-        box._node = node
-        return box
+            if self.numpy_only:
+                _refuse_foreign_arrays(self, args)
+            # One pass for the common case: every traced input on the same level.
+            # ``parents`` lines up with ``args``: the input's node, or None.
+            vals = []
+            parents = []
+            level = -1
+            boxed = untraced_array = False
+            for a in args:
+                if isinstance(a, Box):
+                    boxed = True
+                    node = a._node
+                    a = a._value
+                    if node is None:
+                        untraced_array = untraced_array or type(a) is _mutable_array_type
+                    elif node.level != level:
+                        if level >= 0:
+                            return self._record_mixed(args, kwargs)
+                        level = node.level
+                        top = node
+                else:
+                    node = None
+                    untraced_array = untraced_array or type(a) is _mutable_array_type
+                vals.append(a)
+                parents.append(node)
+            if level < state.record_from:
+                if not boxed:
+                    return self.fun(*args, **kwargs) if not _open_traces else \
+                        _traced_call(self, args, kwargs)
+                return make_box(_call_untraced(self, args, kwargs), None)
+            if level:
+                for v in vals:  # a traced value of a lower level underneath?
+                    if isinstance(v, Box):
+                        return self._record_mixed(args, kwargs)
+                if type(top) is TangentNode:
+                    ans = self.fun(*vals, **kwargs) if not _open_traces else \
+                        _traced_call(self, vals, kwargs)
+                    return self._forward(ans, _owned(vals, parents) if untraced_array else vals,
+                                         kwargs, parents, level)
+            if _open_traces:
+                ans = _traced_call(self, vals, kwargs)
+            else:
+                ans = self.fun(*vals, **kwargs) if kwargs else self.fun(*vals)
+            # new_node() and make_box(), written out: this is the hottest path in the library.
+            # Every object a node keeps for itself is one more for the cyclic garbage
+            # collector to count and rescan while the graph lives, so the node holds its
+            # parents itself and shares what it can: a tuple of saved inputs (which the
+            # collector stops tracking when it holds no containers), one empty kwargs
+            # dict, and its input's shape tuple when equal.
+            if not self.saves_args:
+                vals = _NONES[len(args)]
+            elif untraced_array:
+                vals = _owned(vals, parents)
+            else:
+                vals = tuple(vals)
+            try:
+                shape = ans.shape
+            except AttributeError:
+                raise _not_an_array(self, ans) from None
+            node = _new_list(Node)
+            node += parents
+            node.prim = self
+            node.vals = vals
+            node.kwargs = kwargs or NO_KWARGS
+            node.ans = ans if self.saves_ans else None
+            node.level = level
+            node.seq = _next_seq()
+            node.shape = top.shape if shape == top.shape else shape
+            node.epoch = inplace_epoch[0]
+            node.hooks = None
+            box = _new(_box_type)
+            box._value = ans
+            box._node = node
+            return box
+        except Exception as error:
+            _note_foreign_failure(self, args, error, "its forward function")
+            raise
 
     def _forward(self, ans, vals, kwargs, parents, level):
         return make_box(ans, push_tangents(self, ans, vals, kwargs, parents))
@@ -393,6 +397,12 @@ class Primitive:
                         ans if self.saves_ans else None, parents, level, shape)
         return make_box(ans, node)
 
+
+
+def _note_foreign_failure(prim: Primitive, args: tuple, error: BaseException, what: str) -> None:
+    from .arrays import note_foreign_failure  # arrays imports this module
+
+    note_foreign_failure(prim, args, error, what)
 
 
 def _refuse_foreign_arrays(prim: Primitive, args: tuple) -> None:
