@@ -116,3 +116,20 @@ def test_check_grads_takes_complex_arguments():
 def test_complex_misuse_is_explained(call, message):
     with pytest.raises((TypeError, RuntimeError), match=message):
         call()
+
+
+def test_a_real_input_cast_to_complex_takes_the_real_part_of_its_cotangent_without_warning():
+    import warnings
+
+    x = np.array([1.0, 2.0])
+    scale = 1 + 2j
+
+    def power(x):
+        return np.sum(np.abs(x.astype(np.complex128) * scale) ** 2)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ComplexWarning was raised here
+        gradient = cr.grad(power)(x)
+        hessian = cr.hessian(power)(x)
+    np.testing.assert_allclose(gradient, 2 * abs(scale) ** 2 * x, rtol=1e-14)
+    np.testing.assert_allclose(hessian, 2 * abs(scale) ** 2 * np.eye(2), rtol=1e-14)

@@ -8,7 +8,7 @@ from .._core.arrays import array_copy, is_lazy, plain_array, zeros_like_kind
 from .._core.graph import Box
 from .._core.primitive import make_box, strip
 from .array_likes import as_array_like, as_operand, holds_box  # noqa: F401  (re-exported)
-from .complex import real_cotangent
+from .complex import real, real_cotangent
 from .registry import defprim, implements
 
 
@@ -246,6 +246,8 @@ def _cast_vjp(g, ans, x, dtype):
     # cast to a complex input's dtype, an imaginary part would survive.
     if np.dtype(dtype).kind != "c":
         g = real_cotangent(g)
+    elif x.dtype.kind != "c":  # a real input cast to complex takes the real part
+        g = real(g)
     return g.astype(x.dtype)
 
 
