@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .primitive import strip
+from .graph import strip
 
 
 def holds_arrays_of(kind: type) -> bool:
@@ -149,12 +149,20 @@ def check_known_shape(shape: tuple, what: str) -> None:
             f"or write the function with np.where(mask, x, 0) instead of selecting")
 
 
+def refuse_foreign_arrays(prim, args: tuple) -> None:
+    """Raise if ``prim``, declared NumPy-only, was handed an array of another library."""
+    kind = foreign_array_type(args)
+    if kind is not None:
+        raise TypeError(f"primitive '{prim.name}' works on NumPy arrays only, and was given "
+                        f"a {_type_name(kind)} ({prim.numpy_only}): {_conversion(kind)}")
+
+
 def note_foreign_failure(prim, values, error: BaseException, what: str) -> None:
     """Add a note to ``error``, raised while primitive ``prim`` (``what``: its forward
     function or its gradient rule) ran on ``values``, naming the primitive and the
     array library when one of ``values`` is not NumPy's: the library may not support
     the operation. Python 3.10 has no exception notes; there the error is unchanged."""
-    if not hasattr(error, "add_note") or values is None or not isinstance(values, (tuple, list)):
+    if not hasattr(error, "add_note") or not isinstance(values, (tuple, list)):
         return
     if any(note.startswith("chainrule:") for note in getattr(error, "__notes__", ())):
         return  # the innermost primitive has said it
@@ -162,9 +170,19 @@ def note_foreign_failure(prim, values, error: BaseException, what: str) -> None:
     if kind is None:
         return
     library = kind.__module__.split(".")[0]
-    fix = ("compute it first with x.compute() (reduced to what fits in memory)"
-           if hasattr(kind, "__dask_graph__") else "convert it to a NumPy array first")
     error.add_note(
-        f"chainrule: primitive '{prim.name}' ({what}) failed on a {kind.__module__}."
-        f"{kind.__name__}. If the same code runs on NumPy arrays, {library} does not "
-        f"support this operation on its arrays: {fix}, or write it differently.")
+        f"chainrule: primitive '{prim.name}' ({what}) failed on a {_type_name(kind)}. If "
+        f"the same code runs on NumPy arrays, {library} does not support this operation "
+        f"on its arrays: {_conversion(kind)}, or write it differently.")
+
+
+def _type_name(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__name__}"
+
+
+def _conversion(kind: type) -> str:
+    """How to bring an array of type ``kind`` into memory as NumPy's."""
+    if hasattr(kind, "__dask_graph__"):
+        return "compute it first with x.compute() (reduced to what fits in memory)"
+    return ("convert it to a NumPy array first (cupy.asnumpy(x) for CuPy, np.asarray(x) "
+            "for array-API arrays)")

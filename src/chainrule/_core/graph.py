@@ -68,6 +68,13 @@ class Node(list):
         return self.prim.name
 
 
+def strip(x):
+    """The plain value under any number of boxes."""
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
 def new_node(prim, vals, kwargs, ans, parents, level, shape):
     """A Node, filled in without the cost of an ``__init__`` call (``parents``, any
     sequence, become its items)."""
@@ -262,7 +269,7 @@ def _walk(seeds, make_box, reduce_to_shape, retain_graph, create_graph, capture,
                 node.kwargs = NO_KWARGS  # may hold what a rule reads (a compiled call's residuals)
     except Exception as error:
         if node is not None and node.prim is not None:
-            from .arrays import note_foreign_failure  # arrays imports the engine
+            from .arrays import note_foreign_failure  # arrays imports this module
 
             note_foreign_failure(node.prim, node.vals, error, "its gradient rule")
         raise

@@ -14,9 +14,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .arrays import note_foreign_failure, refuse_foreign_arrays
 from .batching import BROADCASTING, LOOP, BatchedRules, Batching
 from .forward import TangentNode, push_tangents
-from .graph import NO_KWARGS, Box, Node, _next_seq, new_node
+from .graph import NO_KWARGS, Box, Node, _next_seq, new_node, strip
 from .rules import EveryArgument, JointVjp
 from .state import inplace_epoch, state
 
@@ -114,13 +115,6 @@ def make_box(value, node):
     box._value = value
     box._node = node
     return box
-
-
-def strip(x):
-    """The plain value under any number of boxes."""
-    while isinstance(x, Box):
-        x = x._value
-    return x
 
 
 class Primitive:
@@ -286,9 +280,9 @@ class Primitive:
                 raise _rule_arity_error(self.name, kind, seed, argnum, rule_accepted, params)
 
     def __call__(self, *args, **kwargs):
+        if self.numpy_only:
+            refuse_foreign_arrays(self, args)
         try:
-            if self.numpy_only:
-                _refuse_foreign_arrays(self, args)
             # One pass for the common case: every traced input on the same level.
             # ``parents`` lines up with ``args``: the input's node, or None.
             vals = []
@@ -362,7 +356,7 @@ class Primitive:
             box._node = node
             return box
         except Exception as error:
-            _note_foreign_failure(self, args, error, "its forward function")
+            note_foreign_failure(self, args, error, "its forward function")
             raise
 
     def _forward(self, ans, vals, kwargs, parents, level):
@@ -397,27 +391,6 @@ class Primitive:
                         ans if self.saves_ans else None, parents, level, shape)
         return make_box(ans, node)
 
-
-
-def _note_foreign_failure(prim: Primitive, args: tuple, error: BaseException, what: str) -> None:
-    from .arrays import note_foreign_failure  # arrays imports this module
-
-    note_foreign_failure(prim, args, error, what)
-
-
-def _refuse_foreign_arrays(prim: Primitive, args: tuple) -> None:
-    """Raise if a NumPy-only primitive was handed an array of another library."""
-    from .arrays import foreign_array_type
-
-    kind = foreign_array_type(args)
-    if kind is None:
-        return
-    fix = ("compute it first with x.compute() (reduced to what fits in memory) and pass "
-           "the NumPy array" if hasattr(kind, "__dask_graph__") else
-           "convert it to a NumPy array first (cupy.asnumpy(x) for CuPy, np.asarray(x) "
-           "for array-API arrays)")
-    raise TypeError(f"primitive '{prim.name}' works on NumPy arrays only, and was given a "
-                    f"{kind.__module__}.{kind.__name__} ({prim.numpy_only}): {fix}")
 
 
 def _not_an_array(prim, ans) -> TypeError:
