@@ -645,12 +645,8 @@ def _computed_for_eager_leaves(tensors: list, gradients: list) -> list:
     """The gradients, with the lazy (Dask) ones of tensors that hold in-memory arrays
     evaluated together in one ``dask.compute``: a NumPy parameter trained on Dask data
     gets a NumPy gradient; a Dask leaf keeps a lazy one."""
-    wanted = [tensor is not None and is_lazy(g) and not is_lazy(tensor._value)
-              for tensor, g in zip(tensors, gradients)]
-    if not any(wanted):
-        return gradients
-    computed = iter(compute_lazy([g for g, want in zip(gradients, wanted) if want]))
-    return [next(computed) if want else g for g, want in zip(gradients, wanted)]
+    return compute_lazy(gradients, [tensor is not None and is_lazy(g) and not is_lazy(tensor._value)
+                                    for tensor, g in zip(tensors, gradients)])
 
 
 def _accumulate_grad(tensor: Tensor | None, g) -> None:

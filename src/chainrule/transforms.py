@@ -55,12 +55,18 @@ def _computed_unless_lazy_inputs(result: Any, args: tuple) -> Any:
     no differentiated argument is lazy: the gradient of NumPy parameters of a function
     of Dask data is a NumPy array, while a lazy argument gets lazy derivatives."""
     leaves, structure = flatten(result)
-    if not any(_untraced_lazy(leaf) for leaf in leaves):
+    wanted = [_untraced_lazy(leaf) for leaf in leaves]
+    if not any(wanted) or any(is_lazy(strip(leaf)) for leaf in flatten(args)[0]):
         return result
-    if any(is_lazy(strip(leaf)) for leaf in flatten(args)[0]):
-        return result
-    computed = compute_lazy([strip(leaf) if _untraced_lazy(leaf) else leaf for leaf in leaves])
-    return unflatten(structure, [_like(leaf, value) for leaf, value in zip(leaves, computed)])
+    return unflatten(structure, _computed(leaves, wanted))
+
+
+def _computed(values: list, wanted: list) -> list:
+    """``values`` with the ``wanted`` ones (lazy arrays, or Tensors of them) evaluated
+    together in one ``dask.compute``; a Tensor stays a Tensor."""
+    computed = compute_lazy([strip(v) for v in values], wanted)
+    return [Tensor._wrap(new) if want and isinstance(old, Tensor) else new
+            for old, new, want in zip(values, computed, wanted)]
 
 
 def _chosen(args: tuple, argnums: Any) -> tuple:
@@ -256,13 +262,8 @@ def _of_their_inputs_kind(inputs: list, gradients: list) -> list:
     lazy_input = [is_lazy(strip(i.value)) for i in inputs]
     if not any(lazy_input) or all(lazy_input):
         return gradients
-    wanted = [not lazy and _untraced_lazy(g) for lazy, g in zip(lazy_input, gradients)]
-    computed = iter(compute_lazy([strip(g) for g, want in zip(gradients, wanted) if want]))
-    return [_like(g, next(computed)) if want else g for g, want in zip(gradients, wanted)]
-
-
-def _like(original: Any, value: Any) -> Any:
-    return Tensor._wrap(value) if isinstance(original, Tensor) else value
+    return _computed(gradients, [not lazy and _untraced_lazy(g)
+                                 for lazy, g in zip(lazy_input, gradients)])
 
 
 def _result(grads: list, single: bool):
@@ -311,7 +312,7 @@ def _value_and_grad(fun: Callable, argnums, has_aux: bool, holomorphic: bool,
                        dtype=_seed_dtype(value, trees, holomorphic, what))
         grads = _result(_pull_back([out], [seed], trees, level, False), single)
         value = _plain_scalar(value)
-        if _from_python_floats(trees) and isinstance(value, np.floating):
+        if _all_python_floats(_originals(trees)) and isinstance(value, np.floating):
             value = float(value)  # floats in, floats out, as the gradient is
         return ((value, _untrace_tree(aux, level)), grads) if has_aux else (value, grads)
 
@@ -454,7 +455,7 @@ def jacobian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0,
             blocks.append([[_jacobian_block(_rows_of(walks, chunks, i.node), shape,
                                             strip(i.value))
                             for i in inputs] for _, inputs in trees])
-        if _all_python_floats([i.original for _, inputs in trees for i in inputs]):
+        if _all_python_floats(_originals(trees)):
             blocks = [[_floats_where_scalar(leaves) for leaves in per_tree]
                       for per_tree in blocks]
         jac = _assemble(blocks, out_structure, [st for st, _ in trees], single)
@@ -662,10 +663,9 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
     return (*result, _untrace_tree(aux, level)) if has_aux else result
 
 
-def _from_python_floats(trees) -> bool:
-    """Whether every differentiated input came in as a Python float."""
-    inputs = [i for _, group in trees for i in group]
-    return bool(inputs) and all(type(i.original) is float for i in inputs)
+def _originals(trees) -> list:
+    """The differentiated inputs as the user passed them."""
+    return [i.original for _, inputs in trees for i in inputs]
 
 
 def _all_python_floats(trees) -> bool:

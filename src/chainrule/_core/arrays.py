@@ -47,10 +47,13 @@ def is_lazy(value) -> bool:
     return hasattr(type(value), "__dask_graph__")
 
 
-def compute_lazy(values: list) -> list:
-    """``values`` with every lazy one evaluated, all in one ``dask.compute`` call (one
-    pass over the shared graph, on the current scheduler or distributed client)."""
-    positions = [i for i, value in enumerate(values) if is_lazy(value)]
+def compute_lazy(values: list, wanted: list | None = None) -> list:
+    """``values`` with every lazy one (or the ``wanted`` ones) evaluated, all in one
+    ``dask.compute`` call: one pass over their shared graph, on the current scheduler
+    or distributed client."""
+    if wanted is None:
+        wanted = [is_lazy(value) for value in values]
+    positions = [i for i, want in enumerate(wanted) if want]
     if not positions:
         return values
     import dask  # present: a lazy value came from it
