@@ -62,21 +62,17 @@ expand_reduced.defbatch(
 
 def spread_reduced(g, x, axis, keepdims):
     """The cotangent of a reduction of ``x`` spread back over ``x``'s shape; a batch
-    stacked in front of ``g`` stays in front (then ``axis`` counts from the end)."""
+    stacked in front of ``g`` stays in front."""
     reduced_ndim = x.ndim if keepdims else x.ndim - len(_axes(axis, x.ndim))
-    lead = g.shape[:g.ndim - reduced_ndim]
-    if is_lazy(strip(x)):
-        return _spread_over_chunks(g, x, lead, axis, keepdims)
-    return expand_reduced(g, lead + x.shape, axis=axis, keepdims=keepdims)
+    return _spread(g, x, g.shape[:g.ndim - reduced_ndim], axis, keepdims)
 
 
 def _spread(g, x, lead: tuple, axis, keepdims):
-    """``g`` (with a batch ``lead`` in front, axes of ``x`` counted from its start)
-    spread over ``x``'s shape."""
+    """``g``, with a batch of shape ``lead`` in front, spread over ``x``'s shape."""
     if is_lazy(strip(x)):
         return _spread_over_chunks(g, x, lead, axis, keepdims)
     if lead:
-        axis = _batch_axes(axis, x.ndim)
+        axis = tuple(a + len(lead) for a in _axes(axis, x.ndim))
     return expand_reduced(g, lead + x.shape, axis=axis, keepdims=keepdims)
 
 
