@@ -120,9 +120,7 @@ class Jitted:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         leaves = _pytree.flatten((args, kwargs))[0]
         if any(_runs_inline(leaf) for leaf in leaves):
-            return self.fun(*args, **kwargs)  # inside a trace or a vmap: inline
-        if any(is_lazy(strip(leaf)) for leaf in leaves):
-            return self.fun(*args, **kwargs)  # Dask data: Dask builds its own lazy graph
+            return self.fun(*args, **kwargs)  # inside a trace or a vmap, or on Dask data
         if any(is_differentiated(leaf) for leaf in leaves):
             return self._differentiated_call(args, kwargs)
         key, dynamic = self._signature(args, kwargs)
@@ -370,9 +368,10 @@ class _ByIdentity:
 
 def _runs_inline(leaf) -> bool:
     """Whether a jitted function runs uncompiled, inside the caller's computation, on
-    this argument: a value being traced (by an enclosing ``cr.jit``) or batched."""
-    kind = type(strip(leaf))
-    return kind is Tracer or kind in _INLINE_TYPES
+    this argument: a value being traced (by an enclosing ``cr.jit``) or batched, or a
+    lazy (Dask) array, for which Dask builds its own graph."""
+    value = strip(leaf)
+    return type(value) is Tracer or type(value) in _INLINE_TYPES or is_lazy(value)
 
 
 # Argument types a jitted function runs eagerly on (registered by chainrule.vmap).
